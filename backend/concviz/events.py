@@ -1,0 +1,374 @@
+"""The trace format: every event kind, its fields and its meaning.
+
+This module is the single source of truth for what a trace contains. The
+recorder (``concviz.recorder``) emits these kinds, the analysis
+(``concviz.analysis``) folds them, and the front end's TypeScript types are
+generated from here (``python -m concviz.schema_gen``); a test fails when the
+generated file drifts.
+
+A trace is JSON Lines:
+
+* line 1: a :class:`Header`;
+* then one :class:`Envelope` per event, ``args`` holding the fields of the
+  kind's dataclass below;
+* last line: an :class:`End` (absent only if the recording process itself was
+  killed; every complete line before that point is valid).
+
+Times are integer nanoseconds of a monotonic clock since the run started.
+Threads are small integers (``0`` is the main thread); objects are small
+integers introduced by an ``obj.new`` event.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Literal
+
+FORMAT = "concviz-trace"
+VERSION = 1
+
+Json = Any
+Status = Literal[
+    "finished", "deadlocked", "timed_out", "crashed", "limit_exceeded", "stopped", "interrupted"
+]
+
+
+# --- the three kinds of line -------------------------------------------------
+
+
+@dataclass
+class Header:
+    """First line of a trace: what ran, with which parameters, and its source."""
+
+    type: Literal["header"]
+    format: str
+    version: int
+    run_id: str
+    target: str
+    """Scenario name, or the path of the user's script."""
+    argv: list[str]
+    params: dict[str, Json]
+    watch: list[str]
+    lines: bool
+    """Whether ``line`` events were recorded."""
+    started_at: float
+    """Wall-clock start, seconds since the epoch (for display only)."""
+    python: str
+    source: dict[str, str]
+    """The target's own source files, path → text, so a trace is self-contained."""
+
+
+@dataclass
+class Envelope:
+    """One event. ``args`` holds the fields of the dataclass named by ``kind``."""
+
+    seq: int
+    """0, 1, 2 ... in recording order, with no gaps."""
+    t: int
+    """Nanoseconds since the run started; never decreases along ``seq``."""
+    pid: int
+    tid: int
+    """The thread that did it (a small integer; 0 is the main thread)."""
+    kind: str
+    obj: int | None
+    """The synchronisation object concerned, if any (see ``obj.new``)."""
+    args: dict[str, Json]
+
+
+@dataclass
+class End:
+    """Last line of a trace: how the run ended and what it amounted to."""
+
+    type: Literal["end"]
+    status: Status
+    exit_code: int | None
+    duration_ns: int
+    summary: dict[str, Json]
+    """``threads``, ``events``, ``objects``, ``watched``, ``lost_updates``,
+    ``deadlock`` (see ``concviz.analysis.summary``)."""
+    error: str | None = None
+
+
+# --- event kinds ---------------------------------------------------------------
+# Each dataclass is one ``kind``; its fields are that event's ``args``.
+
+KINDS: dict[str, type] = {}
+
+
+def kind(name: str) -> Any:
+    def register(cls: type) -> type:
+        cls.kind = name  # type: ignore[attr-defined]
+        KINDS[name] = cls
+        return cls
+
+    return register
+
+
+@kind("thread.new")
+@dataclass
+class ThreadNew:
+    """A ``threading.Thread`` object was created (by the thread ``tid``)."""
+
+    thread: int
+    name: str
+    daemon: bool
+    target: str | None
+
+
+@kind("thread.start")
+@dataclass
+class ThreadStart:
+    """``start()`` was called on ``thread``."""
+
+    thread: int
+
+
+@kind("thread.begin")
+@dataclass
+class ThreadBegin:
+    """The thread ``tid`` began running (first event of its lane)."""
+
+    thread: int
+    name: str
+    daemon: bool
+    ident: int
+
+
+@kind("thread.end")
+@dataclass
+class ThreadEnd:
+    """The thread ``tid`` finished; ``error`` is the uncaught exception, if any."""
+
+    thread: int
+    error: str | None
+
+
+@kind("thread.join")
+@dataclass
+class ThreadJoin:
+    """``tid`` called ``join()`` on ``thread`` and waits for it."""
+
+    thread: int
+    timeout: float | None
+    file: str | None
+    line: int | None
+
+
+@kind("thread.joined")
+@dataclass
+class ThreadJoined:
+    """``join()`` returned; ``alive`` is true when it timed out."""
+
+    thread: int
+    alive: bool
+
+
+@kind("obj.new")
+@dataclass
+class ObjNew:
+    """A synchronisation object was created; ``obj`` is its id from now on.
+
+    ``type`` is Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition or
+    Barrier. ``value`` is a semaphore's initial permits or a barrier's parties;
+    ``lock`` is a condition's underlying lock object.
+    """
+
+    type: str
+    name: str
+    value: int | None
+    lock: int | None
+    file: str | None
+    line: int | None
+
+
+@kind("lock.block")
+@dataclass
+class LockBlock:
+    """``tid`` asked for a Lock/RLock/Semaphore it could not get at once, and waits."""
+
+    timeout: float | None
+    file: str | None
+    line: int | None
+
+
+@kind("lock.acquire")
+@dataclass
+class LockAcquire:
+    """``tid`` now holds ``obj`` (``depth`` is an RLock's recursion level)."""
+
+    depth: int | None
+
+
+@kind("lock.fail")
+@dataclass
+class LockFail:
+    """An acquire returned False: non-blocking and busy, or its timeout ran out."""
+
+    blocking: bool
+
+
+@kind("lock.release")
+@dataclass
+class LockRelease:
+    """``tid`` releases ``obj`` (recorded just before the real release)."""
+
+    depth: int | None
+
+
+@kind("event.set")
+@dataclass
+class EventSet:
+    """``Event.set()``: every waiter is released."""
+
+
+@kind("event.clear")
+@dataclass
+class EventClear:
+    """``Event.clear()``."""
+
+
+@kind("event.wait")
+@dataclass
+class EventWait:
+    """``tid`` waits on an Event whose flag is false."""
+
+    timeout: float | None
+    file: str | None
+    line: int | None
+
+
+@kind("event.wake")
+@dataclass
+class EventWake:
+    """``tid`` stopped waiting; ``flag`` is what ``wait()`` returned."""
+
+    flag: bool
+
+
+@kind("cond.wait")
+@dataclass
+class CondWait:
+    """``tid`` waits on a Condition (its lock is released meanwhile)."""
+
+    timeout: float | None
+    file: str | None
+    line: int | None
+
+
+@kind("cond.wake")
+@dataclass
+class CondWake:
+    """``tid`` was woken (``notified``) or timed out, and holds the lock again."""
+
+    notified: bool
+
+
+@kind("cond.notify")
+@dataclass
+class CondNotify:
+    """``notify(n)`` (``notify_all`` is ``notify`` with every waiter)."""
+
+    n: int
+    waiters: int
+
+
+@kind("barrier.wait")
+@dataclass
+class BarrierWait:
+    """``tid`` arrived at a Barrier and waits for the others."""
+
+    timeout: float | None
+    file: str | None
+    line: int | None
+
+
+@kind("barrier.pass")
+@dataclass
+class BarrierPass:
+    """The barrier tripped; ``index`` is what ``wait()`` returned."""
+
+    index: int
+
+
+@kind("barrier.broken")
+@dataclass
+class BarrierBroken:
+    """``wait()`` raised BrokenBarrierError."""
+
+
+@kind("sleep.begin")
+@dataclass
+class SleepBegin:
+    """``time.sleep(seconds)`` was called from the program's own code."""
+
+    seconds: float
+    file: str | None
+    line: int | None
+
+
+@kind("sleep.end")
+@dataclass
+class SleepEnd:
+    """The sleep returned."""
+
+
+@kind("print")
+@dataclass
+class Print:
+    """``print()`` to stdout or stderr; ``text`` includes ``end``."""
+
+    text: str
+    stream: Literal["stdout", "stderr"]
+
+
+@kind("line")
+@dataclass
+class Line:
+    """``tid`` reached ``line`` of ``file`` (only with line recording on)."""
+
+    file: str
+    line: int
+
+
+@kind("var.read")
+@dataclass
+class VarRead:
+    """The program read the watched module-level variable ``name``."""
+
+    name: str
+    value: Json
+    line: int | None
+
+
+@kind("var.write")
+@dataclass
+class VarWrite:
+    """The program assigned ``value`` to the watched variable ``name``."""
+
+    name: str
+    value: Json
+    line: int | None
+
+
+@kind("limit")
+@dataclass
+class Limit:
+    """A limit of the run was hit (``what`` is threads or events); the run stops."""
+
+    what: str
+    limit: int
+
+
+@kind("program.end")
+@dataclass
+class ProgramEnd:
+    """The program's main module returned or raised; threads may still run."""
+
+    exit_code: int
+    error: str | None
+
+
+def arg_names(kind_name: str) -> list[str]:
+    """The field names of a kind's ``args``, in declaration order."""
+    return [f.name for f in dataclasses.fields(KINDS[kind_name])]
