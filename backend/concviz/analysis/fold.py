@@ -1,0 +1,304 @@
+"""The state of a run after a prefix of its events: a fold.
+
+``Fold.feed(event)`` for each event in ``seq`` order keeps, for every
+synchronisation object, its holders and its waiters in request order, and
+for every thread what it is waiting for. The supervisor folds the live run
+(to find deadlocks as they form) and ``concviz.analysis.summary`` reads the
+result. The front end has its own fold of the same events for display
+(``frontend/src/model``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+LOCK_TYPES = frozenset({"Lock", "RLock"})
+HOLDABLE = frozenset({"Lock", "RLock", "Semaphore", "BoundedSemaphore"})
+
+
+@dataclass
+class Obj:
+    id: int
+    type: str
+    name: str
+    value: int | None = None
+    holders: dict[int, int] = field(default_factory=dict)
+    """thread → depth (RLock), count (semaphore) or 1 (Lock)."""
+    waiters: dict[int, int] = field(default_factory=dict)
+    """thread → seq of its request; dicts keep insertion (= request) order."""
+    acquisitions: int = 0
+    max_holders: int = 0
+    max_waiters: int = 0
+
+
+@dataclass
+class Wait:
+    """What a thread is blocked on: an object, or (``join``) another thread."""
+
+    what: str  # "lock", "event", "cond", "barrier", "join", "sleep"
+    target: int  # object id, or thread id for "join"
+    timeout: float | None
+    file: str | None
+    line: int | None
+    seq: int
+
+
+@dataclass
+class Thread:
+    tid: int
+    name: str
+    alive: bool = True
+    waiting: list[Wait] = field(default_factory=list)
+    """A stack: a condition wait can contain a lock wait."""
+    file: str | None = None
+    line: int | None = None
+
+
+class Fold:
+    def __init__(self) -> None:
+        self.objects: dict[int, Obj] = {}
+        self.threads: dict[int, Thread] = {0: Thread(0, "MainThread")}
+        self.events = 0
+        self.last_t = 0
+        self.program_end: dict[str, Any] | None = None
+        self.limit: dict[str, Any] | None = None
+        self.var_events: list[dict[str, Any]] = []
+
+    def thread(self, tid: int) -> Thread:
+        th = self.threads.get(tid)
+        if th is None:
+            th = self.threads[tid] = Thread(tid, f"thread-{tid}")
+        return th
+
+    def feed(self, ev: dict[str, Any]) -> None:
+        self.events += 1
+        self.last_t = ev["t"]
+        kind: str = ev["kind"]
+        args: dict[str, Any] = ev["args"]
+        tid: int = ev["tid"]
+        handler = _HANDLERS.get(kind)
+        if handler is not None:
+            handler(self, ev, tid, args)
+
+    # --- handlers, one per kind that changes state --------------------------
+
+    def _thread_new(self, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
+        self.thread(args["thread"]).name = args["name"]
+
+    def _thread_begin(self, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
+        th = self.thread(args["thread"])
+        th.name = args["name"]
+        th.alive = True
+
+    def _thread_end(self, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
+        th = self.thread(args["thread"])
+        th.alive = False
+        th.waiting.clear()
+
+    def _obj_new(self, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
+        self.objects[ev["obj"]] = Obj(ev["obj"], args["type"], args["name"], args.get("value"))
+
+    def _push(self, ev: dict[str, Any], tid: int, args: dict[str, Any], what: str, target: int) -> None:
+        th = self.thread(tid)
+        th.waiting.append(Wait(what, target, args.get("timeout"), args.get("file"), args.get("line"), ev["seq"]))
+        if args.get("line") is not None:
+            th.file, th.line = args.get("file"), args.get("line")
+
+    def _pop(self, tid: int, what: str) -> None:
+        waiting = self.thread(tid).waiting
+        for i in range(len(waiting) - 1, -1, -1):
+            if waiting[i].what == what:
+                del waiting[i]
+                return
+
+    def _lock_block(self, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
+        obj = self.objects.get(ev["obj"])
+        if obj is None:
+            return
+        obj.waiters[tid] = ev["seq"]
+        obj.max_waiters = max(obj.max_waiters, len(obj.waiters))
+        self._push(ev, tid, args, "lock", obj.id)
+
+    def _lock_acquire(self, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
+        obj = self.objects.get(ev["obj"])
+        if obj is None:
+            return
+        if obj.waiters.pop(tid, None) is not None:
+            self._pop(tid, "lock")
+        depth = args.get("depth")
+        if obj.type == "RLock":
+            obj.holders[tid] = depth or 1
+            if depth == 1:
+                obj.acquisitions += 1
+        else:
+            obj.holders[tid] = obj.holders.get(tid, 0) + 1
+            obj.acquisitions += 1
+        obj.max_holders = max(obj.max_holders, sum(obj.holders.values()) if obj.type not in LOCK_TYPES
+                              else len(obj.holders))
+
+    def _lock_fail(self, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
+        obj = self.objects.get(ev["obj"])
+        if obj is not None and obj.waiters.pop(tid, None) is not None:
+            self._pop(tid, "lock")
+
+    def _lock_release(self, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
+        obj = self.objects.get(ev["obj"])
+        if obj is None:
+            return
+        if obj.type == "RLock":
+            if args.get("depth"):
+                obj.holders[tid] = args["depth"]
+            else:
+                obj.holders.pop(tid, None)
+            return
+        # A Lock may be released by a thread that does not hold it, and a
+        # semaphore by anyone: take it from the releaser if it holds, else
+        # from the longest holder.
+        holder = tid if tid in obj.holders else next(iter(obj.holders), None)
+        if holder is None:
+            return
+        if obj.holders[holder] <= 1:
+            del obj.holders[holder]
+        else:
+            obj.holders[holder] -= 1
+
+    def _waiter(what: str) -> Any:  # type: ignore[misc]
+        def begin(self: Fold, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
+            obj = self.objects.get(ev["obj"])
+            if obj is not None:
+                obj.waiters[tid] = ev["seq"]
+                obj.max_waiters = max(obj.max_waiters, len(obj.waiters))
+            self._push(ev, tid, args, what, ev["obj"])
+
+        def end(self: Fold, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
+            obj = self.objects.get(ev["obj"])
+            if obj is not None:
+                obj.waiters.pop(tid, None)
+            self._pop(tid, what)
+
+        return begin, end
+
+    _event_wait, _event_wake = _waiter("event")
+    _cond_wait, _cond_wake = _waiter("cond")
+    _barrier_wait, _barrier_pass = _waiter("barrier")
+
+    def _join(self, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
+        self._push(ev, tid, args, "join", args["thread"])
+
+    def _joined(self, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
+        self._pop(tid, "join")
+
+    def _sleep(self, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
+        th = self.thread(tid)
+        th.file, th.line = args.get("file"), args.get("line")
+
+    def _line(self, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
+        th = self.thread(tid)
+        th.file, th.line = args["file"], args["line"]
+
+    def _var(self, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
+        self.var_events.append(ev)
+
+    def _program_end(self, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
+        self.program_end = args
+
+    def _limit(self, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
+        self.limit = args
+
+    # --- questions -------------------------------------------------------------
+
+    def deadlock(self) -> list[dict[str, Any]] | None:
+        """A cycle in the wait-for graph, or None.
+
+        Edges: a thread waiting without a timeout for a Lock or RLock points to
+        its holders; a thread joining another without a timeout points to it.
+        Every recorded holder really holds (acquire is recorded after the real
+        acquire, release before the real release), so a cycle here is a cycle
+        in the program: none of its threads can ever go on.
+        """
+        edges: dict[int, list[int]] = {}
+        for th in self.threads.values():
+            if not th.alive or not th.waiting:
+                continue
+            wait = th.waiting[-1]
+            if wait.timeout is not None:
+                continue
+            if wait.what == "lock":
+                obj = self.objects.get(wait.target)
+                if obj is not None and obj.type in LOCK_TYPES:
+                    edges[th.tid] = list(obj.holders)
+            elif wait.what == "join":
+                target = self.threads.get(wait.target)
+                if target is not None and target.alive:
+                    edges[th.tid] = [target.tid]
+        cycle = _find_cycle(edges)
+        if cycle is None:
+            return None
+        return [self._describe(tid) for tid in cycle]
+
+    def _describe(self, tid: int) -> dict[str, Any]:
+        th = self.threads[tid]
+        wait = th.waiting[-1]
+        if wait.what == "join":
+            waits_for = f"join({self.threads[wait.target].name})"
+        else:
+            waits_for = self.objects[wait.target].name
+        holds = [o.name for o in self.objects.values() if tid in o.holders]
+        return {"thread": tid, "name": th.name, "holds": holds, "waits_for": waits_for,
+                "file": wait.file, "line": wait.line}
+
+
+def _find_cycle(edges: dict[int, list[int]]) -> list[int] | None:
+    """The first cycle found by depth-first search, as the list of its nodes."""
+    state: dict[int, int] = {}  # 1 on the stack, 2 done
+    for start in sorted(edges):
+        if state.get(start):
+            continue
+        stack: list[tuple[int, int]] = [(start, 0)]
+        path: list[int] = [start]
+        state[start] = 1
+        while stack:
+            node, i = stack[-1]
+            nexts = edges.get(node, [])
+            if i >= len(nexts):
+                stack.pop()
+                path.pop()
+                state[node] = 2
+                continue
+            stack[-1] = (node, i + 1)
+            nxt = nexts[i]
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):]
+            if not state.get(nxt) and nxt in edges:
+                state[nxt] = 1
+                stack.append((nxt, 0))
+                path.append(nxt)
+    return None
+
+
+_HANDLERS = {
+    "thread.new": Fold._thread_new,
+    "thread.begin": Fold._thread_begin,
+    "thread.end": Fold._thread_end,
+    "thread.join": Fold._join,
+    "thread.joined": Fold._joined,
+    "obj.new": Fold._obj_new,
+    "lock.block": Fold._lock_block,
+    "lock.acquire": Fold._lock_acquire,
+    "lock.fail": Fold._lock_fail,
+    "lock.release": Fold._lock_release,
+    "event.wait": Fold._event_wait,
+    "event.wake": Fold._event_wake,
+    "cond.wait": Fold._cond_wait,
+    "cond.wake": Fold._cond_wake,
+    "barrier.wait": Fold._barrier_wait,
+    "barrier.pass": Fold._barrier_pass,
+    "barrier.broken": Fold._barrier_pass,
+    "sleep.begin": Fold._sleep,
+    "line": Fold._line,
+    "var.read": Fold._var,
+    "var.write": Fold._var,
+    "program.end": Fold._program_end,
+    "limit": Fold._limit,
+}

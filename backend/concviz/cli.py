@@ -1,0 +1,238 @@
+"""The ``concviz`` command: list scenarios, run one (or any script), serve the web app.
+
+As with ``python`` and ``coverage run``, options come before the target and
+everything after the target is the program's own ``sys.argv[1:]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+from concviz import params as params_mod
+from concviz import scenarios
+from concviz.supervisor import RunSpec, Supervisor
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds between 0 and 86400, got {text!r}")
+    if not math.isfinite(value) or not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds between 0 and 86400, got {text!r}")
+    return value
+
+
+def _count(low: int, high: int) -> Any:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer between {low} and {high}, got {text!r}")
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected an integer between {low} and {high}, got {text!r}")
+        return value
+
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="concviz", description="See concurrency in Python.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    sub.add_parser("scenarios", help="list the built-in scenarios with their parameters")
+
+    run = sub.add_parser("run", help="run a scenario or a script, instrumented, and record its trace")
+    run.add_argument("-o", "--output", metavar="TRACE", help="write the trace (JSON Lines) to this file")
+    run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                     help="set a scenario parameter (repeatable)")
+    run.add_argument("--watch", action="append", default=[], metavar="NAME",
+                     help="record every read and write of this module-level variable (repeatable)")
+    lines = run.add_mutually_exclusive_group()
+    lines.add_argument("--lines", dest="lines", action="store_true", default=None,
+                       help="record the source line each thread is on (default for scenarios)")
+    lines.add_argument("--no-lines", dest="lines", action="store_false", help="do not record source lines")
+    run.add_argument("--timeout", type=_positive_seconds, default=60.0, metavar="SECONDS",
+                     help="stop the run after this wall time (default 60); exit status 124")
+    run.add_argument("--max-threads", type=_count(1, 100_000), default=2000, metavar="N",
+                     help="stop the run when it starts more threads than this (default 2000)")
+    run.add_argument("--max-events", type=_count(1, 100_000_000), default=2_000_000, metavar="N",
+                     help="stop the run when it records more events than this (default 2000000)")
+    run.add_argument("-q", "--quiet", action="store_true", help="do not print the summary")
+    run.add_argument("target", help="a scenario name (see `concviz scenarios`) or a path to a .py file")
+    run.add_argument("args", nargs=argparse.REMAINDER, help="the program's own arguments")
+
+    serve = sub.add_parser("serve", help="serve the web app")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=_count(0, 65535), default=8000, help="port (default 8000)")
+    serve.add_argument("--data-dir", default=None, metavar="DIR",
+                       help="where runs are stored (default $CONCVIZ_DATA or ./data)")
+    return parser
+
+
+# --- concviz scenarios -------------------------------------------------------------
+
+
+def cmd_scenarios() -> int:
+    for s in scenarios.all_scenarios():
+        print(f"{s.name:<18} {s.title}")
+        for p in s.params:
+            unit = f" {p.unit}" if p.unit else ""
+            print(f"{'':<20}{p.name}={p.default:g}{unit}  ({p.min:g}..{p.max:g})  {p.help}")
+    return 0
+
+
+# --- concviz run ------------------------------------------------------------------------
+
+
+class FileSink:
+    """Writes the trace to a file, whole lines only, flushed after each batch."""
+
+    def __init__(self, path: str | None) -> None:
+        self.file = open(path, "wb") if path else None  # noqa: SIM115 - closed in end()
+
+    def header(self, line: bytes) -> None:
+        self._write(line + b"\n")
+
+    def events(self, lines: list[bytes]) -> None:
+        self._write(b"\n".join(lines) + b"\n")
+
+    def end(self, line: bytes) -> None:
+        self._write(line + b"\n")
+        if self.file is not None:
+            self.file.close()
+
+    def _write(self, data: bytes) -> None:
+        if self.file is not None:
+            self.file.write(data)
+            self.file.flush()
+
+
+def spec_from_args(ns: argparse.Namespace) -> RunSpec:
+    target: str = ns.target
+    looks_like_path = target.endswith(".py") or os.sep in target
+    if looks_like_path:
+        if ns.param:
+            raise UsageError("--param applies to scenarios; pass a script's own arguments after its path")
+        if not Path(target).is_file():
+            raise UsageError(f"no such file: {target}")
+        return RunSpec(path=target, target=target, argv=list(ns.args), watch=list(ns.watch),
+                       lines=bool(ns.lines), timeout=ns.timeout, max_threads=ns.max_threads,
+                       max_events=ns.max_events)
+    try:
+        scenario = scenarios.find(target)
+    except scenarios.ScenarioError as error:
+        raise UsageError(str(error))
+    given: dict[str, str] = {}
+    for item in ns.param:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise UsageError(f"expected --param NAME=VALUE, got {item!r}")
+        given[name.strip()] = value.strip()
+    try:
+        values = params_mod.resolve(scenario.params, given, from_text=True)
+    except params_mod.ParamErrors as error:
+        raise UsageError(str(error))
+    argv = [f"--{k}={v!r}" if isinstance(v, float) else f"--{k}={v}" for k, v in values.items()] + list(ns.args)
+    return RunSpec(
+        path=str(scenario.path), target=scenario.name, argv=argv, params=values,
+        watch=sorted(set(scenario.watch) | set(ns.watch)),
+        lines=scenario.lines if ns.lines is None else ns.lines,
+        timeout=ns.timeout, max_threads=ns.max_threads, max_events=ns.max_events,
+    )
+
+
+def describe_end(spec: RunSpec, end: dict[str, Any], output: str | None) -> str:
+    s = end["summary"]
+    seconds = end["duration_ns"] / 1e9
+    out = [f"concviz: {spec.target} {end['status']} (exit {end['exit_code']}) in {seconds:.2f} s — "
+           f"{s['threads']} threads, {s['events']:,} events"]
+    if end.get("error"):
+        out.append(f"  {end['error']}")
+    names = s["names"]
+    for name, w in s["watched"].items():
+        out.append(f"  watched {name}: {w['initial']!r} → {w['final']!r} after {w['writes']} writes; "
+                   f"{w['lost_updates']} updates lost")
+    for lost in s["lost_updates"][:3]:
+        o = lost["overwrote"]
+        out.append(f"    {names.get(str(lost['thread']))} read {lost['name']}={lost['read_value']!r} (event "
+                   f"{lost['read_seq']}) and wrote {lost['write_value']!r}, overwriting "
+                   f"{names.get(str(o['thread']))}'s {o['value']!r} (event {o['seq']})")
+    if len(s["lost_updates"]) > 3:
+        out.append(f"    … and {s['watched'] and sum(w['lost_updates'] for w in s['watched'].values()) - 3} more")
+    contended = [(n, o) for n, o in s["objects"].items() if o["acquisitions"] or o["max_waiters"]]
+    for name, o in contended[:12]:
+        out.append(f"  {o['kind']} {name}: {o['acquisitions']} acquisitions, max {o['max_holders']} holding, "
+                   f"max {o['max_waiters']} waiting")
+    if len(contended) > 12:
+        out.append(f"  … and {len(contended) - 12} more objects")
+    if s["deadlock"]:
+        out.append("  deadlock:")
+        for step in s["deadlock"]["cycle"]:
+            where = f" at {os.path.basename(step['file'])}:{step['line']}" if step.get("file") else ""
+            holds = ", ".join(step["holds"]) or "nothing"
+            out.append(f"    {step['name']} holds {holds} and waits for {step['waits_for']}{where}")
+    if output:
+        out.append(f"  trace: {output}")
+    return "\n".join(out)
+
+
+def cmd_run(ns: argparse.Namespace) -> int:
+    spec = spec_from_args(ns)
+    try:
+        sink = FileSink(ns.output)
+    except OSError as error:
+        raise UsageError(f"cannot write the trace to {ns.output}: {error.strerror}")
+    supervisor = Supervisor(spec, sink)
+    previous = signal.signal(signal.SIGINT, lambda *_: supervisor.stop())
+    try:
+        end = supervisor.run()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if not ns.quiet:
+        print(describe_end(spec, end, ns.output), file=sys.stderr)
+    return int(end["exit_code"])
+
+
+def cmd_serve(ns: argparse.Namespace) -> int:
+    from concviz.server.app import serve
+
+    return serve(host=ns.host, port=ns.port, data_dir=ns.data_dir)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        ns = parser.parse_args(argv)
+        if ns.command == "scenarios":
+            return cmd_scenarios()
+        if ns.command == "run":
+            return cmd_run(ns)
+        return cmd_serve(ns)
+    except UsageError as error:
+        print(f"concviz: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except scenarios.ScenarioError as error:
+        print(f"concviz: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+"""Instrumentation of the standard library, one module per primitive.
+
+``install()`` patches everything before the program is imported;
+``uninstall()`` puts every original back. Each module has its own
+``install``/``uninstall`` pair.
+"""
+
+from __future__ import annotations
+
+from concviz.instrument import barrier, condition, event, lines, locks, output, semaphore, sleep, threads
+
+_installed: list[object] = []
+
+
+def install(max_threads: int = 2000, record_lines: bool = False) -> None:
+    threads.install(max_threads)
+    for module in (locks, semaphore, event, condition, barrier, sleep, output):
+        module.install()  # type: ignore[attr-defined]
+        _installed.append(module)
+    _installed.insert(0, threads)
+    if record_lines:
+        lines.install()
+        _installed.append(lines)
+
+
+def uninstall() -> None:
+    while _installed:
+        _installed.pop().uninstall()  # type: ignore[attr-defined]

@@ -1,0 +1,198 @@
+"""What every primitive's instrumentation shares: whose code is calling,
+where in the source, what the source calls the new object, and one-time
+reporting of a hook that failed.
+
+Only slow paths use this module (object creation, blocking, sleeping); the
+hot acquire/release path touches nothing here.
+"""
+
+from __future__ import annotations
+
+import dis
+import os
+import sys
+import sysconfig
+import threading
+from collections.abc import Callable
+from types import CodeType, FrameType
+from typing import Any
+
+from concviz import recorder
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_LIBRARY_DIRS = tuple(
+    sorted(
+        {
+            os.path.join(os.path.realpath(p), "")
+            for key in ("stdlib", "platstdlib", "purelib", "platlib")
+            if (p := sysconfig.get_paths().get(key))
+        }
+        | {os.path.join(_PACKAGE_DIR, "")}
+    )
+)
+_user_file_cache: dict[str, bool] = {}
+
+
+def is_user_file(filename: str) -> bool:
+    """True for the program's own files: not the standard library, not an
+    installed package, not concviz itself."""
+    known = _user_file_cache.get(filename)
+    if known is not None:
+        return known
+    if filename.startswith("<"):
+        user = not filename.startswith("<frozen")
+    else:
+        real = os.path.realpath(filename)
+        user = not real.startswith(_LIBRARY_DIRS)
+    _user_file_cache[filename] = user
+    return user
+
+
+def called_from_user(depth: int = 2) -> bool:
+    """Whether the frame ``depth`` levels up runs the program's own code."""
+    return is_user_file(sys._getframe(depth).f_code.co_filename)
+
+
+def user_frame(depth: int = 2) -> FrameType | None:
+    """The innermost frame of the program's own code, ``depth`` levels up or more."""
+    frame: FrameType | None = sys._getframe(depth)
+    while frame is not None and not is_user_file(frame.f_code.co_filename):
+        frame = frame.f_back
+    return frame
+
+
+def location(depth: int = 2) -> tuple[str | None, int | None]:
+    frame = user_frame(depth + 1)
+    if frame is None:
+        return None, None
+    return frame.f_code.co_filename, frame.f_lineno
+
+
+# --- naming -----------------------------------------------------------------
+
+_STORE_OPS = {"STORE_NAME", "STORE_GLOBAL", "STORE_FAST", "STORE_DEREF"}
+_LOAD_OPS = {"LOAD_FAST", "LOAD_NAME", "LOAD_GLOBAL", "LOAD_DEREF"}
+_instructions: dict[CodeType, list[dis.Instruction]] = {}
+
+
+def _assigned_name(frame: FrameType) -> str | None:
+    """The name the statement being executed stores its call's result into:
+    ``LockA = threading.Lock()`` → ``LockA``; ``self.lock = Lock()`` → ``lock``."""
+    code = frame.f_code
+    instructions = _instructions.get(code)
+    if instructions is None:
+        instructions = _instructions[code] = list(dis.get_instructions(code))
+    lasti = frame.f_lasti  # may point into the CALL's inline cache entries
+    i = max((k for k, ins in enumerate(instructions) if ins.offset <= lasti), default=-1)
+    if i < 0 or not instructions[i].opname.startswith("CALL"):
+        return None
+    after = instructions[i + 1 : i + 3]
+    if after and after[0].opname in _STORE_OPS:
+        return str(after[0].argval)
+    if len(after) == 2 and after[0].opname in _LOAD_OPS and after[1].opname == "STORE_ATTR":
+        return str(after[1].argval)
+    return None
+
+
+_names_lock = threading._allocate_lock()  # type: ignore[attr-defined]
+_names_used: dict[str, int] = {}
+_type_counts: dict[str, int] = {}
+
+
+def describe(depth: int = 2, instance: object = None) -> tuple[str | None, str | None, int | None]:
+    """(name, file, line) of the statement that creates an object, seen from
+    the constructor ``depth - 1`` frames below it. ``instance`` steps over the
+    constructors of the program's own subclasses (``super().__init__()``)."""
+    frame: FrameType | None = sys._getframe(depth)
+    while instance is not None and frame is not None and frame.f_locals.get("self") is instance:
+        frame = frame.f_back
+    if frame is None:
+        return None, None, None
+    try:
+        name = _assigned_name(frame)
+    except Exception:  # a name is a nicety; never fail the program for it
+        name = None
+    located = frame if is_user_file(frame.f_code.co_filename) else user_frame(depth)
+    if located is None:
+        return name, None, None
+    return name, located.f_code.co_filename, located.f_lineno
+
+
+def unique_name(type_name: str, name: str | None) -> str:
+    with _names_lock:
+        if name is None:
+            n = _type_counts[type_name] = _type_counts.get(type_name, 0) + 1
+            name = f"{type_name}-{n}"
+        used = _names_used.get(name, 0)
+        _names_used[name] = used + 1
+        return f"{name}#{used + 1}" if used else name
+
+
+def new_object(type_name: str, value: int | None = None, lock: int | None = None,
+               instance: object = None, depth: int = 3,
+               described: tuple[str | None, str | None, int | None] | None = None) -> int:
+    """Register a synchronisation object created by the program, record
+    ``obj.new`` and return its id. By default the object's name and place are
+    those of the caller of new_object's caller (the primitive's constructor)."""
+    name, file, line = described or describe(depth, instance)
+    obj = next(recorder.object_ids)
+    recorder.append((recorder.ns(), recorder.ident(), "obj.new", obj, {
+        "type": type_name, "name": unique_name(type_name, name), "value": value, "lock": lock,
+        "file": file, "line": line}))
+    return obj
+
+
+# --- failures inside hooks ----------------------------------------------------
+
+_reported: set[str] = set()
+
+
+def report_once(hook: str, error: BaseException) -> None:
+    """A hook failed: say so once on stderr; the caller switches it off."""
+    if hook in _reported:
+        return
+    _reported.add(hook)
+    try:
+        sys.__stderr__.write(f"concviz: instrumentation of {hook} failed and was switched off: {error!r}\n")
+    except Exception:
+        pass
+
+
+# --- install / uninstall --------------------------------------------------------
+
+
+class Patch:
+    """Set attributes on objects and put the originals back later."""
+
+    def __init__(self) -> None:
+        self._saved: list[tuple[Any, str, Any, bool]] = []
+
+    def set(self, owner: Any, name: str, value: Any) -> None:
+        had = name in vars(owner) if isinstance(owner, type) else hasattr(owner, name)
+        self._saved.append((owner, name, getattr(owner, name, None), had))
+        setattr(owner, name, value)
+
+    def undo(self) -> None:
+        while self._saved:
+            owner, name, old, had = self._saved.pop()
+            if had:
+                setattr(owner, name, old)
+            else:
+                delattr(owner, name)
+
+
+Installer = Callable[[], None]
+
+
+class ForUserCode:
+    """Mixin for the recorded subclass of a ``threading`` class: when library
+    code (the standard library's own internals) makes one, it gets the
+    original, unrecorded class. The program's own subclasses are always
+    recorded."""
+
+    _original: type
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        if "_original" in cls.__dict__ and not is_user_file(sys._getframe(1).f_code.co_filename):
+            return cls._original(*args, **kwargs)
+        return object.__new__(cls)

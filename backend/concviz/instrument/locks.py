@@ -1,0 +1,234 @@
+"""``threading.Lock`` and ``threading.RLock``, recorded.
+
+Each instrumented lock wraps a real one. Acquire tries the non-blocking path
+first; only when that fails is ``lock.block`` recorded, then the thread blocks
+for real, then ``lock.acquire`` (or ``lock.fail``) is recorded. Release is
+recorded *before* the real release, so that in the trace the next holder's
+``lock.acquire`` always comes after it: the recorded holder is never wrong.
+
+Locks created by library code (the standard library's own, e.g. inside
+``queue`` or ``threading``) stay the original, unrecorded primitives.
+"""
+
+from __future__ import annotations
+
+import _thread
+import sys
+import threading
+from typing import Any
+
+from concviz import recorder
+from concviz.instrument._support import Patch, is_user_file, location, new_object
+
+_append = recorder.append
+_ns = recorder.ns
+_ident = recorder.ident
+_allocate_lock = _thread.allocate_lock
+_RealRLock = _thread.RLock
+
+_NO_DEPTH: dict[str, Any] = {"depth": None}
+_NON_BLOCKING: dict[str, Any] = {"blocking": False}
+_TIMED_OUT: dict[str, Any] = {"blocking": True}
+
+
+def _check_timeout(real: Any, blocking: Any, timeout: Any) -> None:
+    """Raise exactly what the real primitive raises for these arguments,
+    by asking a fresh one (which is free, so this never blocks)."""
+    if real.acquire(blocking, timeout):
+        real.release()
+
+
+def _block_args(timeout: float) -> dict[str, Any]:
+    file, line = location(3)
+    return {"timeout": None if timeout == -1 else timeout, "file": file, "line": line}
+
+
+class Lock:
+    """A recorded ``threading.Lock``."""
+
+    __slots__ = ("__weakref__", "_cv_id", "_lock")
+
+    _lock: Any
+    _cv_id: int
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        lock = self._lock
+        if timeout != -1:
+            _check_timeout(_allocate_lock(), blocking, timeout)
+        if lock.acquire(False):
+            _append((_ns(), _ident(), "lock.acquire", self._cv_id, _NO_DEPTH))
+            return True
+        if not blocking:
+            _append((_ns(), _ident(), "lock.fail", self._cv_id, _NON_BLOCKING))
+            return False
+        _append((_ns(), _ident(), "lock.block", self._cv_id, _block_args(timeout)))
+        got = False
+        try:
+            got = lock.acquire(True, timeout)
+        finally:
+            _append((_ns(), _ident(), "lock.acquire" if got else "lock.fail", self._cv_id,
+                     _NO_DEPTH if got else _TIMED_OUT))
+        return got
+
+    def __enter__(self) -> bool:
+        lock = self._lock
+        if lock.acquire(False):
+            _append((_ns(), _ident(), "lock.acquire", self._cv_id, _NO_DEPTH))
+            return True
+        return self.acquire()
+
+    def release(self) -> None:
+        lock = self._lock
+        if lock.locked():
+            _append((_ns(), _ident(), "lock.release", self._cv_id, _NO_DEPTH))
+        lock.release()
+
+    def __exit__(self, *exc: object) -> None:
+        lock = self._lock
+        if lock.locked():
+            _append((_ns(), _ident(), "lock.release", self._cv_id, _NO_DEPTH))
+        lock.release()
+
+    def locked(self) -> bool:
+        return bool(self._lock.locked())
+
+    def _is_owned(self) -> bool:
+        # threading.Condition's own test, done on the real lock so that it
+        # records nothing.
+        if self._lock.acquire(False):
+            self._lock.release()
+            return False
+        return True
+
+    def _at_fork_reinit(self) -> None:
+        self._lock._at_fork_reinit()
+
+    acquire_lock = acquire
+    release_lock = release
+    locked_lock = locked
+
+    def __repr__(self) -> str:
+        state = "locked" if self._lock.locked() else "unlocked"
+        return f"<{state} _thread.lock object at {id(self):#x}>"
+
+
+class RLock:
+    """A recorded ``threading.RLock``; events carry the recursion depth."""
+
+    __slots__ = ("__weakref__", "_cv_id", "_depth", "_lock")
+
+    _lock: Any
+    _cv_id: int
+    _depth: int
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        lock = self._lock
+        if timeout != -1:
+            _check_timeout(_RealRLock(), blocking, timeout)
+        if lock.acquire(False):
+            # Only the owner touches _depth, so it needs no lock of its own.
+            depth = self._depth = self._depth + 1
+            _append((_ns(), _ident(), "lock.acquire", self._cv_id, {"depth": depth}))
+            return True
+        if not blocking:
+            _append((_ns(), _ident(), "lock.fail", self._cv_id, _NON_BLOCKING))
+            return False
+        _append((_ns(), _ident(), "lock.block", self._cv_id, _block_args(timeout)))
+        got = False
+        try:
+            got = lock.acquire(True, timeout)
+        finally:
+            if got:
+                depth = self._depth = self._depth + 1
+                _append((_ns(), _ident(), "lock.acquire", self._cv_id, {"depth": depth}))
+            else:
+                _append((_ns(), _ident(), "lock.fail", self._cv_id, _TIMED_OUT))
+        return got
+
+    __enter__ = acquire
+
+    def release(self) -> None:
+        lock = self._lock
+        if lock._is_owned():
+            depth = self._depth = self._depth - 1
+            _append((_ns(), _ident(), "lock.release", self._cv_id, {"depth": depth}))
+        lock.release()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def _is_owned(self) -> bool:
+        return bool(self._lock._is_owned())
+
+    def _recursion_count(self) -> int:
+        return int(self._lock._recursion_count())
+
+    # threading.Condition.wait() releases an RLock completely and restores it.
+    def _release_save(self) -> tuple[Any, int]:
+        if not self._lock._is_owned():
+            raise RuntimeError("cannot release un-acquired lock")
+        depth, self._depth = self._depth, 0
+        _append((_ns(), _ident(), "lock.release", self._cv_id, {"depth": 0}))
+        return self._lock._release_save(), depth
+
+    def _acquire_restore(self, saved: tuple[Any, int]) -> None:
+        state, depth = saved
+        lock = self._lock
+        if lock.acquire(False):
+            for _ in range(state[0] - 1):
+                lock.acquire(False)
+        else:
+            _append((_ns(), _ident(), "lock.block", self._cv_id, _block_args(-1)))
+            lock._acquire_restore(state)
+        self._depth = depth
+        _append((_ns(), _ident(), "lock.acquire", self._cv_id, {"depth": depth}))
+
+    def _at_fork_reinit(self) -> None:
+        self._lock._at_fork_reinit()
+        self._depth = 0
+
+    def __repr__(self) -> str:
+        return repr(self._lock).replace(hex(id(self._lock)), hex(id(self)))
+
+
+def make_lock() -> Any:
+    """Replaces ``threading.Lock``."""
+    if not is_user_file(sys._getframe(1).f_code.co_filename):
+        return _allocate_lock()
+    lock = Lock.__new__(Lock)
+    lock._lock = _allocate_lock()
+    lock._cv_id = new_object("Lock")
+    return lock
+
+
+def make_rlock(*args: Any, **kwargs: Any) -> Any:
+    """Replaces ``threading.RLock``."""
+    if not is_user_file(sys._getframe(1).f_code.co_filename):
+        return _RealRLock(*args, **kwargs)
+    if args or kwargs:
+        _RealRLock(*args, **kwargs)  # raises the real TypeError
+    return new_rlock(new_object("RLock"))
+
+
+def new_rlock(obj: int) -> RLock:
+    """An instrumented RLock already registered as ``obj``."""
+    lock = RLock.__new__(RLock)
+    lock._lock = _RealRLock()
+    lock._depth = 0
+    lock._cv_id = obj
+    return lock
+
+
+make_lock.__name__ = make_lock.__qualname__ = "Lock"
+make_rlock.__name__ = make_rlock.__qualname__ = "RLock"
+
+_patch = Patch()
+
+
+def install() -> None:
+    _patch.set(threading, "Lock", make_lock)
+    _patch.set(threading, "RLock", make_rlock)
+
+
+def uninstall() -> None:
+    _patch.undo()

@@ -1,0 +1,96 @@
+"""``threading.Semaphore`` and ``threading.BoundedSemaphore``, recorded.
+
+They record the same kinds as locks (``lock.block``, ``lock.acquire``,
+``lock.fail``, ``lock.release``); the permits in use are the acquisitions not
+yet released, and ``obj.new`` carries the initial value.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from concviz import recorder
+from concviz.instrument._support import ForUserCode, Patch, location, new_object
+
+_append = recorder.append
+_ns = recorder.ns
+_ident = recorder.ident
+_NO_DEPTH: dict[str, Any] = {"depth": None}
+
+_OriginalSemaphore = threading.Semaphore
+_OriginalBoundedSemaphore = threading.BoundedSemaphore
+
+
+class _Recorded:
+    """The recording shared by both semaphore kinds (mixed in before the original)."""
+
+    _cv_id: int
+    _value: int
+
+    def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
+        if not blocking and timeout is not None:
+            raise ValueError("can't specify timeout for non-blocking acquire")
+        if super().acquire(False):  # type: ignore[misc]
+            _append((_ns(), _ident(), "lock.acquire", self._cv_id, _NO_DEPTH))
+            return True
+        if not blocking:
+            _append((_ns(), _ident(), "lock.fail", self._cv_id, {"blocking": False}))
+            return False
+        file, line = location(2)
+        _append((_ns(), _ident(), "lock.block", self._cv_id, {"timeout": timeout, "file": file, "line": line}))
+        got = False
+        try:
+            got = super().acquire(True, timeout)  # type: ignore[misc]
+        finally:
+            _append((_ns(), _ident(), "lock.acquire" if got else "lock.fail", self._cv_id,
+                     _NO_DEPTH if got else {"blocking": True}))
+        return got
+
+    def __enter__(self) -> bool:
+        return self.acquire()
+
+    def _releasable(self, n: int) -> bool:
+        return n >= 1
+
+    def release(self, n: int = 1) -> None:
+        if self._releasable(n):
+            for _ in range(n):
+                _append((_ns(), _ident(), "lock.release", self._cv_id, _NO_DEPTH))
+        super().release(n)  # type: ignore[misc]
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+class Semaphore(ForUserCode, _Recorded, _OriginalSemaphore):
+    _original = _OriginalSemaphore
+
+    def __init__(self, value: int = 1) -> None:
+        super().__init__(value)
+        self._cv_id = new_object("Semaphore", value=value, instance=self)
+
+
+class BoundedSemaphore(ForUserCode, _Recorded, _OriginalBoundedSemaphore):
+    _original = _OriginalBoundedSemaphore
+    _initial_value: int
+
+    def __init__(self, value: int = 1) -> None:
+        super().__init__(value)
+        self._cv_id = new_object("BoundedSemaphore", value=value, instance=self)
+
+    def _releasable(self, n: int) -> bool:
+        # Releasing past the bound raises in the real release: record nothing.
+        return n >= 1 and self._value + n <= self._initial_value
+
+
+_patch = Patch()
+
+
+def install() -> None:
+    _patch.set(threading, "Semaphore", Semaphore)
+    _patch.set(threading, "BoundedSemaphore", BoundedSemaphore)
+
+
+def uninstall() -> None:
+    _patch.undo()

@@ -1,0 +1,114 @@
+"""``threading.Thread``, recorded: creation, start, begin, end, join.
+
+The original class is patched in place (not replaced), so that every thread
+— the program's, its subclasses', a library's — is a lane, and
+``isinstance``, ``enumerate()`` and ``active_count()`` are untouched. Each
+Thread gets a small id when it is created; its ``thread.begin`` event tells
+the recorder which ident belongs to that id.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import Any
+
+from concviz import recorder
+from concviz.instrument._support import Patch, location
+
+_append = recorder.append
+_ns = recorder.ns
+_ident = recorder.ident
+_Thread = threading.Thread
+_original_init = _Thread.__init__
+_original_start = _Thread.start
+_original_bootstrap_inner = _Thread._bootstrap_inner  # type: ignore[attr-defined]
+_original_join = _Thread.join
+
+max_threads = 2000
+_started = 0
+
+
+class ThreadLimitExceeded(RuntimeError):
+    pass
+
+
+def _describe_target(target: Any) -> str | None:
+    if target is None:
+        return None
+    return getattr(target, "__qualname__", None) or getattr(target, "__name__", None) or repr(target)
+
+
+def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+    _original_init(self, *args, **kwargs)
+    if isinstance(self, threading._DummyThread):  # type: ignore[attr-defined]
+        return
+    tid = self._concviz_tid = next(recorder.thread_ids)
+    self._concviz_error = None
+    invoke_excepthook = self._invoke_excepthook
+
+    def invoke_excepthook_recorded(thread: Any) -> None:
+        self._concviz_error = repr(sys.exc_info()[1])
+        invoke_excepthook(thread)
+
+    self._invoke_excepthook = invoke_excepthook_recorded
+    _append((_ns(), _ident(), "thread.new", None, {
+        "thread": tid, "name": self._name, "daemon": self._daemonic,
+        "target": _describe_target(self._target)}))
+
+
+def start(self: Any) -> None:
+    global _started
+    tid = getattr(self, "_concviz_tid", None)
+    if tid is None or self._started.is_set() or not self._initialized:
+        return _original_start(self)  # raises what the original raises
+    _started += 1
+    if _started > max_threads:
+        _append((_ns(), _ident(), "limit", None, {"what": "threads", "limit": max_threads}))
+        raise ThreadLimitExceeded(f"can't start new thread: concviz's limit of {max_threads} threads")
+    _append((_ns(), _ident(), "thread.start", None, {"thread": tid}))
+    _original_start(self)
+
+
+def _bootstrap_inner(self: Any) -> None:
+    tid = getattr(self, "_concviz_tid", None)
+    if tid is None:
+        return _original_bootstrap_inner(self)
+    me = _ident()
+    _append((_ns(), me, "thread.begin", None, {
+        "thread": tid, "name": self._name, "daemon": self._daemonic, "ident": me}))
+    try:
+        _original_bootstrap_inner(self)
+    finally:
+        _append((_ns(), me, "thread.end", None, {"thread": tid, "error": self._concviz_error}))
+
+
+def join(self: Any, timeout: float | None = None) -> None:
+    tid = getattr(self, "_concviz_tid", None)
+    if tid is None or not self._started.is_set() or self is threading.current_thread():
+        return _original_join(self, timeout)  # raises what the original raises
+    file, line = location(2)
+    _append((_ns(), _ident(), "thread.join", None, {"thread": tid, "timeout": timeout, "file": file, "line": line}))
+    try:
+        _original_join(self, timeout)
+    finally:
+        _append((_ns(), _ident(), "thread.joined", None, {"thread": tid, "alive": self.is_alive()}))
+
+
+_patch = Patch()
+
+
+def install(limit: int = 2000) -> None:
+    global max_threads
+    max_threads = limit
+    main = threading.main_thread()
+    main._concviz_tid = 0  # type: ignore[attr-defined]
+    main._concviz_error = None  # type: ignore[attr-defined]
+    _patch.set(_Thread, "__init__", __init__)
+    _patch.set(_Thread, "start", start)
+    _patch.set(_Thread, "_bootstrap_inner", _bootstrap_inner)
+    _patch.set(_Thread, "join", join)
+
+
+def uninstall() -> None:
+    _patch.undo()

@@ -1,0 +1,126 @@
+"""The child process of a run: ``python -m concviz.runner CONFIG_JSON``.
+
+It installs the instrumentation, then runs the target as ``__main__`` exactly
+as ``python path/to/script.py args...`` would, while the recorder writes
+events to the trace pipe given by the parent (``concviz.supervisor``). A
+watchdog thread kills the whole process group when the parent goes away, so
+that no run outlives whoever started it.
+"""
+
+from __future__ import annotations
+
+import _thread
+import ast
+import atexit
+import json
+import os
+import signal
+import sys
+import traceback
+import types
+from dataclasses import dataclass, field
+from typing import Any
+
+from concviz import recorder
+
+
+@dataclass
+class ChildConfig:
+    """What the parent tells the child (as one JSON argument)."""
+
+    path: str
+    argv: list[str] = field(default_factory=list)
+    watch: list[str] = field(default_factory=list)
+    lines: bool = False
+    trace_fd: int = -1
+    lifeline_fd: int = -1
+    max_threads: int = 2000
+    max_events: int = 2_000_000
+
+
+def _watch_lifeline(fd: int) -> None:
+    """Block until the parent's end of the lifeline pipe closes, then end the run."""
+    try:
+        while os.read(fd, 1):
+            pass
+    except OSError:
+        pass
+    os.killpg(os.getpgrp(), signal.SIGKILL)
+
+
+def _compile(path: str, watch: list[str]) -> types.CodeType:
+    with open(path, "rb") as f:
+        source = f.read()
+    if not watch:
+        return compile(source, path, "exec", dont_inherit=True)
+    from concviz.instrument import watch as watching
+
+    tree = watching.rewrite(ast.parse(source, path), watch)
+    return compile(tree, path, "exec", dont_inherit=True)
+
+
+def _record_end(exit_code: int, error: str | None) -> None:
+    recorder.append((recorder.ns(), recorder.ident(), "program.end", None,
+                     {"exit_code": exit_code, "error": error}))
+
+
+def _exit_code(exc: SystemExit) -> int:
+    code = exc.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    return 1
+
+
+def run(config: ChildConfig) -> int:
+    if config.lifeline_fd >= 0:
+        _thread.start_new_thread(_watch_lifeline, (config.lifeline_fd,))
+    recorder.start(config.trace_fd, config.max_events)
+    atexit.register(recorder.stop)
+
+    path = os.path.abspath(config.path)
+    code = _compile(path, config.watch)
+
+    from concviz import instrument
+    from concviz.instrument import watch as watching
+
+    main = types.ModuleType("__main__")
+    main.__file__ = path
+    main.__builtins__ = __builtins__  # type: ignore[attr-defined]
+    if config.watch:
+        vars(main).update(watching.helpers())
+    sys.modules["__main__"] = main
+    sys.argv = [config.path, *config.argv]
+    sys.path[0] = os.path.dirname(path)
+
+    instrument.install(max_threads=config.max_threads, record_lines=config.lines)
+    try:
+        exec(code, vars(main))
+    except SystemExit as exc:
+        exit_code = _exit_code(exc)
+        _record_end(exit_code, None)
+        raise
+    except BaseException as exc:  # the program's own uncaught error: report it as python would
+        tb = exc.__traceback__.tb_next if exc.__traceback__ else None
+        traceback.print_exception(type(exc), exc, tb)
+        _record_end(1, f"{type(exc).__name__}: {exc}")
+        return 1
+    _record_end(0, None)
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: python -m concviz.runner CONFIG_JSON", file=sys.stderr)
+        return 2
+    config = ChildConfig(**json.loads(argv[1]))
+    return run(config)
+
+
+def _entry() -> Any:
+    sys.exit(main(sys.argv))
+
+
+if __name__ == "__main__":
+    _entry()

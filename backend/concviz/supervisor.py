@@ -1,0 +1,234 @@
+"""The parent side of a run: start the child, read its events, end it.
+
+``Supervisor`` starts ``python -m concviz.runner`` in a new session (its own
+process group), reads the trace pipe, folds the events to detect deadlocks
+as they form, enforces the wall-time limit, and on any ending kills the whole
+process group so that nothing the program spawned survives it. Whoever uses
+it (the CLI, the web server) receives the trace as header, batches of event
+lines and an end record, through a ``Sink``.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import msgspec
+
+from concviz import events
+from concviz.analysis.fold import Fold
+from concviz.analysis.summary import summarise
+from concviz.runner import ChildConfig
+
+
+class Status(enum.StrEnum):
+    """A run's lifecycle: pending → running → one of the endings."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    FINISHED = "finished"
+    DEADLOCKED = "deadlocked"
+    TIMED_OUT = "timed_out"
+    CRASHED = "crashed"
+    LIMIT_EXCEEDED = "limit_exceeded"
+    STOPPED = "stopped"
+    INTERRUPTED = "interrupted"
+
+
+EXIT_DEADLOCK = 3
+EXIT_TIMEOUT = 124
+EXIT_LIMIT = 125
+EXIT_STOPPED = 130
+
+
+@dataclass
+class RunSpec:
+    """Everything that defines a run."""
+
+    path: str
+    target: str
+    argv: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+    watch: list[str] = field(default_factory=list)
+    lines: bool = False
+    timeout: float = 60.0
+    max_threads: int = 2000
+    max_events: int = 2_000_000
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    stdout: int | None = None
+    """File descriptor for the program's stdout/stderr (None: inherit)."""
+
+
+class Sink(Protocol):
+    def header(self, line: bytes) -> None: ...
+    def events(self, lines: list[bytes]) -> None: ...
+    def end(self, line: bytes) -> None: ...
+
+
+_decode_batch = msgspec.json.Decoder(list[dict[str, Any]]).decode
+_encode = msgspec.json.Encoder().encode
+
+
+class Supervisor:
+    def __init__(self, spec: RunSpec, sink: Sink) -> None:
+        self.spec = spec
+        self.sink = sink
+        self.fold = Fold()
+        self.status = Status.PENDING
+        self.deadlock: list[dict[str, Any]] | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._stop_requested = threading.Event()
+        self._started_ns = 0
+        self.end_record: dict[str, Any] | None = None
+
+    # --- lifecycle -------------------------------------------------------------
+
+    def header(self) -> dict[str, Any]:
+        spec = self.spec
+        source: dict[str, str] = {}
+        try:
+            source[spec.path] = Path(spec.path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            pass
+        return asdict(events.Header(
+            type="header", format=events.FORMAT, version=events.VERSION, run_id=spec.run_id,
+            target=spec.target, argv=spec.argv, params=spec.params, watch=spec.watch, lines=spec.lines,
+            started_at=time.time(), python=sys.version.split()[0], source=source,
+        ))
+
+    def start(self) -> None:
+        spec = self.spec
+        trace_r, trace_w = os.pipe()
+        life_r, self._life_w = os.pipe()
+        config = ChildConfig(
+            path=os.path.abspath(spec.path), argv=spec.argv, watch=spec.watch, lines=spec.lines,
+            trace_fd=trace_w, lifeline_fd=life_r, max_threads=spec.max_threads, max_events=spec.max_events,
+        )
+        self.sink.header(_encode(self.header()))
+        env = dict(os.environ)
+        env.pop("PYTHONSTARTUP", None)
+        self._started_ns = time.monotonic_ns()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "concviz.runner", json.dumps(asdict(config))],
+            pass_fds=(trace_w, life_r),
+            start_new_session=True,
+            stdin=subprocess.DEVNULL if spec.stdout is not None else None,
+            stdout=spec.stdout,
+            stderr=spec.stdout,
+            env=env,
+        )
+        os.close(trace_w)
+        os.close(life_r)
+        self._trace_r = trace_r
+        self.status = Status.RUNNING
+
+    def stop(self) -> None:
+        """Ask the run to stop (from any thread)."""
+        self._stop_requested.set()
+
+    def _kill_group(self) -> None:
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    # --- the reading loop ------------------------------------------------------------
+
+    def run(self) -> dict[str, Any]:
+        """Start (if needed), follow the run to its end, and return the end record."""
+        if self.proc is None:
+            self.start()
+        assert self.proc is not None
+        deadline = time.monotonic() + self.spec.timeout
+        pending = b""
+        ending: Status | None = None
+        fd = self._trace_r
+        eof = False
+        try:
+            while not eof:
+                if ending is None:
+                    if self._stop_requested.is_set():
+                        ending = Status.STOPPED
+                    elif time.monotonic() >= deadline:
+                        ending = Status.TIMED_OUT
+                    if ending is not None:
+                        self._kill_group()
+                ready, _, _ = select.select([fd], [], [], 0.05)
+                if ready:
+                    chunk = os.read(fd, 1 << 20)
+                    if not chunk:
+                        eof = True
+                    pending = self._consume(pending + chunk)
+                if ending is None:
+                    if self.fold.limit is not None:
+                        ending = Status.LIMIT_EXCEEDED
+                        self._kill_group()
+                    elif ready and (cycle := self.fold.deadlock()) is not None:
+                        self.deadlock = cycle
+                        ending = Status.DEADLOCKED
+                        self._kill_group()
+                if not eof and self.proc.poll() is not None:
+                    # The child is gone; what it left running must go too,
+                    # and then the pipe ends.
+                    self._kill_group()
+        finally:
+            os.close(fd)
+            os.close(self._life_w)
+            self._kill_group()
+            returncode = self.proc.wait()
+        return self._finish(ending, returncode)
+
+    def _consume(self, data: bytes) -> bytes:
+        """Hand complete lines to the sink and the fold; return the partial tail."""
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            return data
+        lines = data[: cut + 1].splitlines()
+        for ev in _decode_batch(b"[" + b",".join(lines) + b"]"):
+            self.fold.feed(ev)
+        self.sink.events(lines)
+        return data[cut + 1 :]
+
+    def _finish(self, ending: Status | None, returncode: int) -> dict[str, Any]:
+        program_end = self.fold.program_end
+        if ending is not None:
+            status = ending
+            exit_code = {
+                Status.DEADLOCKED: EXIT_DEADLOCK, Status.TIMED_OUT: EXIT_TIMEOUT,
+                Status.LIMIT_EXCEEDED: EXIT_LIMIT, Status.STOPPED: EXIT_STOPPED,
+            }[ending]
+        elif self.fold.limit is not None:
+            status, exit_code = Status.LIMIT_EXCEEDED, EXIT_LIMIT
+        elif returncode < 0 or (program_end is not None and program_end.get("error")):
+            status, exit_code = Status.CRASHED, returncode if returncode >= 0 else 128 - returncode
+        else:
+            status, exit_code = Status.FINISHED, returncode
+        self.status = status
+        error = None
+        if status is Status.CRASHED:
+            error = (program_end or {}).get("error") or f"the program died with signal {-returncode}"
+        elif status is Status.LIMIT_EXCEEDED and self.fold.limit:
+            error = f"limit of {self.fold.limit['limit']} {self.fold.limit['what']} exceeded"
+        elif status is Status.TIMED_OUT:
+            error = f"time limit of {self.spec.timeout:g} s exceeded"
+        record = asdict(events.End(
+            type="end", status=status.value, exit_code=exit_code,  # type: ignore[arg-type]
+            duration_ns=time.monotonic_ns() - self._started_ns,
+            summary=summarise(self.fold, self.deadlock), error=error,
+        ))
+        self.end_record = record
+        self.sink.end(_encode(record))
+        return record

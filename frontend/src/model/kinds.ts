@@ -1,0 +1,74 @@
+// Event kinds as small integer codes for the columnar store. Known kinds have
+// fixed codes; a kind this version does not know (queue.*, socket.* ...) gets
+// the next free code on first sight, keeps its name, and is otherwise ignored.
+import { KINDS } from '../generated/events';
+
+export const K = {
+  threadNew: 0,
+  threadStart: 1,
+  threadBegin: 2,
+  threadEnd: 3,
+  threadJoin: 4,
+  threadJoined: 5,
+  objNew: 6,
+  lockBlock: 7,
+  lockAcquire: 8,
+  lockFail: 9,
+  lockRelease: 10,
+  eventSet: 11,
+  eventClear: 12,
+  eventWait: 13,
+  eventWake: 14,
+  condWait: 15,
+  condWake: 16,
+  condNotify: 17,
+  barrierWait: 18,
+  barrierPass: 19,
+  barrierBroken: 20,
+  sleepBegin: 21,
+  sleepEnd: 22,
+  print: 23,
+  line: 24,
+  varRead: 25,
+  varWrite: 26,
+  limit: 27,
+  programEnd: 28,
+} as const;
+
+const NAMES: readonly string[] = [
+  'thread.new', 'thread.start', 'thread.begin', 'thread.end', 'thread.join', 'thread.joined',
+  'obj.new', 'lock.block', 'lock.acquire', 'lock.fail', 'lock.release', 'event.set',
+  'event.clear', 'event.wait', 'event.wake', 'cond.wait', 'cond.wake', 'cond.notify',
+  'barrier.wait', 'barrier.pass', 'barrier.broken', 'sleep.begin', 'sleep.end', 'print', 'line',
+  'var.read', 'var.write', 'limit', 'program.end',
+];
+
+/** Interns kind names into codes; one table per trace. */
+export class KindTable {
+  private readonly codes = new Map<string, number>();
+  readonly names: string[] = [];
+
+  constructor() {
+    for (const n of NAMES) this.code(n);
+  }
+
+  code(name: string): number {
+    let c = this.codes.get(name);
+    if (c === undefined) {
+      c = this.names.length;
+      if (c > 255) return 255; // more than 200 unknown kinds: lump them together
+      this.codes.set(name, c);
+      this.names.push(name);
+    }
+    return c;
+  }
+
+  name(code: number): string {
+    return this.names[code] ?? 'unknown';
+  }
+}
+
+/** True when the generated schema and this table agree (checked by a test). */
+export function knownKindsMatchSchema(): boolean {
+  return KINDS.length === NAMES.length && KINDS.every((k, i) => NAMES[i] === k);
+}

@@ -1,0 +1,59 @@
+// One timeline lane per thread: its spans of constant state (built
+// incrementally as events arrive), the seqs of its own events (for markers and
+// hit tests) and of its events that carry a source location.
+import { GrowF64, GrowI32, GrowU8, upperBound } from './grow';
+import { MaxPyramid } from './pyramid';
+import { S } from './states';
+
+export class Lane {
+  /** Display position (main thread first, then by begin time). */
+  index = 0;
+  name: string;
+  beginT: number;
+  endT = Number.NaN;
+  /** The span i covers [starts[i], starts[i+1]) (the last one: until the trace's end). */
+  readonly starts = new GrowF64();
+  readonly states = new GrowU8();
+  /** What the state is about: lock/event/... object id, the joined tid, or -1. */
+  readonly objs = new GrowI32();
+  /** The event that began the span. */
+  readonly seqs = new GrowI32();
+  readonly pyramid = new MaxPyramid();
+  /** Seqs of this thread's events, ascending. */
+  readonly events = new GrowI32();
+  /** Seqs of this thread's events that say where it is (line, block, sleep, wait...). */
+  readonly locs = new GrowI32();
+  state: number = S.none;
+  stateObj = -1;
+
+  constructor(readonly tid: number, name: string, beginT: number) {
+    this.name = name;
+    this.beginT = beginT;
+  }
+
+  get spanCount(): number {
+    return this.starts.length;
+  }
+
+  /** Enters `state` at time t (a no-op when nothing changes). */
+  setState(t: number, state: number, obj: number, seq: number): void {
+    if (state === this.state && obj === this.stateObj) return;
+    this.state = state;
+    this.stateObj = obj;
+    this.starts.push(t);
+    this.states.push(state);
+    this.objs.push(obj);
+    this.seqs.push(seq);
+    this.pyramid.push(state);
+  }
+
+  /** Index of the span covering time t, or -1 before the lane began. */
+  spanAt(t: number): number {
+    return upperBound(this.starts.data, t, 0, this.starts.length) - 1;
+  }
+
+  stateAt(t: number): number {
+    const i = this.spanAt(t);
+    return i < 0 ? S.none : this.states.data[i];
+  }
+}
