@@ -123,3 +123,24 @@ describe('diagnosis banner', () => {
     expect(fieldErrors({ detail: 'too many runs' })).toEqual([{ field: null, message: 'too many runs' }]);
   });
 });
+
+describe('parameter form', () => {
+  const gap = { name: 'gap', type: 'float' as const, default: 0.001, min: 0, max: 1, scale: 'log' as const, unit: 's', help: '' };
+  const threads = { name: 'threads', type: 'int' as const, default: 100, min: 1, max: 500, scale: 'linear' as const, unit: null, help: '' };
+
+  it('maps the log slider from exactly 0 up to the maximum', async () => {
+    const { sliderToValue, valueToSlider, SLIDER_STEPS } = await import('../src/model/params');
+    expect(sliderToValue(gap, 0)).toBe(0);
+    expect(sliderToValue(gap, SLIDER_STEPS)).toBe(1);
+    expect(sliderToValue(gap, 1)).toBeCloseTo(1e-4);
+    for (const v of [0.001, 0.01, 0.5]) expect(sliderToValue(gap, valueToSlider(gap, v)) / v).toBeCloseTo(1, 1);
+    expect(valueToSlider(gap, 0)).toBe(0);
+  });
+
+  it('rejects out-of-range and non-integer values with a precise message', async () => {
+    const { validateParam } = await import('../src/model/params');
+    expect(validateParam(gap, 'NaN').error).toBe("expected a number between 0 and 1 for 'gap', got 'NaN'");
+    expect(validateParam(threads, '2.5').error).toBe("expected a whole number between 1 and 500 for 'threads', got '2.5'");
+    expect(validateParam(threads, ' 42 ')).toEqual({ value: 42, error: null });
+  });
+});

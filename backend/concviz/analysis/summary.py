@@ -13,51 +13,62 @@ MAX_LOST_LISTED = 1000
 def lost_updates(var_events: list[dict[str, Any]]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
     """Per watched variable: initial, final, writes, lost_updates; and each lost update.
 
-    Every write makes a new version of the variable. When a thread writes,
-    the version it based the write on is the newest one holding the value it
-    last read (equal values are interchangeable, and a read is recorded a
-    moment after the load, so matching by value stays right when another
-    thread wrote in between). Writes made by others after that version are
-    overwritten: each is a lost update, named with the stale read and the
-    write that overwrote it.
+    Every write makes a new version of the variable, based on the version its
+    thread last read: the newest one holding the value read (equal values are
+    interchangeable, and matching by value stays right when a read is
+    recorded a moment after the load). Following the bases back from the
+    final version gives the writes that count; every other write was
+    overwritten — a lost update. Each is named with the write that overwrote
+    it: the counting write whose thread read a value older than it.
     """
     stats: dict[str, dict[str, Any]] = {}
-    versions: dict[str, list[tuple[Any, dict[str, Any] | None]]] = {}
+    versions: dict[str, list[tuple[Any, dict[str, Any] | None, int]]] = {}
     last_read: dict[tuple[str, int], dict[str, Any]] = {}
-    lost_flag: dict[str, set[int]] = {}
-    lost: list[dict[str, Any]] = []
+    reads_of: dict[int, dict[str, Any]] = {}
     for ev in var_events:
         args = ev["args"]
         name = args["name"]
         value = args["value"]
         st = stats.setdefault(name, {"initial": value, "final": value, "writes": 0, "lost_updates": 0})
-        history = versions.setdefault(name, [(value, None)] if ev["kind"] == "var.read" else [])
+        history = versions.setdefault(name, [(value, None, -1)] if ev["kind"] == "var.read" else [])
         if ev["kind"] == "var.read":
             last_read[(name, ev["tid"])] = ev
             continue
         st["writes"] += 1
         st["final"] = value
         read = last_read.pop((name, ev["tid"]), None)
+        base = len(history) - 1
         if read is not None:
-            read_ev = read
-            version = next((i for i in range(len(history) - 1, -1, -1) if history[i][0] == read_ev["args"]["value"]),
-                           len(history) - 1)
-            flags = lost_flag.setdefault(name, set())
-            for v in range(version + 1, len(history)):
+            wanted = read["args"]["value"]
+            base = next((i for i in range(len(history) - 1, -1, -1) if history[i][0] == wanted), base)
+            reads_of[ev["seq"]] = read
+        history.append((value, ev, base))
+
+    lost: list[dict[str, Any]] = []
+    for name, history in versions.items():
+        counting = []
+        v = len(history) - 1
+        while v >= 0:
+            counting.append(v)
+            v = history[v][2]
+        for w in reversed(counting):
+            base = history[w][2]
+            writer = history[w][1]
+            for v in range(base + 1, w):
                 overwritten = history[v][1]
-                if overwritten is None or v in flags:
+                if overwritten is None or writer is None:
                     continue
-                flags.add(v)
-                st["lost_updates"] += 1
-                if len(lost) < MAX_LOST_LISTED:
+                stats[name]["lost_updates"] += 1
+                read = reads_of.get(writer["seq"])
+                if len(lost) < MAX_LOST_LISTED and read is not None:
                     lost.append({
-                        "name": name, "thread": ev["tid"],
-                        "read_seq": read_ev["seq"], "read_value": read_ev["args"]["value"],
-                        "write_seq": ev["seq"], "write_value": value,
+                        "name": name, "thread": writer["tid"],
+                        "read_seq": read["seq"], "read_value": read["args"]["value"],
+                        "write_seq": writer["seq"], "write_value": writer["args"]["value"],
                         "overwrote": {"thread": overwritten["tid"], "seq": overwritten["seq"],
                                       "value": overwritten["args"]["value"]},
                     })
-        history.append((value, ev))
+    lost.sort(key=lambda item: item["overwrote"]["seq"])
     return stats, lost
 
 

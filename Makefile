@@ -1,0 +1,58 @@
+# The two commands of the README: `make run` and `make test`. Both install
+# what they need first; stamps keep a second call fast.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.stamp
+NODE_STAMP := node_modules/.stamp
+DIST := backend/concviz/static/dist/app.js
+FRONTEND_SOURCES := $(shell find frontend -type f 2>/dev/null) package.json tsconfig.json vite.config.ts
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install build chromium lint check-python check-frontend test-python bench clean
+
+run: install build
+	$(BIN)/concviz serve --host $(HOST) --port $(PORT)
+
+test: install build chromium lint
+	$(BIN)/python -m pytest
+	npm run --silent test
+
+install: $(PY_STAMP) $(NODE_STAMP)
+
+$(PY_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v "is ignored" || true
+	$(BIN)/python -c "import concviz, fastapi, pytest"
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+build: $(DIST)
+
+$(DIST): $(NODE_STAMP) $(FRONTEND_SOURCES)
+	npm run --silent build
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the end-to-end tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+lint: install
+	$(BIN)/python -m concviz.schema_gen --check
+	$(BIN)/ruff check backend tests bench scenarios
+	$(BIN)/mypy
+	npm run --silent lint
+	npm run --silent typecheck
+
+bench: install build
+	$(BIN)/python bench/lock_cost.py
+	$(BIN)/python bench/recording_throughput.py
+	$(BIN)/python bench/observer_effect.py
+
+clean:
+	rm -rf $(VENV) node_modules backend/concviz/static/dist

@@ -1,0 +1,277 @@
+// Vector parts of the timeline drawn over the state bars: event markers,
+// lock hand-off arrows, highlighted events, lane labels, the time axis and the
+// playhead. Each part has a budget so that a dense view never draws thousands
+// of tiny shapes: markers appear only where they are at least a few pixels apart.
+import { laneEventIndexAt } from '../model/hittest';
+import { K } from '../model/kinds';
+import type { Lane } from '../model/lane';
+import { formatDuration, formatTick, niceTicks } from '../model/time';
+import type { TraceModel } from '../model/trace';
+import { lowerBound } from '../model/grow';
+import type { Layout } from './layout';
+import { STATE_COLORS, THEME } from './palette';
+
+export interface View {
+  t0: number;
+  nsPerPx: number;
+  scrollY: number;
+  first: number;
+  last: number;
+}
+
+const MARKER_KINDS = new Set<number>([K.lockAcquire, K.lockRelease, K.print, K.varRead, K.varWrite]);
+
+function laneY(L: Layout, v: View, index: number): number {
+  return L.axisH + index * L.laneH - v.scrollY;
+}
+
+function xOf(L: Layout, v: View, t: number): number {
+  return L.labelW + (t - v.t0) / v.nsPerPx;
+}
+
+export function drawMarkers(ctx: CanvasRenderingContext2D, L: Layout, v: View, m: TraceModel): void {
+  const store = m.store;
+  const kinds = store.kind.data;
+  const t1 = v.t0 + v.nsPerPx * L.plotW;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(L.labelW, L.axisH, L.plotW, L.plotH);
+  ctx.clip();
+  const half = L.barH / 2;
+  for (let i = v.first; i < v.last; i++) {
+    const lane = m.lanes[i];
+    const a = laneEventIndexAt(lane, store, v.t0);
+    const b = laneEventIndexAt(lane, store, t1);
+    // Only when this lane's events are on average >= 6 px apart.
+    if (b - a === 0 || (b - a) * 6 > L.plotW) continue;
+    const cy = laneY(L, v, i) + L.laneH / 2;
+    const ev = lane.events.data;
+    for (let j = a; j < b; j++) {
+      const seq = ev[j];
+      const k = kinds[seq];
+      if (!MARKER_KINDS.has(k)) continue;
+      const x = Math.round(xOf(L, v, store.t.data[seq])) + 0.5;
+      if (k === K.lockAcquire || k === K.lockRelease) {
+        // acquire: a dark bar with a notch pointing down into the lane; release: pointing up.
+        ctx.fillStyle = '#111827';
+        ctx.fillRect(x - 1, cy - half, 2, L.barH);
+        const s = Math.min(5, half);
+        ctx.beginPath();
+        if (k === K.lockAcquire) {
+          ctx.moveTo(x - s, cy - half);
+          ctx.lineTo(x + s, cy - half);
+          ctx.lineTo(x, cy - half + s);
+        } else {
+          ctx.moveTo(x - s, cy + half);
+          ctx.lineTo(x + s, cy + half);
+          ctx.lineTo(x, cy + half - s);
+        }
+        ctx.fill();
+      } else if (k === K.print) {
+        ctx.beginPath();
+        ctx.arc(x, cy, Math.min(4, half - 1), 0, Math.PI * 2);
+        ctx.fillStyle = '#ffffff';
+        ctx.fill();
+        ctx.lineWidth = 1.5;
+        ctx.strokeStyle = '#111827';
+        ctx.stroke();
+      } else {
+        // var.read: hollow diamond, var.write: filled diamond
+        const s = Math.min(4, half - 1);
+        ctx.beginPath();
+        ctx.moveTo(x, cy - s);
+        ctx.lineTo(x + s, cy);
+        ctx.lineTo(x, cy + s);
+        ctx.lineTo(x - s, cy);
+        ctx.closePath();
+        ctx.fillStyle = k === K.varWrite ? '#111827' : '#ffffff';
+        ctx.fill();
+        ctx.lineWidth = 1;
+        ctx.strokeStyle = '#111827';
+        ctx.stroke();
+      }
+    }
+  }
+  ctx.restore();
+}
+
+/** Arrows from a releasing thread to the blocked thread that got the lock next. */
+export function drawHandoffs(ctx: CanvasRenderingContext2D, L: Layout, v: View, m: TraceModel): void {
+  const h = m.handoffs;
+  const t1 = v.t0 + v.nsPerPx * L.plotW;
+  const a = lowerBound(h.toT.data, v.t0, 0, h.length);
+  const b = lowerBound(h.toT.data, t1 + (t1 - v.t0), a, h.length);
+  if (b - a === 0 || b - a > 400) return;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(L.labelW, L.axisH, L.plotW, L.plotH);
+  ctx.clip();
+  ctx.strokeStyle = THEME.handoff;
+  ctx.fillStyle = THEME.handoff;
+  ctx.lineWidth = 1.5;
+  for (let i = a; i < b; i++) {
+    const from = m.laneByTid.get(h.fromTid.data[i]);
+    const to = m.laneByTid.get(h.toTid.data[i]);
+    if (from === undefined || to === undefined) continue;
+    if ((from.index < v.first && to.index < v.first) || (from.index >= v.last && to.index >= v.last)) continue;
+    const x0 = xOf(L, v, h.fromT.data[i]);
+    const x1 = xOf(L, v, h.toT.data[i]);
+    const y0 = laneY(L, v, from.index) + L.laneH / 2;
+    const y1 = laneY(L, v, to.index) + L.laneH / 2;
+    const dir = y1 > y0 ? 1 : -1;
+    const tipY = y1 - dir * (L.barH / 2);
+    ctx.beginPath();
+    ctx.moveTo(x0, y0);
+    ctx.bezierCurveTo(x0 + 12, y0, x1 - 12, tipY, x1, tipY);
+    ctx.stroke();
+    ctx.beginPath();
+    ctx.moveTo(x1, tipY);
+    ctx.lineTo(x1 - 4, tipY - dir * 7);
+    ctx.lineTo(x1 + 4, tipY - dir * 7);
+    ctx.fill();
+  }
+  ctx.restore();
+}
+
+/** Rings around highlighted events (a lost update's read and writes), whatever the zoom. */
+export function drawHighlights(ctx: CanvasRenderingContext2D, L: Layout, v: View, m: TraceModel, seqs: readonly number[]): void {
+  if (seqs.length === 0) return;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(L.labelW, L.axisH, L.plotW, L.plotH);
+  ctx.clip();
+  ctx.lineWidth = 3;
+  ctx.strokeStyle = THEME.highlight;
+  ctx.font = `bold ${L.fontPx}px system-ui, sans-serif`;
+  for (const seq of seqs) {
+    if (seq < 0 || seq >= m.store.length) continue;
+    const lane = m.laneByTid.get(m.store.tid.data[seq]);
+    if (lane === undefined) continue;
+    const x = xOf(L, v, m.store.t.data[seq]);
+    const y = laneY(L, v, lane.index) + L.laneH / 2;
+    ctx.beginPath();
+    ctx.arc(x, y, Math.max(7, L.laneH / 2), 0, Math.PI * 2);
+    ctx.stroke();
+  }
+  ctx.restore();
+}
+
+export interface LabelState {
+  follow: number | null;
+  hoverLane: number;
+  playhead: number;
+  tEnd: number;
+}
+
+const ellipsized = new Map<string, string>();
+
+function fit(ctx: CanvasRenderingContext2D, text: string, maxW: number, font: string): string {
+  const key = `${font}|${maxW}|${text}`;
+  let s = ellipsized.get(key);
+  if (s !== undefined) return s;
+  s = text;
+  if (ctx.measureText(s).width > maxW) {
+    let lo = 0;
+    let hi = text.length;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (ctx.measureText(text.slice(0, mid) + '…').width <= maxW) lo = mid;
+      else hi = mid - 1;
+    }
+    s = text.slice(0, lo) + '…';
+  }
+  if (ellipsized.size > 5000) ellipsized.clear();
+  ellipsized.set(key, s);
+  return s;
+}
+
+/** The sticky label column: thread names, a chip with each thread's state at the playhead. */
+export function drawLabels(ctx: CanvasRenderingContext2D, L: Layout, v: View, lanes: readonly Lane[], st: LabelState): void {
+  ctx.save();
+  ctx.fillStyle = THEME.bg;
+  ctx.fillRect(0, L.axisH, L.labelW, L.plotH);
+  ctx.beginPath();
+  ctx.rect(0, L.axisH, L.labelW, L.plotH);
+  ctx.clip();
+  const font = `${L.laneH >= 24 ? 600 : 500} ${L.fontPx}px system-ui, -apple-system, "Segoe UI", sans-serif`;
+  ctx.font = font;
+  ctx.textBaseline = 'middle';
+  const chip = Math.min(12, L.barH);
+  for (let i = v.first; i < v.last; i++) {
+    const lane = lanes[i];
+    const y = laneY(L, v, i);
+    if (i % 2 === 1) {
+      ctx.fillStyle = THEME.stripe;
+      ctx.fillRect(0, y, L.labelW, L.laneH);
+    }
+    const followed = st.follow === lane.tid;
+    if (followed || st.hoverLane === i) {
+      ctx.fillStyle = followed ? '#dbeafe' : '#eef2ff';
+      ctx.fillRect(0, y, L.labelW, L.laneH);
+    }
+    const state = st.playhead <= st.tEnd ? lane.stateAt(st.playhead) : lane.stateAt(st.tEnd);
+    ctx.fillStyle = STATE_COLORS[state] ?? 'transparent';
+    ctx.fillRect(L.labelW - chip - 6, y + (L.laneH - chip) / 2, chip, chip);
+    ctx.fillStyle = followed ? THEME.follow : THEME.text;
+    ctx.fillText(fit(ctx, lane.name, L.labelW - chip - 16, font), 6, y + L.laneH / 2 + 1);
+  }
+  ctx.restore();
+  ctx.fillStyle = THEME.grid;
+  ctx.fillRect(L.labelW - 1, L.axisH, 1, L.plotH);
+}
+
+export function drawAxis(ctx: CanvasRenderingContext2D, L: Layout, v: View): void {
+  const t1 = v.t0 + v.nsPerPx * L.plotW;
+  const ticks = niceTicks(Math.max(0, v.t0), t1, Math.max(2, Math.floor(L.plotW / 110)));
+  ctx.fillStyle = THEME.bg;
+  ctx.fillRect(0, 0, L.width, L.axisH);
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(L.labelW, 0, L.plotW, L.height);
+  ctx.clip();
+  ctx.font = `500 13px system-ui, sans-serif`;
+  ctx.textBaseline = 'middle';
+  ctx.textAlign = 'left';
+  for (const t of ticks.times) {
+    const x = Math.round(xOf(L, v, t)) + 0.5;
+    ctx.fillStyle = 'rgba(17,24,39,0.10)';
+    ctx.fillRect(x - 0.5, L.axisH, 1, L.plotH);
+    ctx.fillStyle = THEME.axis;
+    ctx.fillRect(x - 0.5, L.axisH - 8, 1, 8);
+    ctx.fillText(formatTick(t, ticks), x + 4, L.axisH / 2 - 2);
+  }
+  ctx.restore();
+  ctx.fillStyle = THEME.axis;
+  ctx.fillRect(0, L.axisH - 1, L.width, 1);
+  ctx.fillStyle = THEME.muted;
+  ctx.font = `600 12px system-ui, sans-serif`;
+  ctx.textBaseline = 'middle';
+  ctx.fillText(`${formatDuration(v.nsPerPx * 100, 2)} / 100 px`, 6, L.axisH / 2);
+}
+
+export function drawPlayhead(ctx: CanvasRenderingContext2D, L: Layout, v: View, t: number, live: boolean): void {
+  const x = Math.round(xOf(L, v, t)) + 0.5;
+  if (x < L.labelW || x > L.labelW + L.plotW) return;
+  ctx.fillStyle = live ? '#dc2626' : THEME.playhead;
+  ctx.fillRect(x - 1, L.axisH, 2, L.plotH);
+  ctx.beginPath();
+  ctx.moveTo(x - 7, 0);
+  ctx.lineTo(x + 7, 0);
+  ctx.lineTo(x + 7, L.axisH - 12);
+  ctx.lineTo(x, L.axisH - 2);
+  ctx.lineTo(x - 7, L.axisH - 12);
+  ctx.closePath();
+  ctx.fill();
+}
+
+export function drawScrollbar(ctx: CanvasRenderingContext2D, L: Layout, scrollY: number, lanes: number): void {
+  const total = lanes * L.laneH;
+  if (total <= L.plotH) return;
+  const x = L.width - 7;
+  ctx.fillStyle = '#f3f4f6';
+  ctx.fillRect(x, L.axisH, 6, L.plotH);
+  const h = Math.max(24, (L.plotH * L.plotH) / total);
+  const y = L.axisH + (scrollY / (total - L.plotH)) * (L.plotH - h);
+  ctx.fillStyle = '#9ca3af';
+  ctx.fillRect(x, y, 6, h);
+}

@@ -1,0 +1,56 @@
+// Colours of thread states: the Okabe–Ito palette, which stays distinguishable
+// with the common colour-vision deficiencies and on a washed-out projector.
+// The CSS legend and the canvas read the same table.
+import { S } from '../model/states';
+
+export const STATE_COLORS: Record<number, string> = {
+  [S.none]: 'transparent',
+  [S.finished]: '#b8b8b8',
+  [S.running]: '#009e73', // bluish green
+  [S.sleeping]: '#56b4e9', // sky blue
+  [S.joining]: '#cc79a7', // reddish purple
+  [S.waitEvent]: '#e69f00', // orange
+  [S.waitCond]: '#e69f00',
+  [S.waitBarrier]: '#e69f00',
+  [S.blocked]: '#d55e00', // vermillion
+};
+
+/** Legend entries, in the order a lecturer explains them. */
+export const LEGEND: readonly { state: number; label: string }[] = [
+  { state: S.running, label: 'running' },
+  { state: S.sleeping, label: 'sleeping' },
+  { state: S.blocked, label: 'blocked on a lock' },
+  { state: S.waitEvent, label: 'waiting (event / condition / barrier)' },
+  { state: S.joining, label: 'joining a thread' },
+  { state: S.finished, label: 'finished' },
+];
+
+export const THEME = {
+  bg: '#ffffff',
+  stripe: '#f3f4f6',
+  text: '#111827',
+  muted: '#4b5563',
+  grid: '#e5e7eb',
+  axis: '#374151',
+  playhead: '#111827',
+  follow: '#2563eb',
+  highlight: '#c026d3',
+  handoff: 'rgba(17, 24, 39, 0.75)',
+};
+
+/** Distinct, dark-enough hues for per-thread text (output panel, source chips). */
+const THREAD_HUES = ['#0b5394', '#a61c00', '#38761d', '#741b47', '#b45f06', '#134f5c', '#5b0f00', '#20124d'];
+
+export function threadColor(tid: number): string {
+  return THREAD_HUES[tid % THREAD_HUES.length];
+}
+
+/** '#rrggbb' → a little-endian RGBA word for an ImageData's Uint32Array. */
+export function rgbaWord(hex: string, alpha = 255): number {
+  if (hex === 'transparent') return 0;
+  const v = parseInt(hex.slice(1), 16);
+  const r = (v >> 16) & 255;
+  const g = (v >> 8) & 255;
+  const b = v & 255;
+  return ((alpha << 24) | (b << 16) | (g << 8) | r) >>> 0;
+}

@@ -1,0 +1,297 @@
+// The canvas timeline: one lane per thread, coloured by state. Input (wheel,
+// drag, click, hover) changes the view and marks it dirty; drawing happens at
+// most once per animation frame, and only when something changed.
+import { nearestEvent, spanAt, type SpanHit } from '../model/hittest';
+import type { Lane } from '../model/lane';
+import type { TraceModel } from '../model/trace';
+import {
+  clampScroll, clampTime, ensureVisible, fitAll, panBy, visibleLanes, zoomAt, type Viewport,
+} from '../model/viewport';
+import { computeLayout, type Layout } from './layout';
+import {
+  drawAxis, drawHandoffs, drawHighlights, drawLabels, drawMarkers, drawPlayhead, drawScrollbar, type View,
+} from './overlay';
+import { SpansLayer } from './spans_layer';
+
+export interface HoverInfo {
+  lane: Lane;
+  /** Time under the pointer (ns). */
+  t: number;
+  span: SpanHit | null;
+  /** The event under the pointer, or -1. */
+  seq: number;
+}
+
+export interface TimelineCallbacks {
+  /** A click in the lanes area: place the playhead there. */
+  playhead(t: number): void;
+  /** A click on a lane label: follow that thread. */
+  follow(tid: number): void;
+  hover(info: HoverInfo | null, clientX: number, clientY: number): void;
+  /** The user zoomed or panned (stops auto-fitting). */
+  viewChanged?(): void;
+}
+
+export class Timeline {
+  readonly canvas: HTMLCanvasElement;
+  private readonly ctx: CanvasRenderingContext2D;
+  private readonly spans = new SpansLayer();
+  private model: TraceModel | null = null;
+  private L: Layout = computeLayout(300, 150, 1, 1);
+  private v: Viewport = { t0: 0, nsPerPx: 1000, width: 300, scrollY: 0 };
+  private drawnVersion = -1;
+  private dirty = true;
+  private scheduled = false;
+  playhead = 0;
+  follow: number | null = null;
+  highlights: number[] = [];
+  /** While true the view keeps the whole trace in sight as it grows. */
+  autoFit = true;
+  private hoverLane = -1;
+  private drag: { x: number; y: number; t0: number; scrollY: number; moved: boolean; label: boolean } | null = null;
+  /** Durations (ms) of the last draws, for the frame benchmark. */
+  readonly drawTimes: number[] = [];
+
+  constructor(private readonly host: HTMLElement, private readonly cb: TimelineCallbacks) {
+    this.canvas = document.createElement('canvas');
+    this.canvas.className = 'timeline-canvas';
+    this.canvas.tabIndex = 0;
+    this.canvas.setAttribute('role', 'img');
+    this.canvas.setAttribute('aria-label', 'Timeline: one lane per thread, coloured by state');
+    host.appendChild(this.canvas);
+    const ctx = this.canvas.getContext('2d', { alpha: false });
+    if (ctx === null) throw new Error('expected a 2D canvas context, got none');
+    this.ctx = ctx;
+    new ResizeObserver(() => this.resize()).observe(host);
+    this.resize();
+    this.bindInput();
+  }
+
+  setModel(m: TraceModel | null): void {
+    this.model = m;
+    this.autoFit = true;
+    this.v = { ...this.v, scrollY: 0 };
+    this.highlights = [];
+    this.invalidate();
+  }
+
+  get viewport(): Viewport {
+    return this.v;
+  }
+
+  get layout(): Layout {
+    return this.L;
+  }
+
+  /** Marks the picture stale; it is redrawn on the next animation frame. */
+  invalidate(): void {
+    this.dirty = true;
+    if (this.scheduled) return;
+    this.scheduled = true;
+    requestAnimationFrame(() => {
+      this.scheduled = false;
+      this.frame();
+    });
+  }
+
+  private frame(): void {
+    const m = this.model;
+    if (m !== null && m.version !== this.drawnVersion) this.dirty = true;
+    if (!this.dirty) return;
+    this.draw();
+  }
+
+  private resize(): void {
+    const r = this.host.getBoundingClientRect();
+    const dpr = window.devicePixelRatio || 1;
+    const w = Math.max(100, Math.floor(r.width));
+    const h = Math.max(80, Math.floor(r.height));
+    this.canvas.width = Math.round(w * dpr);
+    this.canvas.height = Math.round(h * dpr);
+    this.canvas.style.width = `${w}px`;
+    this.canvas.style.height = `${h}px`;
+    this.relayout(w, h, dpr);
+    this.invalidate();
+  }
+
+  private relayout(w = this.L.width, h = this.L.height, dpr = this.L.dpr): void {
+    this.L = computeLayout(w, h, dpr, this.model?.lanes.length ?? 1);
+    this.v = { ...this.v, width: this.L.plotW };
+  }
+
+  fit(): void {
+    const m = this.model;
+    if (m === null) return;
+    this.v = { ...this.v, ...fitAll(m.endTime, this.L.plotW) };
+    this.invalidate();
+  }
+
+  setView(t0: number, nsPerPx: number): void {
+    this.v = { ...this.v, t0, nsPerPx };
+    this.autoFit = false;
+    this.invalidate();
+  }
+
+  zoom(factor: number, anchorX = this.L.plotW / 2): void {
+    const m = this.model;
+    const maxNsPerPx = Math.max(1e3, (m?.endTime ?? 1e9) * 4) / Math.max(1, this.L.plotW);
+    this.v = clampTime(zoomAt(this.v, anchorX, factor, maxNsPerPx), m?.endTime ?? 0);
+    this.userMoved();
+  }
+
+  pan(dx: number): void {
+    this.v = clampTime(panBy(this.v, dx), this.model?.endTime ?? 0);
+    this.userMoved();
+  }
+
+  scrollBy(dy: number): void {
+    const n = this.model?.lanes.length ?? 0;
+    this.v = { ...this.v, scrollY: clampScroll(this.v.scrollY + dy, this.L.laneH, this.L.plotH, n) };
+    this.invalidate();
+  }
+
+  /** Scrolls so that lane `index` is in view. */
+  revealLane(index: number): void {
+    const y = index * this.L.laneH;
+    if (y < this.v.scrollY || y + this.L.laneH > this.v.scrollY + this.L.plotH) {
+      this.scrollBy(y - this.L.plotH / 2 - this.v.scrollY);
+    }
+  }
+
+  /** Keeps the playhead in view (used while playing and stepping). */
+  revealTime(t: number): void {
+    if (this.autoFit) return;
+    const next = ensureVisible(this.v, t, 0.05);
+    if (next !== this.v) {
+      this.v = next;
+      this.invalidate();
+    }
+  }
+
+  private userMoved(): void {
+    this.autoFit = false;
+    this.cb.viewChanged?.();
+    this.invalidate();
+  }
+
+  /** Draws now (synchronously). Returns the time it took in ms. */
+  draw(): number {
+    const start = performance.now();
+    const m = this.model;
+    const L0 = this.L;
+    if (m !== null && computeLayout(L0.width, L0.height, L0.dpr, m.lanes.length).laneH !== L0.laneH) this.relayout();
+    const L = this.L;
+    const ctx = this.ctx;
+    this.dirty = false;
+    ctx.setTransform(L.dpr, 0, 0, L.dpr, 0, 0);
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, 0, L.width, L.height);
+    if (m === null) return 0;
+    this.drawnVersion = m.version;
+    if (this.autoFit) this.v = { ...this.v, ...fitAll(m.endTime, L.plotW) };
+    this.v = { ...this.v, scrollY: clampScroll(this.v.scrollY, L.laneH, L.plotH, m.lanes.length) };
+    const [first, last] = visibleLanes(this.v.scrollY, L.laneH, L.plotH, m.lanes.length);
+    const view: View = { t0: this.v.t0, nsPerPx: this.v.nsPerPx, scrollY: this.v.scrollY, first, last };
+    const tEnd = m.endTime;
+    this.spans.draw(ctx, L, m.lanes, first, last, this.v.scrollY, this.v.t0, this.v.nsPerPx, tEnd);
+    drawAxis(ctx, L, view);
+    drawMarkers(ctx, L, view, m);
+    drawHandoffs(ctx, L, view, m);
+    drawHighlights(ctx, L, view, m, this.highlights);
+    drawLabels(ctx, L, view, m.lanes, { follow: this.follow, hoverLane: this.hoverLane, playhead: this.playhead, tEnd });
+    drawPlayhead(ctx, L, view, this.playhead, m.live && this.playhead >= tEnd);
+    drawScrollbar(ctx, L, this.v.scrollY, m.lanes.length);
+    const ms = performance.now() - start;
+    this.drawTimes.push(ms);
+    if (this.drawTimes.length > 10000) this.drawTimes.splice(0, 5000);
+    return ms;
+  }
+
+  // --- input ----------------------------------------------------------------
+
+  private local(e: MouseEvent): { x: number; y: number } {
+    const r = this.canvas.getBoundingClientRect();
+    return { x: e.clientX - r.left, y: e.clientY - r.top };
+  }
+
+  private laneIndexAt(y: number): number {
+    const m = this.model;
+    if (m === null || y < this.L.axisH) return -1;
+    const i = Math.floor((y - this.L.axisH + this.v.scrollY) / this.L.laneH);
+    return i >= 0 && i < m.lanes.length ? i : -1;
+  }
+
+  /** What is under the canvas point (x, y), found through the lane's indexes. */
+  hitTest(x: number, y: number): HoverInfo | null {
+    const m = this.model;
+    const i = this.laneIndexAt(y);
+    if (m === null || i < 0 || x < this.L.labelW) return null;
+    const lane = m.lanes[i];
+    const t = this.v.t0 + (x - this.L.labelW) * this.v.nsPerPx;
+    const seq = nearestEvent(lane, m.store, t, this.v.nsPerPx * 5, () => true);
+    return { lane, t, span: spanAt(lane, t, m.endTime), seq };
+  }
+
+  private bindInput(): void {
+    const c = this.canvas;
+    c.addEventListener('wheel', (e) => {
+      e.preventDefault();
+      const { x } = this.local(e);
+      const dy = e.deltaMode === 1 ? e.deltaY * 16 : e.deltaY;
+      const dx = e.deltaMode === 1 ? e.deltaX * 16 : e.deltaX;
+      if (x < this.L.labelW) this.scrollBy(dy);
+      else if (e.shiftKey) this.pan(dy !== 0 ? dy : dx);
+      else if (Math.abs(dx) > Math.abs(dy)) this.pan(dx);
+      else this.zoom(Math.exp(-dy * 0.002), x - this.L.labelW);
+    }, { passive: false });
+
+    c.addEventListener('pointerdown', (e) => {
+      const { x, y } = this.local(e);
+      c.setPointerCapture(e.pointerId);
+      this.drag = { x, y, t0: this.v.t0, scrollY: this.v.scrollY, moved: false, label: x < this.L.labelW };
+    });
+    c.addEventListener('pointermove', (e) => {
+      const { x, y } = this.local(e);
+      const d = this.drag;
+      if (d !== null) {
+        if (Math.abs(x - d.x) + Math.abs(y - d.y) > 4) d.moved = true;
+        if (d.moved) {
+          this.v = clampTime({ ...this.v, t0: d.t0 - (x - d.x) * this.v.nsPerPx }, this.model?.endTime ?? 0);
+          const n = this.model?.lanes.length ?? 0;
+          this.v = { ...this.v, scrollY: clampScroll(d.scrollY - (y - d.y), this.L.laneH, this.L.plotH, n) };
+          this.cb.hover(null, 0, 0);
+          this.userMoved();
+          return;
+        }
+      }
+      this.hover(x, y, e.clientX, e.clientY);
+    });
+    c.addEventListener('pointerup', (e) => {
+      const d = this.drag;
+      this.drag = null;
+      if (d === null || d.moved) return;
+      const { x, y } = this.local(e);
+      const i = this.laneIndexAt(y);
+      if (d.label) {
+        if (i >= 0 && this.model !== null) this.cb.follow(this.model.lanes[i].tid);
+      } else if (y >= this.L.axisH - 30 || i >= 0) {
+        this.cb.playhead(Math.max(0, this.v.t0 + (x - this.L.labelW) * this.v.nsPerPx));
+      }
+    });
+    c.addEventListener('pointerleave', () => {
+      this.hoverLane = -1;
+      this.cb.hover(null, 0, 0);
+      this.invalidate();
+    });
+  }
+
+  private hover(x: number, y: number, cx: number, cy: number): void {
+    const i = this.laneIndexAt(y);
+    if (i !== this.hoverLane) {
+      this.hoverLane = i;
+      this.invalidate();
+    }
+    this.canvas.style.cursor = x < this.L.labelW && i >= 0 ? 'pointer' : 'crosshair';
+    this.cb.hover(this.hitTest(x, y), cx, cy);
+  }
+}
