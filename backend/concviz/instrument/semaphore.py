@@ -67,8 +67,11 @@ class Semaphore(ForUserCode, _Recorded, _OriginalSemaphore):
     _original = _OriginalSemaphore
 
     def __init__(self, value: int = 1) -> None:
-        super().__init__(value)
-        self._cv_id = new_object("Semaphore", value=value, instance=self)
+        # The original BoundedSemaphore.__init__ calls ``Semaphore.__init__``
+        # by its global name, i.e. this one, on objects that are not ours.
+        _OriginalSemaphore.__init__(self, value)
+        if isinstance(self, Semaphore):
+            self._cv_id = new_object("Semaphore", value=value, instance=self)
 
 
 class BoundedSemaphore(ForUserCode, _Recorded, _OriginalBoundedSemaphore):

@@ -1,0 +1,125 @@
+"""`concviz run` on a user's own unmodified script."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "concviz.cli", "run", *args], capture_output=True, text=True,
+                          timeout=60, cwd=cwd)
+
+
+def trace(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_script_args_output_and_exit_status_pass_through(tmp_path: Path) -> None:
+    script = tmp_path / "prog.py"
+    script.write_text(textwrap.dedent("""
+        import sys
+        print("argv:", sys.argv[1:])
+        print("to stderr", file=sys.stderr)
+        sys.exit(int(sys.argv[1]))
+    """))
+    proc = run("-o", "t.jsonl", str(script), "7", "--flag", cwd=tmp_path)
+    assert proc.returncode == 7
+    assert proc.stdout == "argv: ['7', '--flag']\n"
+    assert proc.stderr.startswith("to stderr\n")
+    lines = trace(tmp_path / "t.jsonl")
+    assert lines[0]["argv"] == ["7", "--flag"]
+    assert lines[-1]["status"] == "finished" and lines[-1]["exit_code"] == 7
+    prints = [e["args"] for e in lines[1:-1] if e["kind"] == "print"]
+    assert prints == [{"text": "argv: ['7', '--flag']\n", "stream": "stdout"},
+                      {"text": "to stderr\n", "stream": "stderr"}]
+
+
+def test_watch_on_a_script_names_lost_updates(tmp_path: Path) -> None:
+    script = tmp_path / "counter.py"
+    script.write_text(textwrap.dedent("""
+        import threading, time
+        count = 0
+        def add():
+            global count
+            value = count
+            time.sleep(0.01)
+            count = value + 1
+        ts = [threading.Thread(target=add) for _ in range(5)]
+        [t.start() for t in ts]
+        [t.join() for t in ts]
+    """))
+    proc = run("--watch", "count", "-o", "t.jsonl", str(script), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    end = trace(tmp_path / "t.jsonl")[-1]
+    count = end["summary"]["watched"]["count"]
+    assert count["initial"] == 0 and count["writes"] == 6
+    assert count["lost_updates"] == 5 - count["final"] > 0
+    assert "watched count: 0 →" in proc.stderr
+
+
+def test_time_limit_stops_the_run_with_124(tmp_path: Path) -> None:
+    script = tmp_path / "forever.py"
+    script.write_text("import threading\nthreading.Event().wait()\n")
+    proc = run("--timeout", "0.5", "-o", "t.jsonl", str(script), cwd=tmp_path)
+    assert proc.returncode == 124
+    end = trace(tmp_path / "t.jsonl")[-1]
+    assert end["status"] == "timed_out"
+    assert "time limit of 0.5 s exceeded" in proc.stderr
+
+
+def test_thread_limit_ends_the_run_with_limit_exceeded(tmp_path: Path) -> None:
+    script = tmp_path / "many.py"
+    script.write_text(textwrap.dedent("""
+        import threading
+        stop = threading.Event()
+        for _ in range(50):
+            threading.Thread(target=stop.wait, daemon=True).start()
+    """))
+    proc = run("--max-threads", "10", "-o", "t.jsonl", str(script), cwd=tmp_path)
+    end = trace(tmp_path / "t.jsonl")[-1]
+    assert end["status"] == "limit_exceeded"
+    assert end["error"] == "limit of 10 threads exceeded"
+    assert proc.returncode == 125
+
+
+def test_event_limit_ends_the_run_with_limit_exceeded(tmp_path: Path) -> None:
+    script = tmp_path / "busy.py"
+    script.write_text("import threading\nlock = threading.Lock()\nwhile True:\n    with lock:\n        pass\n")
+    proc = run("--max-events", "1000", "-o", "t.jsonl", str(script), cwd=tmp_path)
+    lines = trace(tmp_path / "t.jsonl")
+    assert lines[-1]["status"] == "limit_exceeded"
+    assert lines[-2]["kind"] == "limit" and lines[-2]["args"] == {"what": "events", "limit": 1000}
+    assert len(lines) == 1000 + 3
+    assert proc.returncode == 125
+
+
+def test_self_deadlock_on_a_plain_lock_is_a_one_thread_cycle(tmp_path: Path) -> None:
+    script = tmp_path / "self.py"
+    script.write_text("import threading\nm = threading.Lock()\nm.acquire()\nm.acquire()\n")
+    proc = run("-o", "t.jsonl", str(script), cwd=tmp_path)
+    assert proc.returncode == 3
+    cycle = trace(tmp_path / "t.jsonl")[-1]["summary"]["deadlock"]["cycle"]
+    assert cycle == [{"thread": 0, "name": "MainThread", "holds": ["m"], "waits_for": "m",
+                      "file": str(script), "line": 4}]
+
+
+def test_join_cycle_with_a_lock_is_a_deadlock(tmp_path: Path) -> None:
+    script = tmp_path / "joiner.py"
+    script.write_text(textwrap.dedent("""
+        import threading
+        gate = threading.Lock()
+        def worker():
+            gate.acquire()
+        gate.acquire()
+        t = threading.Thread(target=worker, name="worker")
+        t.start()
+        t.join()
+    """))
+    proc = run("-o", "t.jsonl", str(script), cwd=tmp_path)
+    assert proc.returncode == 3
+    cycle = trace(tmp_path / "t.jsonl")[-1]["summary"]["deadlock"]["cycle"]
+    assert sorted(step["waits_for"] for step in cycle) == ["gate", "join(worker)"]
