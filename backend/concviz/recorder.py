@@ -35,30 +35,34 @@ ident = _thread.get_ident
 thread_ids = itertools.count(1)
 object_ids = itertools.count(1)
 
-_EMPTY = b"{}"
-
-
 def _encode_fallback(obj: object) -> str:
     return repr(obj)
 
 
 class Writer:
-    """Drains the buffer into the trace file descriptor."""
+    """Drains the buffer into the trace pipe, as compact JSON batches.
+
+    The child does as little as it can here, because this thread competes
+    with the program for the GIL: one C-level encode of the raw tuples per
+    batch. Sequence numbers, thread ids and the trace's line format are the
+    parent's work (``concviz.translate``), on another core.
+
+    Wire format: a first line ``{"t0": ns, "pid": pid, "main": ident}``, then
+    one line per batch: a JSON array of ``[t, ident, kind, obj, args]``.
+    """
 
     def __init__(self, fd: int, max_events: int) -> None:
         self.fd = fd
         self.max_events = max_events
         self.t0 = perf_counter_ns()
-        self.pid = os.getpid()
-        self.seq = 0
-        self.last_t = 0
-        self.tids: dict[int, int] = {_thread.get_ident(): 0}
+        self.count = 0
         self.limit_hit = False
         self._lock = _thread.allocate_lock()
         self._stop = _thread.allocate_lock()
         self._stop.acquire()
         self._done = _thread.allocate_lock()
         self._encode = msgspec.json.Encoder(enc_hook=_encode_fallback).encode
+        self._write(self._encode({"t0": self.t0, "pid": os.getpid(), "main": _thread.get_ident()}) + b"\n")
 
     def start(self) -> None:
         self._done.acquire()
@@ -80,63 +84,21 @@ class Writer:
 
     def flush(self) -> None:
         with self._lock:
-            chunk = self._drain()
-            if chunk:
-                self._write(chunk)
-
-    def _drain(self) -> bytes:
-        buffer = _buffer
-        n = len(buffer)
-        if not n:
-            return b""
-        popleft = buffer.popleft
-        out: list[bytes] = []
-        encode = self._encode
-        tids = self.tids
-        t0 = self.t0
-        pid = self.pid
-        for _ in range(n):
-            t, who, kind, obj, args = popleft()
+            n = len(_buffer)
+            if not n:
+                return
+            popleft = _buffer.popleft
+            items = [popleft() for _ in range(n)]
             if self.limit_hit:
-                continue
-            if kind == "thread.begin":
-                tids[who] = args["thread"]  # type: ignore[index]
-            tid = tids.get(who)
-            if tid is None:
-                tid = tids[who] = next(thread_ids)
-                out.append(self._line(t, tid, "thread.begin", None, {
-                    "thread": tid, "name": f"thread-{tid}", "daemon": True, "ident": who}))
-            if self.seq >= self.max_events:
+                return
+            if self.count + n > self.max_events:
+                keep = self.max_events - self.count
+                last = items[keep] if keep < n else items[-1]
+                del items[keep:]
+                items.append((last[0], last[1], "limit", None, {"what": "events", "limit": self.max_events}))
                 self.limit_hit = True
-                out.append(self._line(t, tid, "limit", None, {"what": "events", "limit": self.max_events}))
-                continue
-            out.append(self._line(t, tid, kind, obj, args, encode, t0, pid))
-        return b"".join(out)
-
-    def _line(
-        self,
-        t: int,
-        tid: int,
-        kind: str,
-        obj: int | None,
-        args: dict[str, Any] | None,
-        encode: Any = None,
-        t0: int | None = None,
-        pid: int | None = None,
-    ) -> bytes:
-        t -= self.t0 if t0 is None else t0
-        # A thread can be switched out between reading the clock and
-        # appending; keep time monotonic along seq (the gap is that switch).
-        if t < self.last_t:
-            t = self.last_t
-        self.last_t = t
-        seq = self.seq
-        self.seq = seq + 1
-        body = (encode or self._encode)(args) if args else _EMPTY
-        return b'{"seq":%d,"t":%d,"pid":%d,"tid":%d,"kind":"%s","obj":%s,"args":%s}\n' % (
-            seq, t, self.pid if pid is None else pid, tid, kind.encode(),
-            b"null" if obj is None else str(obj).encode(), body,
-        )
+            self.count += len(items)
+            self._write(self._encode(items) + b"\n")
 
     def _write(self, data: bytes) -> None:
         view = memoryview(data)

@@ -30,6 +30,7 @@ from concviz import events
 from concviz.analysis.fold import Fold
 from concviz.analysis.summary import summarise
 from concviz.runner import ChildConfig
+from concviz.translate import Translator
 
 
 class Status(enum.StrEnum):
@@ -76,7 +77,6 @@ class Sink(Protocol):
     def end(self, line: bytes) -> None: ...
 
 
-_decode_batch = msgspec.json.Decoder(list[dict[str, Any]]).decode
 _encode = msgspec.json.Encoder().encode
 
 
@@ -85,6 +85,7 @@ class Supervisor:
         self.spec = spec
         self.sink = sink
         self.fold = Fold()
+        self.translator = Translator(self.fold)
         self.status = Status.PENDING
         self.deadlock: list[dict[str, Any]] | None = None
         self.proc: subprocess.Popen[bytes] | None = None
@@ -196,10 +197,11 @@ class Supervisor:
         cut = data.rfind(b"\n")
         if cut < 0:
             return data
-        lines = data[: cut + 1].splitlines()
-        for ev in _decode_batch(b"[" + b",".join(lines) + b"]"):
-            self.fold.feed(ev)
-        self.sink.events(lines)
+        lines: list[bytes] = []
+        for raw in data[: cut + 1].splitlines():
+            lines.extend(self.translator.feed(raw))
+        if lines:
+            self.sink.events(lines)
         return data[cut + 1 :]
 
     def _finish(self, ending: Status | None, returncode: int) -> dict[str, Any]:

@@ -72,36 +72,39 @@ class Fold:
         return th
 
     def feed(self, ev: dict[str, Any]) -> None:
+        """Fold one event given as a trace line's object."""
+        self.feed_event(ev["seq"], ev["t"], ev["tid"], ev["kind"], ev["obj"], ev["args"])
+
+    def feed_event(self, seq: int, t: int, tid: int, kind: str, obj: int | None, args: dict[str, Any]) -> None:
         self.events += 1
-        self.last_t = ev["t"]
-        kind: str = ev["kind"]
-        args: dict[str, Any] = ev["args"]
-        tid: int = ev["tid"]
+        self.last_t = t
         handler = _HANDLERS.get(kind)
         if handler is not None:
-            handler(self, ev, tid, args)
+            handler(self, seq, tid, obj, args)
+            if kind.startswith("var."):
+                self.var_events.append({"seq": seq, "t": t, "tid": tid, "kind": kind, "obj": obj, "args": args})
 
     # --- handlers, one per kind that changes state --------------------------
 
-    def _thread_new(self, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
+    def _thread_new(self, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
         self.thread(args["thread"]).name = args["name"]
 
-    def _thread_begin(self, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
+    def _thread_begin(self, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
         th = self.thread(args["thread"])
         th.name = args["name"]
         th.alive = True
 
-    def _thread_end(self, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
+    def _thread_end(self, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
         th = self.thread(args["thread"])
         th.alive = False
         th.waiting.clear()
 
-    def _obj_new(self, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
-        self.objects[ev["obj"]] = Obj(ev["obj"], args["type"], args["name"], args.get("value"))
+    def _obj_new(self, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
+        self.objects[obj_id] = Obj(obj_id, args["type"], args["name"], args.get("value"))  # type: ignore[index,arg-type]
 
-    def _push(self, ev: dict[str, Any], tid: int, args: dict[str, Any], what: str, target: int) -> None:
+    def _push(self, seq: int, tid: int, args: dict[str, Any], what: str, target: int) -> None:
         th = self.thread(tid)
-        th.waiting.append(Wait(what, target, args.get("timeout"), args.get("file"), args.get("line"), ev["seq"]))
+        th.waiting.append(Wait(what, target, args.get("timeout"), args.get("file"), args.get("line"), seq))
         if args.get("line") is not None:
             th.file, th.line = args.get("file"), args.get("line")
 
@@ -112,16 +115,16 @@ class Fold:
                 del waiting[i]
                 return
 
-    def _lock_block(self, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
-        obj = self.objects.get(ev["obj"])
+    def _lock_block(self, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
+        obj = self.objects.get(obj_id)  # type: ignore[arg-type]
         if obj is None:
             return
-        obj.waiters[tid] = ev["seq"]
+        obj.waiters[tid] = seq
         obj.max_waiters = max(obj.max_waiters, len(obj.waiters))
-        self._push(ev, tid, args, "lock", obj.id)
+        self._push(seq, tid, args, "lock", obj.id)
 
-    def _lock_acquire(self, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
-        obj = self.objects.get(ev["obj"])
+    def _lock_acquire(self, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
+        obj = self.objects.get(obj_id)  # type: ignore[arg-type]
         if obj is None:
             return
         if obj.waiters.pop(tid, None) is not None:
@@ -137,13 +140,13 @@ class Fold:
         obj.max_holders = max(obj.max_holders, sum(obj.holders.values()) if obj.type not in LOCK_TYPES
                               else len(obj.holders))
 
-    def _lock_fail(self, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
-        obj = self.objects.get(ev["obj"])
+    def _lock_fail(self, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
+        obj = self.objects.get(obj_id)  # type: ignore[arg-type]
         if obj is not None and obj.waiters.pop(tid, None) is not None:
             self._pop(tid, "lock")
 
-    def _lock_release(self, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
-        obj = self.objects.get(ev["obj"])
+    def _lock_release(self, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
+        obj = self.objects.get(obj_id)  # type: ignore[arg-type]
         if obj is None:
             return
         if obj.type == "RLock":
@@ -164,15 +167,15 @@ class Fold:
             obj.holders[holder] -= 1
 
     def _waiter(what: str) -> Any:  # type: ignore[misc]
-        def begin(self: Fold, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
-            obj = self.objects.get(ev["obj"])
+        def begin(self: Fold, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
+            obj = self.objects.get(obj_id)  # type: ignore[arg-type]
             if obj is not None:
-                obj.waiters[tid] = ev["seq"]
+                obj.waiters[tid] = seq
                 obj.max_waiters = max(obj.max_waiters, len(obj.waiters))
-            self._push(ev, tid, args, what, ev["obj"])
+            self._push(seq, tid, args, what, obj_id)  # type: ignore[arg-type]
 
-        def end(self: Fold, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
-            obj = self.objects.get(ev["obj"])
+        def end(self: Fold, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
+            obj = self.objects.get(obj_id)  # type: ignore[arg-type]
             if obj is not None:
                 obj.waiters.pop(tid, None)
             self._pop(tid, what)
@@ -183,27 +186,27 @@ class Fold:
     _cond_wait, _cond_wake = _waiter("cond")
     _barrier_wait, _barrier_pass = _waiter("barrier")
 
-    def _join(self, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
-        self._push(ev, tid, args, "join", args["thread"])
+    def _join(self, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
+        self._push(seq, tid, args, "join", args["thread"])
 
-    def _joined(self, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
+    def _joined(self, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
         self._pop(tid, "join")
 
-    def _sleep(self, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
+    def _sleep(self, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
         th = self.thread(tid)
         th.file, th.line = args.get("file"), args.get("line")
 
-    def _line(self, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
+    def _line(self, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
         th = self.thread(tid)
         th.file, th.line = args["file"], args["line"]
 
-    def _var(self, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
-        self.var_events.append(ev)
+    def _var(self, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
+        pass  # kept whole by feed_event for the lost-update analysis
 
-    def _program_end(self, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
+    def _program_end(self, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
         self.program_end = args
 
-    def _limit(self, ev: dict[str, Any], tid: int, args: dict[str, Any]) -> None:
+    def _limit(self, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
         self.limit = args
 
     # --- questions -------------------------------------------------------------

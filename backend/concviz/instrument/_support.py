@@ -99,10 +99,24 @@ _names_used: dict[str, int] = {}
 _type_counts: dict[str, int] = {}
 
 
+_naming_on = True
+
+
 def describe(depth: int = 2, instance: object = None) -> tuple[str | None, str | None, int | None]:
     """(name, file, line) of the statement that creates an object, seen from
     the constructor ``depth - 1`` frames below it. ``instance`` steps over the
     constructors of the program's own subclasses (``super().__init__()``)."""
+    global _naming_on
+    if _naming_on:
+        try:
+            return _describe(depth + 1, instance)
+        except Exception as error:  # e.g. a class body whose namespace is no dict
+            _naming_on = False
+            report_once("naming objects", error)
+    return None, None, None
+
+
+def _describe(depth: int, instance: object) -> tuple[str | None, str | None, int | None]:
     frame: FrameType | None = sys._getframe(depth)
     while instance is not None and frame is not None and frame.f_locals.get("self") is instance:
         frame = frame.f_back

@@ -16,6 +16,7 @@ _OriginalBarrier = threading.Barrier
 
 class Barrier(ForUserCode, _OriginalBarrier):
     _original = _OriginalBarrier
+    __module__ = "threading"  # the stdlib's repr names the class by it
 
     def __init__(self, parties: int, action: Callable[[], object] | None = None,
                  timeout: float | None = None) -> None:

@@ -21,6 +21,7 @@ _OriginalCondition = threading.Condition
 
 class Condition(ForUserCode, _OriginalCondition):
     _original = _OriginalCondition
+    __module__ = "threading"  # the stdlib's repr names the class by it
 
     def __init__(self, lock: Any = None) -> None:
         name, file, line = describe(2, self)

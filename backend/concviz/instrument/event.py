@@ -15,6 +15,7 @@ _OriginalEvent = threading.Event
 
 class Event(ForUserCode, _OriginalEvent):
     _original = _OriginalEvent
+    __module__ = "threading"  # the stdlib's repr names the class by it
 
     def __init__(self) -> None:
         super().__init__()

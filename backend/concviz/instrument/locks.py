@@ -111,6 +111,10 @@ class Lock:
         state = "locked" if self._lock.locked() else "unlocked"
         return f"<{state} _thread.lock object at {id(self):#x}>"
 
+    def __reduce_ex__(self, protocol: object) -> Any:
+        # Like the real lock: no pickling, and no copy sharing the real lock.
+        raise TypeError("cannot pickle '_thread.lock' object")
+
 
 class RLock:
     """A recorded ``threading.RLock``; events carry the recursion depth."""
@@ -189,6 +193,9 @@ class RLock:
 
     def __repr__(self) -> str:
         return repr(self._lock).replace(hex(id(self._lock)), hex(id(self)))
+
+    def __reduce_ex__(self, protocol: object) -> Any:
+        raise TypeError("cannot pickle '_thread.RLock' object")
 
 
 def make_lock() -> Any:

@@ -17,24 +17,37 @@ _original_print = builtins.print
 _enabled = True
 
 
+class _Copy:
+    """Hands print's writes to the real stream and keeps what was written, so
+    that each argument's ``__str__`` runs once, as without concviz."""
+
+    __slots__ = ("parts", "stream")
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> Any:
+        self.parts.append(text)
+        return self.stream.write(text)
+
+    def flush(self) -> Any:
+        return self.stream.flush()
+
+
 def print(*args: Any, sep: str | None = " ", end: str | None = "\n", file: Any = None, flush: bool = False) -> None:
     global _enabled
-    _original_print(*args, sep=sep, end=end, file=file, flush=flush)
-    if not _enabled:
-        return
-    if file is None or file is sys.stdout:
-        stream = "stdout"
-    elif file is sys.stderr:
-        stream = "stderr"
-    else:
-        return
+    target = sys.stdout if file is None else file
+    if not _enabled or target is None or (target is not sys.stdout and target is not sys.stderr):
+        return _original_print(*args, sep=sep, end=end, file=file, flush=flush)
+    copy = _Copy(target)
+    _original_print(*args, sep=sep, end=end, file=copy, flush=flush)
     try:
-        text = (" " if sep is None else sep).join(map(str, args)) + ("\n" if end is None else end)
+        _append((_ns(), _ident(), "print", None, {
+            "text": "".join(copy.parts), "stream": "stdout" if target is sys.stdout else "stderr"}))
     except Exception as error:
         _enabled = False
         report_once("print", error)
-        return
-    _append((_ns(), _ident(), "print", None, {"text": text, "stream": stream}))
 
 
 print.__doc__ = _original_print.__doc__

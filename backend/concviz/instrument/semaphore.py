@@ -47,8 +47,8 @@ class _Recorded:
                      _NO_DEPTH if got else {"blocking": True}))
         return got
 
-    def __enter__(self) -> bool:
-        return self.acquire()
+    # As in the original: ``with`` uses this acquire even when a subclass overrides it.
+    __enter__ = acquire
 
     def _releasable(self, n: int) -> bool:
         return n >= 1
@@ -65,6 +65,7 @@ class _Recorded:
 
 class Semaphore(ForUserCode, _Recorded, _OriginalSemaphore):
     _original = _OriginalSemaphore
+    __module__ = "threading"  # the stdlib's repr and error messages name the class by it
 
     def __init__(self, value: int = 1) -> None:
         # The original BoundedSemaphore.__init__ calls ``Semaphore.__init__``
@@ -76,6 +77,7 @@ class Semaphore(ForUserCode, _Recorded, _OriginalSemaphore):
 
 class BoundedSemaphore(ForUserCode, _Recorded, _OriginalBoundedSemaphore):
     _original = _OriginalBoundedSemaphore
+    __module__ = "threading"  # the stdlib's repr and error messages name the class by it
     _initial_value: int
 
     def __init__(self, value: int = 1) -> None:

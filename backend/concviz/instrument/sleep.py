@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import sys
 import time
+from typing import Any
 
 from concviz import recorder
 from concviz.instrument._support import Patch, is_user_file
@@ -14,10 +16,14 @@ _ident = recorder.ident
 _original_sleep = time.sleep
 
 
-def sleep(seconds: float) -> None:
+def sleep(*args: Any, **kwargs: Any) -> None:
     frame = sys._getframe(1)
-    if not is_user_file(frame.f_code.co_filename) or type(seconds) not in (int, float):
-        return _original_sleep(seconds)
+    # Anything but a valid duration goes to the original as it is, which
+    # raises exactly what it raises (and nothing is recorded).
+    if (kwargs or len(args) != 1 or type(args[0]) not in (int, float) or not 0 <= args[0] < math.inf
+            or not is_user_file(frame.f_code.co_filename)):
+        return _original_sleep(*args, **kwargs)
+    seconds = args[0]
     _append((_ns(), _ident(), "sleep.begin", None, {
         "seconds": seconds, "file": frame.f_code.co_filename, "line": frame.f_lineno}))
     try:

@@ -48,7 +48,11 @@ def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
     invoke_excepthook = self._invoke_excepthook
 
     def invoke_excepthook_recorded(thread: Any) -> None:
-        self._concviz_error = repr(sys.exc_info()[1])
+        error = sys.exc_info()[1]
+        try:
+            self._concviz_error = repr(error)
+        except Exception:  # the program's exception has a broken repr: excepthook must still see it
+            self._concviz_error = f"{type(error).__name__} (unprintable)"
         invoke_excepthook(thread)
 
     self._invoke_excepthook = invoke_excepthook_recorded

@@ -2,10 +2,11 @@
 // set as text, never parsed as HTML.
 
 type Child = Node | string | number | null | undefined | false;
+type Children = Child | Children[];
 type Attrs = Record<string, unknown>;
 
 export function h<K extends keyof HTMLElementTagNameMap>(
-  spec: K | `${K}.${string}` | `${K}#${string}`, attrs: Attrs | null = null, ...children: (Child | Child[])[]
+  spec: K | `${K}.${string}` | `${K}#${string}`, attrs: Attrs | null = null, ...children: Children[]
 ): HTMLElementTagNameMap[K] {
   const m = /^([a-z0-9]+)(?:#([\w-]+))?((?:\.[\w-]+)*)$/.exec(spec);
   if (m === null) throw new Error(`expected a tag like 'div.cls', got '${spec}'`);
@@ -32,7 +33,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
-function append(el: Element, children: (Child | Child[])[]): void {
+function append(el: Element, children: Children[]): void {
   for (const c of children) {
     if (Array.isArray(c)) append(el, c);
     else if (c === null || c === undefined || c === false) continue;
@@ -40,7 +41,7 @@ function append(el: Element, children: (Child | Child[])[]): void {
   }
 }
 
-export function clear(el: Element, ...children: (Child | Child[])[]): void {
+export function clear(el: Element, ...children: Children[]): void {
   el.replaceChildren();
   append(el, children);
 }

@@ -1,0 +1,146 @@
+"""Fan-out of one live run's trace from its run thread to its viewers (asyncio).
+
+The run thread publishes the header line, batches of event lines and the end
+line; each viewer (a WebSocket or a trace download) subscribes from the event
+loop. History and subscription happen under one lock: ``subscribe`` copies
+the history and registers the viewer atomically with respect to
+``publish_*``, so a viewer sees every item exactly once — no gap between
+history and tail, no duplicate.
+
+Publishing never blocks and never waits for a viewer: an item is appended
+to each viewer's pending deque (shared references, no copies) and the
+viewer's task is woken with ``call_soon_threadsafe``. A viewer that falls
+more than ``max_lag`` live events behind is marked ``overflowed`` and
+dropped by its task; it can reconnect and catch up from the history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import deque
+from dataclasses import dataclass
+
+# One pending item: ("header", [line]) | ("events", lines) | ("end", [line]).
+Item = tuple[str, list[bytes]]
+
+
+@dataclass
+class Snapshot:
+    items: list[Item]
+    ended: bool
+
+
+class Viewer:
+    """The consuming end of a subscription; its methods run in the event loop."""
+
+    def __init__(self, max_lag: int) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.max_lag = max_lag
+        self.wake = asyncio.Event()
+        self.overflowed = False
+        self.closed = False
+        self._pending: deque[Item] = deque()
+        self._lag = 0
+        self._lock = threading.Lock()
+        self._wake_scheduled = False
+
+    # --- run thread side (called with the hub's lock held) ------------------------------
+
+    def _push(self, item: Item, live: bool) -> None:
+        with self._lock:
+            if self.overflowed:
+                return
+            if live and item[0] == "events":
+                self._lag += len(item[1])
+                if self._lag > self.max_lag:
+                    self.overflowed = True
+                    self._pending.clear()
+            if not self.overflowed:
+                self._pending.append(item)
+            if self._wake_scheduled:
+                return
+            self._wake_scheduled = True
+        try:
+            self.loop.call_soon_threadsafe(self.wake.set)
+        except RuntimeError:  # the loop is closed: nobody is listening any more
+            pass
+
+    # --- event loop side ---------------------------------------------------------------
+
+    def take(self) -> list[Item]:
+        """Everything pending, oldest first (empty: wait on ``wake``)."""
+        self.wake.clear()
+        with self._lock:
+            self._wake_scheduled = False
+            items = list(self._pending)
+            self._pending.clear()
+            self._lag = 0
+        return items
+
+    async def next_items(self) -> list[Item]:
+        """Wait for and return the next pending items (empty when overflowed or closed)."""
+        while True:
+            items = self.take()
+            if items or self.overflowed or self.closed:
+                return items
+            await self.wake.wait()
+
+    def close(self) -> None:
+        """The viewer has gone: wake its task so that it ends."""
+        self.closed = True
+        self.wake.set()
+
+
+class Hub:
+    """The in-memory trace of one live run, and who is watching it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._history: list[Item] = []
+        self._viewers: set[Viewer] = set()
+        self.events = 0
+        self.ended = False
+        self.retired = False
+
+    # --- run thread side ----------------------------------------------------------------
+
+    def publish(self, kind: str, lines: list[bytes]) -> None:
+        item = (kind, lines)
+        with self._lock:
+            self._history.append(item)
+            if kind == "events":
+                self.events += len(lines)
+            elif kind == "end":
+                self.ended = True
+            for viewer in self._viewers:
+                viewer._push(item, live=True)
+            if self.ended:
+                self._viewers.clear()
+
+    def retire(self) -> None:
+        """Forget the history once the store holds all of it; later viewers read the store."""
+        with self._lock:
+            self.retired = True
+            self._history = []
+
+    # --- event loop side ----------------------------------------------------------------
+
+    @property
+    def viewer_count(self) -> int:
+        return len(self._viewers)
+
+    def subscribe(self, viewer: Viewer) -> bool:
+        """History into ``viewer``'s pending items, then the live tail; False once retired."""
+        with self._lock:
+            if self.retired:
+                return False
+            for item in self._history:
+                viewer._push(item, live=False)
+            if not self.ended:
+                self._viewers.add(viewer)
+            return True
+
+    def unsubscribe(self, viewer: Viewer) -> None:
+        with self._lock:
+            self._viewers.discard(viewer)

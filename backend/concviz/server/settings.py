@@ -1,0 +1,33 @@
+"""The server's limits, in one place (``create_app(..., **overrides)`` and ``serve`` take them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Settings:
+    max_runs: int = 4
+    """Runs at once; one more is refused with 429."""
+    max_viewers_per_run: int = 32
+    max_viewers: int = 256
+    """WebSocket viewers in all (uvicorn's --limit-concurrency does not count WebSockets)."""
+    max_body: int = 64 * 1024
+    """Largest request body (413 beyond)."""
+    max_ws_message: int = 64 * 1024
+    """Largest message a WebSocket client may send."""
+    send_timeout: float = 10.0
+    """Seconds one WebSocket message may take to go out before the viewer is dropped."""
+    max_lag: int = 500_000
+    """Live events a viewer may fall behind before it is dropped."""
+    batch_events: int = 1000
+    """Most events in one WebSocket message."""
+    batch_bytes: int = 1 << 20
+    """Roughly the most bytes of events in one WebSocket message."""
+    run_timeout: float = 60.0
+    max_events: int = 2_000_000
+    max_threads: int = 2000
+    list_limit: int = 100
+    """Runs in ``GET /api/runs`` unless ``?limit=`` asks for fewer (or more, up to 1000)."""
+    extra_hosts: tuple[str, ...] = ()
+    """Host names accepted besides localhost, 127.0.0.1 and [::1] (e.g. the address served on)."""

@@ -1,0 +1,290 @@
+"""Runs and their traces in one SQLite file (WAL), written by one thread.
+
+Neighbours: ``runs`` calls the write methods from run threads (they only
+enqueue, never block); the API and the WebSocket call the read methods from
+worker threads. A trace is kept as its header line and end line (on the run's
+row) and its event lines in chunks, one row per batch of lines with the
+batch's first and last ``seq`` — a row per event could not keep up with a
+million events a second.
+
+Writes go through a single writer thread with its own connection: SQLite has
+one writer at a time anyway, and batching every write that queued up while
+the previous transaction committed into one transaction is what keeps up with
+fast runs. ``synchronous=NORMAL`` in WAL mode means a commit survives the
+server's death (the case that matters: a killed server keeps every event
+written); only an operating-system crash may lose the last commits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from concviz.analysis.fold import Fold
+from concviz.analysis.summary import summarise
+
+log = logging.getLogger("concviz.server")
+
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    scenario TEXT NOT NULL,
+    params TEXT NOT NULL,
+    status TEXT NOT NULL,
+    exit_code INTEGER,
+    created_at REAL NOT NULL,
+    finished_at REAL,
+    events INTEGER NOT NULL DEFAULT 0,
+    summary TEXT,
+    error TEXT,
+    header BLOB,
+    end_line BLOB
+);
+CREATE INDEX IF NOT EXISTS runs_by_created ON runs (created_at);
+CREATE TABLE IF NOT EXISTS chunks (
+    run_id TEXT NOT NULL,
+    first_seq INTEGER NOT NULL,
+    last_seq INTEGER NOT NULL,
+    lines BLOB NOT NULL,
+    PRIMARY KEY (run_id, first_seq)
+);
+"""
+RECORD_COLUMNS = "id, scenario, params, status, exit_code, created_at, finished_at, events, summary, error"
+UNFINISHED = ("pending", "running")
+INTERRUPTED_ERROR = "the server stopped during the run; the trace ends at its last recorded event"
+
+_encode = msgspec.json.Encoder().encode
+_decode = msgspec.json.decode
+_decode_events = msgspec.json.Decoder(list[dict[str, Any]]).decode
+
+
+def _record(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "id": row["id"], "scenario": row["scenario"], "params": _decode(row["params"]),
+        "status": row["status"], "exit_code": row["exit_code"], "created_at": row["created_at"],
+        "finished_at": row["finished_at"], "events": row["events"],
+        "summary": _decode(row["summary"]) if row["summary"] else None, "error": row["error"],
+    }
+
+
+@dataclass
+class _Op:
+    kind: str
+    run_id: str
+    args: tuple[Any, ...] = ()
+    lines: list[list[bytes]] = field(default_factory=list)
+    future: Future[None] | None = None
+
+
+_STOP = _Op("stop", "")
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.closing(self._connect()) as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+            with conn:
+                conn.executescript(SCHEMA)
+                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        self._queue: queue.SimpleQueue[_Op] = queue.SimpleQueue()
+        self._writer = threading.Thread(target=self._write_loop, name="concviz-store-writer", daemon=True)
+        self._writer.start()
+        self._closed = False
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        conn = self._connect()
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    # --- startup ----------------------------------------------------------------------
+
+    def recover_interrupted(self) -> list[str]:
+        """Mark runs left ``pending``/``running`` by a dead server ``interrupted``.
+
+        Each keeps every event it had written, and gets an end line (with a
+        summary folded from those events) so that its trace is complete.
+        """
+        with self._reading() as conn:
+            ids = [r["id"] for r in conn.execute(
+                "SELECT id FROM runs WHERE status IN (?, ?)", UNFINISHED)]
+            for run_id in ids:
+                fold = Fold()
+                last_t = 0
+                count = 0
+                for row in conn.execute(
+                        "SELECT lines FROM chunks WHERE run_id = ? ORDER BY first_seq", (run_id,)):
+                    blob: bytes = row["lines"]
+                    batch = _decode_events(b"[" + blob.rstrip(b"\n").replace(b"\n", b",") + b"]")
+                    for ev in batch:
+                        fold.feed(ev)
+                    if batch:
+                        last_t = batch[-1]["t"]
+                        count += len(batch)
+                summary = summarise(fold, None)
+                end = {"type": "end", "status": "interrupted", "exit_code": None, "duration_ns": last_t,
+                       "summary": summary, "error": INTERRUPTED_ERROR}
+                with conn:
+                    conn.execute(
+                        "UPDATE runs SET status = 'interrupted', finished_at = ?, events = ?, summary = ?, "
+                        "error = ?, end_line = ? WHERE id = ?",
+                        (time.time(), count, _encode(summary), INTERRUPTED_ERROR, _encode(end), run_id))
+                log.warning("run %s was interrupted by the server's end (%d events kept)", run_id, count)
+        return ids
+
+    # --- writes (any thread, never blocking) -----------------------------------------
+
+    def insert_run(self, record: dict[str, Any]) -> Future[None]:
+        future: Future[None] = Future()
+        self._queue.put(_Op("insert", record["id"], (record,), future=future))
+        return future
+
+    def set_running(self, run_id: str, header: bytes) -> None:
+        self._queue.put(_Op("running", run_id, (header,)))
+
+    def add_events(self, run_id: str, first_seq: int, lines: list[bytes]) -> None:
+        self._queue.put(_Op("events", run_id, (first_seq,), [lines]))
+
+    def finish(self, run_id: str, record: dict[str, Any], end_line: bytes) -> Future[None]:
+        future: Future[None] = Future()
+        self._queue.put(_Op("finish", run_id, (record, end_line), future=future))
+        return future
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._queue.put(_STOP)
+        self._writer.join()
+
+    # --- the writer thread -------------------------------------------------------------
+
+    def _write_loop(self) -> None:
+        conn = self._connect()
+        try:
+            while True:
+                batch = [self._queue.get()]
+                with contextlib.suppress(queue.Empty):
+                    while len(batch) < 10_000:
+                        batch.append(self._queue.get_nowait())
+                stop = any(op is _STOP for op in batch)
+                self._commit(conn, _merge([op for op in batch if op is not _STOP]))
+                if stop:
+                    return
+        finally:
+            conn.close()
+
+    def _commit(self, conn: sqlite3.Connection, ops: list[_Op]) -> None:
+        try:
+            with conn:
+                for op in ops:
+                    self._apply(conn, op)
+        except Exception:
+            # One bad write must not lose the others: redo them one at a time.
+            log.exception("store: a batch of %d writes failed; retrying one by one", len(ops))
+            for op in ops:
+                try:
+                    with conn:
+                        self._apply(conn, op)
+                except Exception as error:
+                    log.exception("store: %s for run %s failed", op.kind, op.run_id)
+                    if op.future is not None:
+                        op.future.set_exception(error)
+                        op.future = None
+        for op in ops:
+            if op.future is not None:
+                op.future.set_result(None)
+
+    @staticmethod
+    def _apply(conn: sqlite3.Connection, op: _Op) -> None:
+        if op.kind == "events":
+            (first_seq,) = op.args
+            blob = b"".join(b"\n".join(lines) + b"\n" for lines in op.lines)
+            count = sum(len(lines) for lines in op.lines)
+            conn.execute("INSERT INTO chunks (run_id, first_seq, last_seq, lines) VALUES (?, ?, ?, ?)",
+                         (op.run_id, first_seq, first_seq + count - 1, blob))
+        elif op.kind == "insert":
+            (r,) = op.args
+            conn.execute(
+                "INSERT INTO runs (id, scenario, params, status, created_at) VALUES (?, ?, ?, ?, ?)",
+                (r["id"], r["scenario"], _encode(r["params"]), r["status"], r["created_at"]))
+        elif op.kind == "running":
+            (header,) = op.args
+            conn.execute("UPDATE runs SET status = 'running', header = ? WHERE id = ?", (header, op.run_id))
+        elif op.kind == "finish":
+            r, end_line = op.args
+            conn.execute(
+                "UPDATE runs SET status = ?, exit_code = ?, finished_at = ?, events = ?, summary = ?, "
+                "error = ?, end_line = ? WHERE id = ?",
+                (r["status"], r["exit_code"], r["finished_at"], r["events"], _encode(r["summary"]),
+                 r["error"], end_line, op.run_id))
+        else:  # pragma: no cover - a programming error
+            raise ValueError(f"unknown store operation {op.kind!r}")
+
+    # --- reads (blocking: call them from a worker thread) --------------------------------
+
+    def get_run(self, run_id: str) -> dict[str, Any] | None:
+        with self._reading() as conn:
+            row = conn.execute(f"SELECT {RECORD_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return _record(row) if row else None
+
+    def list_runs(self, limit: int) -> list[dict[str, Any]]:
+        with self._reading() as conn:
+            rows = conn.execute(
+                f"SELECT {RECORD_COLUMNS} FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ?", (limit,))
+            return [_record(r) for r in rows]
+
+    def trace_ends(self, run_id: str) -> tuple[bytes | None, bytes | None]:
+        """The header line and end line of a stored run (either may be missing)."""
+        with self._reading() as conn:
+            row = conn.execute("SELECT header, end_line FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return (row["header"], row["end_line"]) if row else (None, None)
+
+    def read_chunks(self, run_id: str, from_seq: int, max_bytes: int = 4 << 20) -> list[tuple[int, bytes]]:
+        """Event chunks (first seq, lines) in order from ``from_seq``, about ``max_bytes`` at most."""
+        out: list[tuple[int, bytes]] = []
+        size = 0
+        with self._reading() as conn:
+            rows = conn.execute(
+                "SELECT first_seq, lines FROM chunks WHERE run_id = ? AND last_seq >= ? ORDER BY first_seq",
+                (run_id, from_seq))
+            for row in rows:
+                out.append((row["first_seq"], row["lines"]))
+                size += len(row["lines"])
+                if size >= max_bytes:
+                    break
+        return out
+
+
+def _merge(ops: list[_Op]) -> list[_Op]:
+    """Fold consecutive event batches of the same run into one row."""
+    out: list[_Op] = []
+    for op in ops:
+        last = out[-1] if out else None
+        if op.kind == "events" and last is not None and last.kind == "events" and last.run_id == op.run_id:
+            last.lines.extend(op.lines)
+        else:
+            out.append(_Op(op.kind, op.run_id, op.args, list(op.lines), op.future))
+    return out

@@ -1,0 +1,72 @@
+// The diagnosis banner above the timeline: from the End summary (lost updates,
+// the deadlock cycle, why a run stopped), or the live status of a run.
+import { diagnose, show, type LostUpdate } from '../model/diagnosis';
+import type { TraceModel } from '../model/trace';
+import type { End } from '../generated/events';
+import { clear, h } from './dom';
+
+export interface BannerActions {
+  /** Jump to a lost update: playhead to its stale read, highlight read and writes. */
+  showLostUpdate(u: LostUpdate): void;
+  follow(tid: number): void;
+}
+
+const MAX_LOST = 12;
+
+export class Banner {
+  readonly el = h('section.banner', { 'aria-live': 'polite' });
+
+  constructor(private readonly act: BannerActions) {
+    this.el.hidden = true;
+  }
+
+  hide(): void {
+    this.el.hidden = true;
+  }
+
+  message(tone: 'info' | 'bad' | 'warn' | 'ok', headline: string, detail: string | null = null): void {
+    this.el.hidden = false;
+    this.el.className = `banner tone-${tone}`;
+    clear(this.el, h('div.banner-head', null, headline), detail ? h('div.banner-detail', null, detail) : null);
+  }
+
+  showEnd(end: End, model: TraceModel): void {
+    const d = diagnose(end);
+    this.el.hidden = false;
+    this.el.className = `banner tone-${d.tone}`;
+    const name = (tid: number) => model.threadName(tid);
+    const parts: (HTMLElement | null)[] = [h('div.banner-head', null, d.headline)];
+    if (d.detail) parts.push(h('div.banner-detail', null, d.detail));
+    if (d.cycle !== null && d.cycle.length > 0) {
+      const chain = h('div.cycle', { 'aria-label': 'Deadlock cycle' });
+      d.cycle.forEach((step, i) => {
+        const next = d.cycle![(i + 1) % d.cycle!.length];
+        chain.append(...[
+          h('button.cycle-thread', { type: 'button', title: 'Follow this thread', onclick: () => this.act.follow(step.thread) },
+            step.name || name(step.thread)),
+          h('span.cycle-holds', null, step.holds.length > 0 ? `holds ${step.holds.join(', ')}` : 'holds nothing'),
+          h('span.cycle-arrow', null, '→ waits for'),
+          h('span.cycle-lock', null, step.waits_for),
+          step.file ? h('span.cycle-where', null, `${baseName(step.file)}:${step.line ?? '?'}`) : null,
+          h('span.cycle-arrow', null, i + 1 < d.cycle!.length ? `held by →` : `held by ↺ ${next.name || name(next.thread)}`),
+        ].filter((x): x is HTMLElement => x !== null));
+      });
+      parts.push(chain);
+    }
+    if (d.lostUpdates.length > 0) {
+      const list = h('ol.lost-list', { 'aria-label': 'Lost updates' });
+      for (const u of d.lostUpdates.slice(0, MAX_LOST)) {
+        const over = u.overwrote;
+        list.append(h('li', null, h('button.lost', { type: 'button', onclick: () => this.act.showLostUpdate(u) },
+          h('strong', null, name(u.thread)), ` read ${u.name} = ${show(u.read_value)}, then wrote ${show(u.write_value)}`,
+          over ? [' — overwriting ', h('strong', null, name(over.thread)), `'s ${show(over.value)}`] : null)));
+      }
+      parts.push(h('div.lost-head', null, `Lost updates (click one to see it on the timeline)${d.lostUpdates.length > MAX_LOST ? `: first ${MAX_LOST} of ${d.lostUpdates.length}` : ''}`), list);
+    }
+    clear(this.el, parts);
+  }
+}
+
+function baseName(p: string): string {
+  return p.split(/[\\/]/).pop() ?? p;
+}

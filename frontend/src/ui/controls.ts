@@ -1,0 +1,68 @@
+// Replay controls under the timeline: jump to start, step back, play/pause,
+// step forward, jump to end, speed, the scrub slider and the playhead time.
+import { formatDuration } from '../model/time';
+import { h } from './dom';
+
+export interface ControlActions {
+  start(): void;
+  prev(): void;
+  togglePlay(): void;
+  next(): void;
+  end(): void;
+  speed(x: number): void;
+  scrub(fraction: number): void;
+  zoom(factor: number): void;
+  fit(): void;
+  live(): void;
+}
+
+export const SPEEDS = [0.1, 0.25, 0.5, 1, 2, 5, 10];
+const SCRUB_STEPS = 10000;
+
+export class Controls {
+  readonly el = h('section.controls', { 'aria-label': 'Replay controls' });
+  private readonly play = h('button.btn.ctl.play', { type: 'button', title: 'Play / pause (space)', 'aria-label': 'Play' }, '▶');
+  private readonly scrubber = h('input.scrub', { type: 'range', min: '0', max: String(SCRUB_STEPS), step: '1', value: '0', 'aria-label': 'Playhead position' });
+  private readonly time = h('span.time', { 'aria-live': 'off' }, '—');
+  private readonly liveBtn = h('button.btn.ctl.live', { type: 'button', title: 'Follow the live tail', hidden: true }, '● Live');
+  private readonly speedSel = h('select.speed', { 'aria-label': 'Playback speed', title: 'Speed: at 1× the playhead crosses the visible window in 10 s' });
+
+  constructor(act: ControlActions) {
+    const btn = (label: string, title: string, fn: () => void) => h('button.btn.ctl', { type: 'button', title, 'aria-label': title, onclick: fn }, label);
+    for (const s of SPEEDS) this.speedSel.append(h('option', { value: String(s), selected: s === 1 }, `${s}×`));
+    this.speedSel.addEventListener('change', () => act.speed(Number(this.speedSel.value)));
+    this.play.addEventListener('click', () => act.togglePlay());
+    this.scrubber.addEventListener('input', () => act.scrub(Number(this.scrubber.value) / SCRUB_STEPS));
+    this.liveBtn.addEventListener('click', () => act.live());
+    this.el.append(
+      btn('⏮', 'Jump to start (Home)', () => act.start()),
+      btn('◀', 'Previous event (←)', () => act.prev()),
+      this.play,
+      btn('▶|', 'Next event (→)', () => act.next()),
+      btn('⏭', 'Jump to end (End)', () => act.end()),
+      h('label.speed-label', null, 'speed ', this.speedSel),
+      this.scrubber,
+      this.time,
+      this.liveBtn,
+      h('span.zoom-group', null,
+        btn('−', 'Zoom out (−)', () => act.zoom(1 / 1.5)),
+        btn('+', 'Zoom in (+)', () => act.zoom(1.5)),
+        btn('Fit', 'Show the whole run', () => act.fit())),
+    );
+  }
+
+  update(playhead: number, end: number, playing: boolean, live: boolean, following: boolean): void {
+    this.play.textContent = playing ? '⏸' : '▶';
+    this.play.setAttribute('aria-label', playing ? 'Pause' : 'Play');
+    if (document.activeElement !== this.scrubber) {
+      this.scrubber.value = String(end > 0 ? Math.round((Math.min(playhead, end) / end) * SCRUB_STEPS) : 0);
+    }
+    this.time.textContent = `${formatDuration(Math.min(playhead, end), 4)} / ${formatDuration(end, 4)}`;
+    this.liveBtn.hidden = !live;
+    this.liveBtn.classList.toggle('on', following);
+  }
+
+  setEnabled(on: boolean): void {
+    for (const el of this.el.querySelectorAll('button, input, select')) (el as HTMLButtonElement).disabled = !on;
+  }
+}

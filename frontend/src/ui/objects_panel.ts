@@ -1,0 +1,79 @@
+// The objects at the playhead: each lock with holder and wait queue (request
+// order), RLock depth, semaphore permits, event flags and waiters, condition
+// and barrier waiters, and the watched variables' current values.
+import { isSemaphore, type ObjectsSnapshot, type ObjState } from '../model/objects';
+import { show } from '../model/diagnosis';
+import type { TraceModel } from '../model/trace';
+import { clear, h, shortName } from './dom';
+
+const MAX_CHIPS = 14;
+
+export class ObjectsPanel {
+  readonly el = h('div.panel-body.objects');
+  private key = '';
+
+  constructor(private readonly follow: (tid: number) => void) {}
+
+  render(model: TraceModel | null, snap: ObjectsSnapshot | null): void {
+    if (model === null || snap === null) {
+      clear(this.el, h('div.empty', null, 'Locks, semaphores, events and watched variables appear here.'));
+      this.key = '';
+      return;
+    }
+    const key = JSON.stringify([...snap.objs.values()].map((o) => [o.holders, o.waiters, o.sleepers, o.flag, o.depth, o.used, o.broken]))
+      + JSON.stringify([...snap.vars.values()].map((v) => [v.value, v.writes]));
+    if (key === this.key) return;
+    this.key = key;
+    const chip = (tid: number, cls: string) => h(`button.chip.${cls}`, {
+      type: 'button', title: `${model.threadName(tid)} — click to follow`, onclick: () => this.follow(tid),
+    }, shortName(model.threadName(tid), tid));
+    const chips = (tids: number[], cls: string, none: string) => tids.length === 0
+      ? h('span.none', null, none)
+      : h('span.chips', null, tids.slice(0, MAX_CHIPS).map((t, i) => [cls === 'waiter' ? h('span.order', null, `${i + 1}`) : null, chip(t, cls)]),
+        tids.length > MAX_CHIPS ? h('span.more', null, `+${tids.length - MAX_CHIPS} more`) : null);
+
+    const rows: HTMLElement[] = [];
+    if (snap.vars.size > 0) {
+      rows.push(h('div.obj.vars', null, [...snap.vars.values()].map((v) => h('div.var', null,
+        h('span.var-name', null, v.name), h('span.var-eq', null, '='), h('span.var-value', null, show(v.value)),
+        h('span.var-meta', null, `${v.writes} write${v.writes === 1 ? '' : 's'}`)))));
+    }
+    const objs = [...snap.objs.values()].sort((a, b) => order(a) - order(b) || a.id - b.id);
+    for (const o of objs) {
+      const head = h('div.obj-head', null, h('span.obj-name', null, o.name), h('span.obj-type', null, o.type));
+      const body: (HTMLElement | null)[] = [];
+      if (o.type === 'Lock' || o.type === 'RLock') {
+        head.append(h(`span.badge.${o.holders.length > 0 ? 'held' : 'free'}`, null, o.holders.length > 0 ? 'held' : 'free'));
+        body.push(h('div.obj-line', null, h('span.k', null, 'holder'), chips(o.holders, 'holder', 'nobody'),
+          o.type === 'RLock' && o.holders.length > 0 ? h('span.depth', null, `depth ${o.depth}`) : null));
+        body.push(h('div.obj-line', null, h('span.k', null, 'waiting'), chips(o.waiters, 'waiter', 'nobody')));
+      } else if (isSemaphore(o)) {
+        const total = o.value ?? 0;
+        head.append(h('span.badge.permits', null, `${o.used} / ${total} permits used`));
+        body.push(h('div.meter', { 'aria-hidden': 'true' },
+          Array.from({ length: Math.min(total, 40) }, (_, i) => h(`span.cell${i < o.used ? '.on' : ''}`))));
+        body.push(h('div.obj-line', null, h('span.k', null, 'holders'), chips(o.holders, 'holder', 'nobody')));
+        body.push(h('div.obj-line', null, h('span.k', null, 'waiting'), chips(o.waiters, 'waiter', 'nobody')));
+      } else if (o.type === 'Event') {
+        head.append(h(`span.badge.${o.flag ? 'set' : 'clear'}`, null, o.flag ? 'flag set' : 'flag clear'));
+        body.push(h('div.obj-line', null, h('span.k', null, 'waiting'), chips(o.sleepers, 'sleeper', 'nobody')));
+      } else if (o.type === 'Condition') {
+        const lock = o.lock !== null ? model.objectName(o.lock) : null;
+        if (lock !== null) head.append(h('span.obj-type', null, `on ${lock}`));
+        body.push(h('div.obj-line', null, h('span.k', null, 'waiting'), chips(o.sleepers, 'sleeper', 'nobody')));
+      } else if (o.type === 'Barrier') {
+        head.append(h(`span.badge${o.broken ? '.broken' : ''}`, null, o.broken ? 'broken' : `${o.sleepers.length} / ${o.value ?? '?'} arrived`));
+        body.push(h('div.obj-line', null, h('span.k', null, 'waiting'), chips(o.sleepers, 'sleeper', 'nobody')));
+      } else {
+        body.push(h('div.obj-line', null, h('span.k', null, 'waiting'), chips([...o.waiters, ...o.sleepers], 'waiter', 'nobody')));
+      }
+      rows.push(h('div.obj', null, head, body));
+    }
+    if (rows.length === 0) rows.push(h('div.empty', null, 'No synchronisation objects yet.'));
+    clear(this.el, rows);
+  }
+}
+
+function order(o: ObjState): number {
+  return ['Lock', 'RLock', 'Semaphore', 'BoundedSemaphore', 'Condition', 'Event', 'Barrier'].indexOf(o.type) + 1 || 99;
+}
