@@ -24,6 +24,7 @@ from typing import Any
 import msgspec
 
 FLUSH_S = 0.02
+BATCH = 2048  # events per line on the wire, so the parent never holds a huge partial line
 
 _buffer: deque[tuple[int, int, str, int | None, dict[str, Any] | None]] = deque()
 append = _buffer.append
@@ -98,7 +99,8 @@ class Writer:
                 items.append((last[0], last[1], "limit", None, {"what": "events", "limit": self.max_events}))
                 self.limit_hit = True
             self.count += len(items)
-            self._write(self._encode(items) + b"\n")
+            encode = self._encode
+            self._write(b"".join(encode(items[i : i + BATCH]) + b"\n" for i in range(0, len(items), BATCH)))
 
     def _write(self, data: bytes) -> None:
         view = memoryview(data)

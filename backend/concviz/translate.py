@@ -22,13 +22,22 @@ FOREIGN_TIDS = 1_000_000
 _Raw = msgspec.Raw
 _decode_hello = msgspec.json.Decoder(dict[str, int]).decode
 _decode_batch = msgspec.json.Decoder(list[tuple[int, int, str, int | None, _Raw]]).decode
-_NULL = msgspec.Raw(b"null")
 _decode_args = msgspec.json.Decoder(dict[str, Any]).decode
-_encode = msgspec.json.Encoder().encode
+_encode_lines = msgspec.json.Encoder().encode_lines
+_NULL = msgspec.Raw(b"null")
+_EMPTY = msgspec.Raw(b"{}")
 
 
-class ProtocolError(ValueError):
-    pass
+class Line(msgspec.Struct):
+    """One event line, encoded in C; the fields of ``concviz.events.Envelope``."""
+
+    seq: int
+    t: int
+    pid: int
+    tid: int
+    kind: str
+    obj: int | None
+    args: _Raw
 
 
 class Translator:
@@ -48,36 +57,45 @@ class Translator:
             self.t0, self.pid = hello["t0"], hello["pid"]
             self.tids[hello["main"]] = 0
             return []
-        out: list[bytes] = []
-        fold = self.fold
+        out: list[Line] = []
+        feed = self.fold.feed_event
+        folded = self.fold.kinds
         tids = self.tids
-        t0 = self.t0
+        t0, pid, seq, last_t = self.t0, self.pid, self.seq, self.last_t
         for t, who, kind, obj, raw in _decode_batch(line):
             if raw == _NULL:
-                args, raw = {}, None
-            else:
-                args = _decode_args(raw)
-            if kind == "thread.begin":
-                tids[who] = args["thread"]
+                raw = _EMPTY
             tid = tids.get(who)
-            if tid is None:
-                tid = tids[who] = self._foreign
-                self._foreign += 1
-                out.append(self._line(t - t0, tid, "thread.begin", None, {
-                    "thread": tid, "name": f"thread-{tid - FOREIGN_TIDS + 1}", "daemon": True, "ident": who}))
-            out.append(self._line(t - t0, tid, kind, obj, args, raw))
-        return out
+            if tid is None or kind == "thread.begin":
+                tid = self._thread(who, kind, raw, out, t - t0, pid)
+                seq = self.seq
+            # A thread can be switched out between reading the clock and
+            # appending; keep time monotonic along seq (the difference is that switch).
+            t -= t0
+            if t < last_t:
+                t = last_t
+            last_t = t
+            if kind in folded:
+                feed(seq, t, tid, kind, obj, _decode_args(raw))
+            out.append(Line(seq, t, pid, tid, kind, obj, raw))
+            seq += 1
+            self.seq = seq
+        self.last_t = last_t
+        self.fold.events = seq
+        self.fold.last_t = last_t
+        return _encode_lines(out).splitlines() if out else []
 
-    def _line(self, t: int, tid: int, kind: str, obj: int | None, args: dict[str, Any],
-              raw: Any = None) -> bytes:
-        # A thread can be switched out between reading the clock and
-        # appending; keep time monotonic along seq (the difference is that switch).
-        if t < self.last_t:
-            t = self.last_t
-        self.last_t = t
-        seq = self.seq
-        self.seq = seq + 1
-        self.fold.feed_event(seq, t, tid, kind, obj, args)
-        body = bytes(raw) if raw is not None else _encode(args)
-        return b'{"seq":%d,"t":%d,"pid":%d,"tid":%d,"kind":"%s","obj":%s,"args":%s}' % (
-            seq, t, self.pid, tid, kind.encode(), b"null" if obj is None else b"%d" % obj, body)
+    def _thread(self, who: int, kind: str, raw: _Raw, out: list[Line], t: int, pid: int) -> int:
+        """The thread id of ``who``; a thread met without a ``thread.begin`` gets one now."""
+        if kind == "thread.begin":
+            tid: int = _decode_args(raw)["thread"]
+            self.tids[who] = tid
+            return tid
+        tid = self.tids[who] = self._foreign
+        self._foreign += 1
+        args = {"thread": tid, "name": f"thread-{tid - FOREIGN_TIDS + 1}", "daemon": True, "ident": who}
+        t = max(t, self.last_t)
+        self.fold.feed_event(self.seq, t, tid, "thread.begin", None, args)
+        out.append(Line(self.seq, t, pid, tid, "thread.begin", None, _Raw(msgspec.json.encode(args))))
+        self.seq += 1
+        return tid

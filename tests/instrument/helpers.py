@@ -32,7 +32,8 @@ def wait_until(condition: Callable[[], object], what: str, deadline_s: float = D
 class Worker:
     """A thread running ``fn(*args)``; ``result()`` joins it and re-raises its error."""
 
-    def __init__(self, threading: ModuleType, fn: Callable[..., Any], *args: Any, name: str | None = None) -> None:
+    def __init__(self, threading: ModuleType, fn: Callable[..., Any], *args: Any,
+                 name: str | None = None) -> None:
         self._box: dict[str, Any] = {}
         self.thread = threading.Thread(target=self._run, args=(fn, args), name=name, daemon=True)
         self.thread.start()

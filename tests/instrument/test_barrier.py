@@ -90,7 +90,7 @@ def test_repr_has_the_stdlib_shape(threading_impl: ModuleType) -> None:
 
 
 def test_barriers_can_be_subclassed(threading_impl: ModuleType) -> None:
-    class Gate(threading_impl.Barrier):  # type: ignore[misc,name-defined]
+    class Gate(threading_impl.Barrier):  # type: ignore[name-defined]
         def __init__(self) -> None:
             super().__init__(2)
 

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from concviz import recorder
+
 from .helpers import Worker, check_sequence_matches, object_id, recorded
 
 LOCKS: dict[str, Callable[[ModuleType], Any]] = {
@@ -109,13 +111,13 @@ def test_wait_for(threading_impl: ModuleType, lock_kind: str) -> None:
 @pytest.mark.parametrize("lock_kind", LOCKS)
 def test_using_a_condition_without_its_lock_raises(threading_impl: ModuleType, lock_kind: str) -> None:
     cond = _condition(threading_impl, lock_kind)
-    with pytest.raises(RuntimeError, match="^cannot notify on un-acquired lock$"):
+    with pytest.raises(RuntimeError, match=r"^cannot notify on un-acquired lock$"):
         cond.notify()
-    with pytest.raises(RuntimeError, match="^cannot notify on un-acquired lock$"):
+    with pytest.raises(RuntimeError, match=r"^cannot notify on un-acquired lock$"):
         cond.notify_all()
-    with pytest.raises(RuntimeError, match="^cannot wait on un-acquired lock$"):
+    with pytest.raises(RuntimeError, match=r"^cannot wait on un-acquired lock$"):
         cond.wait(0.01)
-    with pytest.raises(RuntimeError, match="^cannot wait on un-acquired lock$"):
+    with pytest.raises(RuntimeError, match=r"^cannot wait on un-acquired lock$"):
         cond.wait_for(lambda: False, 0.01)
     with pytest.raises(RuntimeError):
         cond.release()
@@ -161,11 +163,12 @@ def test_condition_exposes_its_lock(threading_impl: ModuleType) -> None:
 @pytest.mark.parametrize("lock_kind", LOCKS)
 def test_repr_has_the_stdlib_shape(threading_impl: ModuleType, lock_kind: str) -> None:
     cond = _condition(threading_impl, lock_kind)
-    assert re.fullmatch(r"<Condition\(<unlocked _thread\.(lock|RLock) object .*at 0x[0-9a-f]+>, 0\)>", repr(cond))
+    shape = r"<Condition\(<unlocked _thread\.(lock|RLock) object .*at 0x[0-9a-f]+>, 0\)>"
+    assert re.fullmatch(shape, repr(cond))
 
 
 def test_conditions_can_be_subclassed(threading_impl: ModuleType) -> None:
-    class MyCond(threading_impl.Condition):  # type: ignore[misc,name-defined]
+    class MyCond(threading_impl.Condition):  # type: ignore[name-defined]
         def __init__(self) -> None:
             super().__init__(threading_impl.Lock())
             self.notified = 0
@@ -207,17 +210,17 @@ def test_wait_notify_wake_are_recorded_in_order(instrumented: ModuleType) -> Non
 
 
 def test_the_lock_records_its_release_and_reacquisition_around_a_wait(instrumented: ModuleType) -> None:
-    for lock in (instrumented.Lock(), instrumented.RLock()):
+    for lock, depths in [(instrumented.Lock(), [None] * 4), (instrumented.RLock(), [1, 0, 1, 0])]:
+        recorder._buffer.clear()
         cond = instrumented.Condition(lock)
         with cond:
             cond.wait(0.001)
-        seq = [e.kind for e in recorded() if e.obj in (object_id(lock), object_id(cond))
-               and e.kind != "obj.new"]
-        assert seq == ["lock.acquire", "cond.wait", "lock.release", "lock.acquire", "cond.wake", "lock.release"]
-        recorded_depths = [e.args["depth"] for e in recorded(["lock.acquire", "lock.release"], object_id(lock))]
-        assert recorded_depths == ([None] * 4 if "RLock" not in repr(lock) else [1, 0, 1, 0])
-        from concviz import recorder
-        recorder._buffer.clear()
+        ids = (object_id(lock), object_id(cond))
+        seq = [e.kind for e in recorded() if e.obj in ids and e.kind != "obj.new"]
+        assert seq == ["lock.acquire", "cond.wait", "lock.release", "lock.acquire", "cond.wake",
+                       "lock.release"]
+        lock_events = recorded(["lock.acquire", "lock.release"], object_id(lock))
+        assert [e.args["depth"] for e in lock_events] == depths
 
 
 def test_timed_out_wait_records_wake_not_notified(instrumented: ModuleType) -> None:

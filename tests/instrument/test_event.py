@@ -53,7 +53,7 @@ def test_repr_has_the_stdlib_shape(threading_impl: ModuleType) -> None:
 
 
 def test_events_can_be_subclassed(threading_impl: ModuleType) -> None:
-    class MyEvent(threading_impl.Event):  # type: ignore[misc,name-defined]
+    class MyEvent(threading_impl.Event):  # type: ignore[name-defined]
         def __init__(self, label: str) -> None:
             super().__init__()
             self.label = label
@@ -107,5 +107,6 @@ def test_wait_on_a_set_event_records_nothing(instrumented: ModuleType) -> None:
 def test_timed_out_wait_records_wake_with_false_flag(instrumented: ModuleType) -> None:
     event = instrumented.Event()
     event.wait(0.001)
-    assert [(e.kind, e.args.get("flag"), e.args.get("timeout")) for e in recorded(obj=object_id(event))][1:] == [
+    events = recorded(obj=object_id(event))[1:]
+    assert [(e.kind, e.args.get("flag"), e.args.get("timeout")) for e in events] == [
         ("event.wait", None, 0.001), ("event.wake", False, None)]

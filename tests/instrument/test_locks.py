@@ -15,7 +15,9 @@ from .helpers import Worker, check_sequence_matches, object_id, recorded, wait_f
 # --- drop-in behaviour ----------------------------------------------------------
 
 
-def test_concviz_variant_really_is_instrumented(threading_impl: ModuleType, request: pytest.FixtureRequest) -> None:
+def test_concviz_variant_really_is_instrumented(
+    threading_impl: ModuleType, request: pytest.FixtureRequest
+) -> None:
     instrumented = request.node.callspec.params["threading_impl"] == "concviz"
     for make in (threading_impl.Lock, threading_impl.RLock, threading_impl.Semaphore, threading_impl.Event,
                  threading_impl.Condition, lambda: threading_impl.Barrier(1)):
@@ -138,9 +140,9 @@ def test_acquire_with_large_valid_timeout_on_free_lock(threading_impl: ModuleTyp
 
 def test_releasing_an_unlocked_lock_raises(threading_impl: ModuleType) -> None:
     lock = threading_impl.Lock()
-    with pytest.raises(RuntimeError, match="^release unlocked lock$"):
+    with pytest.raises(RuntimeError, match=r"^release unlocked lock$"):
         lock.release()
-    with pytest.raises(RuntimeError, match="^release unlocked lock$"):
+    with pytest.raises(RuntimeError, match=r"^release unlocked lock$"):
         lock.__exit__(None, None, None)
 
 
@@ -169,13 +171,13 @@ def test_rlock_recursion(threading_impl: ModuleType) -> None:
 
 def test_rlock_release_errors(threading_impl: ModuleType) -> None:
     lock = threading_impl.RLock()
-    with pytest.raises(RuntimeError, match="^cannot release un-acquired lock$"):
+    with pytest.raises(RuntimeError, match=r"^cannot release un-acquired lock$"):
         lock.release()
     lock.acquire()
-    with pytest.raises(RuntimeError, match="^cannot release un-acquired lock$"):
+    with pytest.raises(RuntimeError, match=r"^cannot release un-acquired lock$"):
         Worker(threading_impl, lock.release).result()
     lock.release()
-    with pytest.raises(RuntimeError, match="^cannot release un-acquired lock$"):
+    with pytest.raises(RuntimeError, match=r"^cannot release un-acquired lock$"):
         lock.__exit__(None, None, None)
 
 
@@ -216,7 +218,7 @@ def test_locks_cannot_be_pickled_or_copied(threading_impl: ModuleType, kind: str
 
 def test_lock_classes_cannot_be_subclassed(threading_impl: ModuleType) -> None:
     with pytest.raises(TypeError):
-        class MyLock(threading_impl.Lock):  # type: ignore[misc,name-defined]
+        class MyLock(threading_impl.Lock):  # type: ignore[name-defined]
             pass
 
 

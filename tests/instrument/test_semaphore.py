@@ -64,12 +64,12 @@ def test_blocked_acquire_gets_the_permit_once_released(threading_impl: ModuleTyp
 @pytest.mark.parametrize("kind", KINDS)
 def test_invalid_arguments(threading_impl: ModuleType, kind: str) -> None:
     cls = getattr(threading_impl, kind)
-    with pytest.raises(ValueError, match="^semaphore initial value must be >= 0$"):
+    with pytest.raises(ValueError, match=r"^semaphore initial value must be >= 0$"):
         cls(-1)
     sem = cls(1)
-    with pytest.raises(ValueError, match="^can't specify timeout for non-blocking acquire$"):
+    with pytest.raises(ValueError, match=r"^can't specify timeout for non-blocking acquire$"):
         sem.acquire(False, 1)
-    with pytest.raises(ValueError, match="^n must be one or more$"):
+    with pytest.raises(ValueError, match=r"^n must be one or more$"):
         sem.release(0)
     with pytest.raises(TypeError):
         sem.acquire(True, 1, 2)
@@ -78,10 +78,10 @@ def test_invalid_arguments(threading_impl: ModuleType, kind: str) -> None:
 
 def test_bounded_semaphore_over_release_raises(threading_impl: ModuleType) -> None:
     sem = threading_impl.BoundedSemaphore(2)
-    with pytest.raises(ValueError, match="^Semaphore released too many times$"):
+    with pytest.raises(ValueError, match=r"^Semaphore released too many times$"):
         sem.release()
     sem.acquire()
-    with pytest.raises(ValueError, match="^Semaphore released too many times$"):
+    with pytest.raises(ValueError, match=r"^Semaphore released too many times$"):
         sem.release(2)
     sem.release()
     assert sem._value == 2

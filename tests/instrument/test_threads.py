@@ -32,7 +32,7 @@ def test_function_target_with_args_and_kwargs(threading_impl: ModuleType) -> Non
 
 
 def test_subclass_run(threading_impl: ModuleType) -> None:
-    class Worker(threading_impl.Thread):  # type: ignore[misc,name-defined]
+    class Worker(threading_impl.Thread):  # type: ignore[name-defined]
         def __init__(self, n: int) -> None:
             super().__init__(daemon=True)
             self.n = n
@@ -79,15 +79,15 @@ def test_is_alive_and_join_with_timeout(threading_impl: ModuleType) -> None:
 
 def test_lifecycle_errors(threading_impl: ModuleType) -> None:
     thread = threading_impl.Thread(target=lambda: None)
-    with pytest.raises(RuntimeError, match="^cannot join thread before it is started$"):
+    with pytest.raises(RuntimeError, match=r"^cannot join thread before it is started$"):
         thread.join()
     thread.start()
-    with pytest.raises(RuntimeError, match="^threads can only be started once$"):
+    with pytest.raises(RuntimeError, match=r"^threads can only be started once$"):
         thread.start()
-    with pytest.raises(RuntimeError, match="^cannot set daemon status of active thread$"):
+    with pytest.raises(RuntimeError, match=r"^cannot set daemon status of active thread$"):
         thread.daemon = True
     thread.join()
-    with pytest.raises(RuntimeError, match="^cannot join current thread$"):
+    with pytest.raises(RuntimeError, match=r"^cannot join current thread$"):
         threading_impl.current_thread().join()
     errors: list[BaseException] = []
 
@@ -104,7 +104,7 @@ def test_lifecycle_errors(threading_impl: ModuleType) -> None:
 
 
 def test_subclass_that_skips_init_cannot_start(threading_impl: ModuleType) -> None:
-    class Broken(threading_impl.Thread):  # type: ignore[misc,name-defined]
+    class Broken(threading_impl.Thread):  # type: ignore[name-defined]
         def __init__(self) -> None:
             pass
 
@@ -119,7 +119,9 @@ def test_invalid_constructor_arguments(threading_impl: ModuleType) -> None:
         threading_impl.Thread(bogus=1)
 
 
-def test_exceptions_in_a_thread_go_to_excepthook(threading_impl: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_exceptions_in_a_thread_go_to_excepthook(
+    threading_impl: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seen: list[Any] = []
     monkeypatch.setattr(stdlib_threading, "excepthook", seen.append)
 
@@ -246,7 +248,8 @@ def test_timer_still_works(threading_impl: ModuleType) -> None:
 
 
 def _thread_events(tid: int) -> list[tuple[str, int]]:
-    return [(e.kind, e.who) for e in recorded() if e.kind.startswith("thread.") and e.args.get("thread") == tid]
+    return [(e.kind, e.who) for e in recorded()
+            if e.kind.startswith("thread.") and e.args.get("thread") == tid]
 
 
 def test_lifecycle_records_new_start_begin_end_join_joined(instrumented: ModuleType) -> None:
@@ -268,7 +271,8 @@ def test_lifecycle_records_new_start_begin_end_join_joined(instrumented: ModuleT
     assert at["thread.new"] < at["thread.start"] < at["thread.begin"] < at["thread.end"] < at["thread.joined"]
     assert at["thread.start"] < at["thread.join"] < at["thread.joined"]
     events = {e.kind: e for e in recorded() if e.kind.startswith("thread.")}
-    assert events["thread.new"].args == {"thread": tid, "name": "w", "daemon": False, "target": f"{work.__qualname__}"}
+    assert events["thread.new"].args == {
+        "thread": tid, "name": "w", "daemon": False, "target": work.__qualname__}
     assert events["thread.begin"].args == {"thread": tid, "name": "w", "daemon": False, "ident": them}
     assert events["thread.end"].args == {"thread": tid, "error": None}
     assert events["thread.join"].args["file"] == __file__
@@ -300,11 +304,14 @@ def test_timed_out_join_records_alive(instrumented: ModuleType) -> None:
     release.set()
     thread.join()
     joined = [e.args for e in recorded(["thread.joined"])]
-    assert joined == [{"thread": thread._concviz_tid, "alive": True}, {"thread": thread._concviz_tid, "alive": False}]
+    tid = thread._concviz_tid
+    assert joined == [{"thread": tid, "alive": True}, {"thread": tid, "alive": False}]
     assert [e.args["timeout"] for e in recorded(["thread.join"])] == [0.001, None]
 
 
-def test_uncaught_error_is_recorded_on_thread_end(instrumented: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_uncaught_error_is_recorded_on_thread_end(
+    instrumented: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(stdlib_threading, "excepthook", lambda args: None)
 
     def fail() -> None:

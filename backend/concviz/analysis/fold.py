@@ -71,18 +71,20 @@ class Fold:
             th = self.threads[tid] = Thread(tid, f"thread-{tid}")
         return th
 
+    kinds: frozenset[str]
+    """The kinds that change the state (others need not be fed)."""
+
     def feed(self, ev: dict[str, Any]) -> None:
         """Fold one event given as a trace line's object."""
-        self.feed_event(ev["seq"], ev["t"], ev["tid"], ev["kind"], ev["obj"], ev["args"])
+        self.events += 1
+        self.last_t = ev["t"]
+        if ev["kind"] in _HANDLERS:
+            self.feed_event(ev["seq"], ev["t"], ev["tid"], ev["kind"], ev["obj"], ev["args"])
 
     def feed_event(self, seq: int, t: int, tid: int, kind: str, obj: int | None, args: dict[str, Any]) -> None:
-        self.events += 1
-        self.last_t = t
-        handler = _HANDLERS.get(kind)
-        if handler is not None:
-            handler(self, seq, tid, obj, args)
-            if kind.startswith("var."):
-                self.var_events.append({"seq": seq, "t": t, "tid": tid, "kind": kind, "obj": obj, "args": args})
+        """Fold one event; ``kind`` must be one of ``Fold.kinds``. The caller
+        keeps ``events`` and ``last_t`` (it sees every event, not only these)."""
+        _HANDLERS[kind](self, seq, tid, obj, args)
 
     # --- handlers, one per kind that changes state --------------------------
 
@@ -200,8 +202,11 @@ class Fold:
         th = self.thread(tid)
         th.file, th.line = args["file"], args["line"]
 
-    def _var(self, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
-        pass  # kept whole by feed_event for the lost-update analysis
+    def _var_read(self, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
+        self.var_events.append({"seq": seq, "tid": tid, "kind": "var.read", "args": args})
+
+    def _var_write(self, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
+        self.var_events.append({"seq": seq, "tid": tid, "kind": "var.write", "args": args})
 
     def _program_end(self, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
         self.program_end = args
@@ -280,7 +285,7 @@ def _find_cycle(edges: dict[int, list[int]]) -> list[int] | None:
     return None
 
 
-_HANDLERS = {
+_HANDLERS: dict[str, Any] = {
     "thread.new": Fold._thread_new,
     "thread.begin": Fold._thread_begin,
     "thread.end": Fold._thread_end,
@@ -300,8 +305,9 @@ _HANDLERS = {
     "barrier.broken": Fold._barrier_pass,
     "sleep.begin": Fold._sleep,
     "line": Fold._line,
-    "var.read": Fold._var,
-    "var.write": Fold._var,
+    "var.read": Fold._var_read,
+    "var.write": Fold._var_write,
     "program.end": Fold._program_end,
     "limit": Fold._limit,
 }
+Fold.kinds = frozenset(_HANDLERS)

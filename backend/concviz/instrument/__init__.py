@@ -15,7 +15,7 @@ _installed: list[object] = []
 def install(max_threads: int = 2000, record_lines: bool = False) -> None:
     threads.install(max_threads)
     for module in (locks, semaphore, event, condition, barrier, sleep, output):
-        module.install()  # type: ignore[attr-defined]
+        module.install()
         _installed.append(module)
     _installed.insert(0, threads)
     if record_lines:

@@ -167,7 +167,9 @@ def report_once(hook: str, error: BaseException) -> None:
         return
     _reported.add(hook)
     try:
-        sys.__stderr__.write(f"concviz: instrumentation of {hook} failed and was switched off: {error!r}\n")
+        stream = sys.__stderr__
+        if stream is not None:
+            stream.write(f"concviz: instrumentation of {hook} failed and was switched off: {error!r}\n")
     except Exception:
         pass
 

@@ -18,14 +18,15 @@ class Barrier(ForUserCode, _OriginalBarrier):
     _original = _OriginalBarrier
     __module__ = "threading"  # the stdlib's repr names the class by it
 
-    def __init__(self, parties: int, action: Callable[[], object] | None = None,
+    def __init__(self, parties: int, action: Callable[[], None] | None = None,
                  timeout: float | None = None) -> None:
         super().__init__(parties, action, timeout)
         self._cv_id = new_object("Barrier", value=parties, instance=self)
 
     def wait(self, timeout: float | None = None) -> int:
         file, line = location(2)
-        _append((_ns(), _ident(), "barrier.wait", self._cv_id, {"timeout": timeout, "file": file, "line": line}))
+        _append((_ns(), _ident(), "barrier.wait", self._cv_id,
+                 {"timeout": timeout, "file": file, "line": line}))
         try:
             index = super().wait(timeout)
         except threading.BrokenBarrierError:

@@ -28,7 +28,8 @@ class Condition(ForUserCode, _OriginalCondition):
         if lock is None:
             lock = locks.new_rlock(new_object("RLock", described=(f"{name or 'Condition'}.lock", file, line)))
         super().__init__(lock)
-        self._cv_id = new_object("Condition", lock=getattr(lock, "_cv_id", None), described=(name, file, line))
+        self._cv_id = new_object("Condition", lock=getattr(lock, "_cv_id", None),
+                                 described=(name, file, line))
 
     def wait(self, timeout: float | None = None) -> bool:
         if not self._is_owned():  # type: ignore[attr-defined]

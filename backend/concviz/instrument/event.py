@@ -34,7 +34,8 @@ class Event(ForUserCode, _OriginalEvent):
         if self._flag:  # type: ignore[attr-defined]
             return True
         file, line = location(2)
-        _append((_ns(), _ident(), "event.wait", self._cv_id, {"timeout": timeout, "file": file, "line": line}))
+        _append((_ns(), _ident(), "event.wait", self._cv_id,
+                 {"timeout": timeout, "file": file, "line": line}))
         flag = False
         try:
             flag = super().wait(timeout)

@@ -39,4 +39,4 @@ def install() -> None:
 
 def uninstall() -> None:
     sys.settrace(None)
-    threading.settrace(None)  # type: ignore[arg-type]
+    threading.settrace(None)

@@ -35,7 +35,8 @@ class _Copy:
         return self.stream.flush()
 
 
-def print(*args: Any, sep: str | None = " ", end: str | None = "\n", file: Any = None, flush: bool = False) -> None:
+def print(*args: Any, sep: str | None = " ", end: str | None = "\n", file: Any = None,
+          flush: bool = False) -> None:
     global _enabled
     target = sys.stdout if file is None else file
     if not _enabled or target is None or (target is not sys.stdout and target is not sys.stderr):

@@ -38,7 +38,8 @@ class _Recorded:
             _append((_ns(), _ident(), "lock.fail", self._cv_id, {"blocking": False}))
             return False
         file, line = location(2)
-        _append((_ns(), _ident(), "lock.block", self._cv_id, {"timeout": timeout, "file": file, "line": line}))
+        _append((_ns(), _ident(), "lock.block", self._cv_id,
+                 {"timeout": timeout, "file": file, "line": line}))
         got = False
         try:
             got = super().acquire(True, timeout)  # type: ignore[misc]

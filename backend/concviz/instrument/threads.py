@@ -41,7 +41,7 @@ def _describe_target(target: Any) -> str | None:
 
 def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
     _original_init(self, *args, **kwargs)
-    if isinstance(self, threading._DummyThread):  # type: ignore[attr-defined]
+    if isinstance(self, threading._DummyThread):
         return
     tid = self._concviz_tid = next(recorder.thread_ids)
     self._concviz_error = None
@@ -92,7 +92,8 @@ def join(self: Any, timeout: float | None = None) -> None:
     if tid is None or not self._started.is_set() or self is threading.current_thread():
         return _original_join(self, timeout)  # raises what the original raises
     file, line = location(2)
-    _append((_ns(), _ident(), "thread.join", None, {"thread": tid, "timeout": timeout, "file": file, "line": line}))
+    _append((_ns(), _ident(), "thread.join", None,
+             {"thread": tid, "timeout": timeout, "file": file, "line": line}))
     try:
         _original_join(self, timeout)
     finally:

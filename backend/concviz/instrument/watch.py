@@ -180,7 +180,8 @@ class _Rewriter(ast.NodeTransformer):
         keep = ast.Assign([ast.Name(old, ast.Store())], ast.Name(name, ast.Load()), lineno=node.lineno)
         record = ast.Expr(ast.Call(
             ast.Name(UPDATE, ast.Load()),
-            [ast.Constant(name), ast.Name(old, ast.Load()), ast.Name(name, ast.Load()), ast.Constant(node.lineno)],
+            [ast.Constant(name), ast.Name(old, ast.Load()), ast.Name(name, ast.Load()),
+             ast.Constant(node.lineno)],
             [],
         ))
         return [keep, node, record]
@@ -193,4 +194,4 @@ def _call(helper: str, name: str, value: ast.expr, line: int) -> ast.Call:
 def rewrite(tree: ast.Module, watched: Iterable[str]) -> ast.Module:
     """The module with every access to a watched global recorded."""
     new = _Rewriter(watched).visit(tree)
-    return ast.fix_missing_locations(new)  # type: ignore[no-any-return]
+    return ast.fix_missing_locations(new)

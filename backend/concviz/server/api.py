@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import msgspec
@@ -111,7 +111,8 @@ async def list_runs(request: Request) -> JSON:
     limit = manager.settings.list_limit
     if raw is not None:
         if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_LIST):
-            raise BadRequest(400, f"expected an integer between 1 and {MAX_LIST} for 'limit', got {raw[:40]!r}")
+            raise BadRequest(
+                400, f"expected an integer between 1 and {MAX_LIST} for 'limit', got {raw[:40]!r}")
         limit = int(raw)
     stored = await asyncio.to_thread(manager.store.list_runs, limit)
     live = {run.id: run.record() for run in manager.live_runs()}
@@ -151,11 +152,11 @@ async def stop_run(request: Request, run_id: str) -> JSON:
 
 @router.get("/runs/{run_id}/trace")
 async def get_trace(request: Request, run_id: str) -> StreamingResponse:
-    """The trace as JSON Lines (as ``concviz run -o`` writes it), streamed; a live run is followed to its end."""
+    """The trace as JSON Lines, as ``concviz run -o`` writes it; a live run is followed to its end."""
     manager = _manager(request)
     record = await _record(manager, run_id)
 
-    async def lines() -> AsyncIterator[bytes]:
+    async def lines() -> AsyncGenerator[bytes, None]:
         viewer = Viewer(manager.settings.max_lag)
         try:
             async with contextlib.aclosing(follow(manager, run_id, viewer)) as batches:

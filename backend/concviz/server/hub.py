@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 # One pending item: ("header", [line]) | ("events", lines) | ("end", [line]).
@@ -40,6 +41,8 @@ class Viewer:
         self.wake = asyncio.Event()
         self.overflowed = False
         self.closed = False
+        self.send_deadline: asyncio.Timeout | None = None
+        """The timeout of the send in progress: an overflow cuts it short."""
         self._pending: deque[Item] = deque()
         self._lag = 0
         self._lock = threading.Lock()
@@ -56,15 +59,25 @@ class Viewer:
                 if self._lag > self.max_lag:
                     self.overflowed = True
                     self._pending.clear()
-            if not self.overflowed:
-                self._pending.append(item)
+                    self._call(self._interrupt)
+                    return
+            self._pending.append(item)
             if self._wake_scheduled:
                 return
             self._wake_scheduled = True
+        self._call(self.wake.set)
+
+    def _call(self, callback: Callable[[], None]) -> None:
         try:
-            self.loop.call_soon_threadsafe(self.wake.set)
+            self.loop.call_soon_threadsafe(callback)
         except RuntimeError:  # the loop is closed: nobody is listening any more
             pass
+
+    def _interrupt(self) -> None:
+        """Overflowed: wake the task, and end a send stuck on a stalled client now."""
+        self.wake.set()
+        if self.send_deadline is not None:
+            self.send_deadline.reschedule(self.loop.time())
 
     # --- event loop side ---------------------------------------------------------------
 

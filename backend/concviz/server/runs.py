@@ -111,7 +111,8 @@ class Run:
     def _main(self) -> None:
         log_fd = -1
         try:
-            log_fd = os.open(self.manager.log_dir / f"{self.id}.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            log_path = self.manager.log_dir / f"{self.id}.log"
+            log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             self.spec.stdout = log_fd
             self.supervisor.run()
         except Exception as error:

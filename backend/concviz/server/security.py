@@ -80,8 +80,8 @@ class LocalOnly:
             await self.app(scope, receive, send)
             return
         status, detail = refusal
-        client = scope.get("client")
-        log.warning("refused %s %s from %s: %s", kind, scope.get("path"), client[0] if client else "?", detail)
+        client = (scope.get("client") or ("?",))[0]
+        log.warning("refused %s %s from %s: %s", kind, scope.get("path"), client, detail)
         if kind == "http":
             await _respond(send, "http.response", status, detail)
         else:

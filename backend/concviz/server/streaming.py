@@ -13,7 +13,7 @@ never decoded and re-encoded): ``{"type":"events","events":[line,line,...]}``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
 
 from concviz.server.hub import Item, Viewer
 from concviz.server.runs import RunManager
@@ -26,7 +26,7 @@ class Overflowed(Exception):
     """The viewer fell too far behind the live run."""
 
 
-async def follow(manager: RunManager, run_id: str, viewer: Viewer) -> AsyncIterator[list[Item]]:
+async def follow(manager: RunManager, run_id: str, viewer: Viewer) -> AsyncGenerator[list[Item], None]:
     """Every item of the run's trace, in order, once, in batches; waits for the live tail.
 
     A batch is whatever was pending when the reader came back for more:

@@ -113,7 +113,8 @@ def run_request(data: Any) -> tuple[Scenario, dict[str, Any]]:
             errors.append(_error(["body", "scenario"], f"scenario {name!r} cannot be read: {error}"))
     given = data.get("params", {})
     if not isinstance(given, dict):
-        errors.append(_error(["body", "params"], f"expected an object of parameter values, got {_show(given)}"))
+        message = f"expected an object of parameter values, got {_show(given)}"
+        errors.append(_error(["body", "params"], message))
     values: dict[str, Any] = {}
     if scenario is not None and isinstance(given, dict):
         try:

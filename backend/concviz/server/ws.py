@@ -38,6 +38,8 @@ CLOSE_TRY_LATER = 1013
 CLOSE_NO_RUN = 4404
 CLOSE_TOO_SLOW = 4008
 
+UNKNOWN_MESSAGE = 'unknown message; a viewer may only send {"type": "ping"}'
+
 _encode = msgspec.json.Encoder().encode
 
 
@@ -49,12 +51,21 @@ def valid_run_id(run_id: str) -> bool:
     return 0 < len(run_id) <= 32 and run_id.isascii() and run_id.isalnum()
 
 
-async def _send(ws: WebSocket, data: bytes, timeout: float) -> None:
+async def _send(ws: WebSocket, data: bytes, timeout: float, viewer: Viewer | None = None) -> None:
+    if viewer is not None and viewer.overflowed:
+        raise Overflowed
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(timeout) as deadline:
+            if viewer is not None:
+                viewer.send_deadline = deadline
             await ws.send_text(data.decode("utf-8", "replace"))
     except TimeoutError:
+        if viewer is not None and viewer.overflowed:
+            raise Overflowed
         raise SendTimeout
+    finally:
+        if viewer is not None:
+            viewer.send_deadline = None
 
 
 async def _close(ws: WebSocket, code: int, reason: str) -> None:
@@ -83,7 +94,7 @@ async def _read_client(ws: WebSocket, viewer: Viewer, timeout: float) -> None:
                 if isinstance(data, dict) and data.get("type") == "ping":
                     reply = {"type": "pong"}
                 else:
-                    reply = {"type": "error", "message": 'unknown message; a viewer may only send {"type": "ping"}'}
+                    reply = {"type": "error", "message": UNKNOWN_MESSAGE}
             await _send(ws, _encode(reply), timeout)
     except (WebSocketDisconnect, SendTimeout, RuntimeError, OSError):
         return
@@ -103,7 +114,8 @@ async def watch_run(websocket: WebSocket, run_id: str) -> None:
         await _close(websocket, CLOSE_NO_RUN, f"no run with id {run_id!r}")
         return
     if manager.viewers >= settings.max_viewers:
-        await _close(websocket, CLOSE_TRY_LATER, f"too many viewers ({settings.max_viewers}); try again later")
+        reason = f"too many viewers ({settings.max_viewers}); try again later"
+        await _close(websocket, CLOSE_TRY_LATER, reason)
         return
     if live is not None and live.hub.viewer_count >= settings.max_viewers_per_run:
         await _close(websocket, CLOSE_TRY_LATER,
@@ -116,7 +128,7 @@ async def watch_run(websocket: WebSocket, run_id: str) -> None:
         async with contextlib.aclosing(follow(manager, run_id, viewer)) as batches:
             async for batch in batches:
                 for data in messages(batch, settings.batch_events, settings.batch_bytes):
-                    await _send(websocket, data, settings.send_timeout)
+                    await _send(websocket, data, settings.send_timeout, viewer)
         if not viewer.closed:
             await _close(websocket, CLOSE_NORMAL, "end of the run")
     except Overflowed:

@@ -71,10 +71,7 @@ export function nearestEvent(
     const d = t - times[ev[j]];
     if (d > bestD) break;
     if (accept(ev[j])) {
-      if (d < bestD || best < 0) {
-        best = ev[j];
-        bestD = d;
-      }
+      if (d < bestD || best < 0) best = ev[j];
       break;
     }
   }

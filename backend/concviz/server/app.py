@@ -1,0 +1,178 @@
+"""The FastAPI application (``create_app``) and ``concviz serve`` (``serve``).
+
+Routes: ``api`` (REST under ``/api``), ``ws`` (``/ws/runs/{id}``), the page
+(``/`` and ``/runs/{id}``, from ``templates/index.html``) and the built front
+end under ``/static``. ``security.LocalOnly`` wraps everything. No traceback
+ever reaches a client: an unexpected error is logged here and answered 500
+``{"detail": "internal server error"}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import os
+import socket
+import sqlite3
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from concviz.server import api, ws
+from concviz.server.api import JSON
+from concviz.server.runs import RunManager, TooManyRuns
+from concviz.server.security import LOCAL_NAMES, LocalOnly
+from concviz.server.settings import Settings
+from concviz.server.store import Store
+from concviz.server.validation import BadRequest, Invalid
+
+log = logging.getLogger("concviz.server")
+
+PACKAGE = Path(__file__).resolve().parents[1]
+STATIC = PACKAGE / "static"
+ENTRY = STATIC / "dist" / "app.js"
+DB_NAME = "concviz.sqlite3"
+WILDCARDS = ("", "0.0.0.0", "::")
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("CONCVIZ_DATA") or "data")
+
+
+class FrontEndFiles(StaticFiles):
+    """Static files that may not be built yet: 404 (not a 500) while the folder is missing."""
+
+    async def check_config(self) -> None:
+        if self.directory is not None and not os.path.isdir(self.directory):
+            raise HTTPException(404, "Not Found")
+        await super().check_config()
+
+
+def create_app(data_dir: str | Path, **overrides: Any) -> FastAPI:
+    """The app, with its store opened (runs left unfinished marked interrupted) and run manager ready."""
+    settings = Settings(**overrides)
+    data = Path(data_dir)
+    store = Store(data / DB_NAME)
+    store.recover_interrupted()
+    manager = RunManager(store, data, settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await asyncio.to_thread(close, app)
+
+    app = FastAPI(title="concviz", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url="/api/openapi.json")
+    app.state.manager = manager
+    app.state.settings = settings
+    app.include_router(api.router)
+    app.include_router(ws.router)
+    templates = Jinja2Templates(directory=PACKAGE / "templates")
+
+    async def page(request: Request) -> HTMLResponse:
+        response = templates.TemplateResponse(request, "index.html", {"built": ENTRY.is_file()})
+        response.headers["x-content-type-options"] = "nosniff"
+        response.headers["referrer-policy"] = "same-origin"
+        return response
+
+    app.add_api_route("/", page, methods=["GET"], response_class=HTMLResponse, include_in_schema=False)
+    app.add_api_route("/runs/{run_id}", page, methods=["GET"], response_class=HTMLResponse,
+                      include_in_schema=False)
+    app.mount("/static", FrontEndFiles(directory=STATIC, check_dir=False), name="static")
+
+    @app.exception_handler(BadRequest)
+    async def bad_request(request: Request, error: BadRequest) -> JSON:
+        return JSON({"detail": error.detail}, status_code=error.status)
+
+    @app.exception_handler(Invalid)
+    async def invalid(request: Request, error: Invalid) -> JSON:
+        return JSON({"detail": error.errors}, status_code=422)
+
+    @app.exception_handler(TooManyRuns)
+    async def too_many(request: Request, error: TooManyRuns) -> JSON:
+        return JSON({"detail": str(error)}, status_code=429)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSON:
+        log.error("unexpected error in %s %s", request.method, request.url.path, exc_info=error)
+        return JSON({"detail": "internal server error"}, status_code=500)
+
+    app.add_middleware(LocalOnly, extra_hosts=settings.extra_hosts)
+    return app
+
+
+def close(app: FastAPI) -> None:
+    """Stop the live runs (recorded as interrupted) and close the store."""
+    manager: RunManager = app.state.manager
+    manager.shutdown()
+    manager.store.close()
+
+
+# --- concviz serve ---------------------------------------------------------------------
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host.strip("[]") or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(address)
+    sock.listen(128)
+    sock.set_inheritable(False)
+    return sock
+
+
+def serve(
+    host: str = "127.0.0.1", port: int = 8000, data_dir: str | Path | None = None, **overrides: Any
+) -> int:
+    """Serve the web app until interrupted; prints ``concviz: serving on URL`` once listening."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
+    data = Path(data_dir) if data_dir else default_data_dir()
+    name = host.strip("[]")
+    shown = f"[{name}]" if ":" in name else name
+    extra = tuple(overrides.pop("extra_hosts", ()))
+    if host not in WILDCARDS and shown.lower() not in LOCAL_NAMES:
+        extra += (shown,)
+    try:
+        sock = _bind(host, port)
+    except OSError as error:
+        print(f"concviz: error: cannot listen on {host}:{port}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    try:
+        app = create_app(data, extra_hosts=extra, **overrides)
+    except (OSError, sqlite3.Error) as error:
+        sock.close()
+        print(f"concviz: error: cannot use the data directory {data}: {error}", file=sys.stderr)
+        return 1
+    if not _is_loopback(name):
+        print(f"concviz: warning: listening on {host}, not only on this machine: anyone who can reach it can "
+              "run the scenarios. Requests must still name localhost or "
+              f"{', '.join(extra) or 'a local address'} as Host.", file=sys.stderr)
+    settings: Settings = app.state.settings
+    config = uvicorn.Config(
+        app, log_level="info", ws_max_size=settings.max_ws_message, ws_per_message_deflate=False,
+        timeout_graceful_shutdown=3, server_header=False, proxy_headers=False, lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    bound_port = sock.getsockname()[1]
+    print(f"concviz: serving on http://{shown}:{bound_port}/ (data in {data})", file=sys.stderr, flush=True)
+    server.run(sockets=[sock])
+    return 0
