@@ -36,11 +36,11 @@ def measure(make_lock: object, threads: int, style: str) -> float:
         per_thread = N // threads
         start_gate = threading.Barrier(threads + 1)
 
-        def work() -> None:
-            start_gate.wait()
-            cycles(lock, per_thread, style)
+        def work(lock: object, gate: threading.Barrier, n: int) -> None:
+            gate.wait()
+            cycles(lock, n, style)
 
-        workers = [threading.Thread(target=work) for _ in range(threads)]
+        workers = [threading.Thread(target=work, args=(lock, start_gate, per_thread)) for _ in range(threads)]
         for w in workers:
             w.start()
         start_gate.wait()

@@ -52,11 +52,12 @@ def check(p: Param, value: Any) -> int | float:
     ok_types: tuple[type, ...] = (int, float) if p.type == "float" else (int,)
     if isinstance(value, bool) or not isinstance(value, ok_types):
         raise ParamError(p.name, f"{_expected(p)}, got {value!r}")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ParamError(p.name, f"{_expected(p)}, got '{value}'")
-    if not p.min <= value <= p.max:
-        raise ParamError(p.name, f"{_expected(p)}, got {value!r}")
-    return float(value) if p.type == "float" else int(value)
+    number: int | float = value
+    if isinstance(number, float) and not math.isfinite(number):
+        raise ParamError(p.name, f"{_expected(p)}, got '{number}'")
+    if not p.min <= number <= p.max:
+        raise ParamError(p.name, f"{_expected(p)}, got {number!r}")
+    return float(number) if p.type == "float" else int(number)
 
 
 def parse(p: Param, text: str) -> int | float:

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,18 +130,19 @@ def watch(url: str, run_id: str, until_events: int | None = None, **kwargs: Any)
     """Everything a viewer of the run receives (or the first ``until_events`` events)."""
     out = Watched()
     with connect(f"{url}/ws/runs/{run_id}", max_size=None, open_timeout=10, close_timeout=5, **kwargs) as ws:
-        for message in ws:
-            data = json.loads(message)
-            if data["type"] == "header":
-                out.header = data
-            elif data["type"] == "events":
-                out.events.extend(data["events"])
-                if until_events is not None and len(out.events) >= until_events:
-                    break
-            elif data["type"] == "end":
-                out.end = data
-            else:
-                out.others.append(data)
+        with contextlib.suppress(ConnectionClosed):  # a close other than 1000: the code tells
+            for message in ws:
+                data = json.loads(message)
+                if data["type"] == "header":
+                    out.header = data
+                elif data["type"] == "events":
+                    out.events.extend(data["events"])
+                    if until_events is not None and len(out.events) >= until_events:
+                        break
+                elif data["type"] == "end":
+                    out.end = data
+                else:
+                    out.others.append(data)
     out.close_code = ws.close_code
     out.close_reason = ws.close_reason or ""
     return out

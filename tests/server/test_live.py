@@ -63,7 +63,7 @@ def test_race_run_is_seen_whole_by_a_live_and_a_late_viewer(server: Server) -> N
     assert live.events == late.events and live.end == late.end
     assert record["status"] == "finished" and record["exit_code"] == 0
     assert record["params"] == {"threads": 10, "gap": 0.001, "switch_interval": 0.005}
-    assert record["summary"]["watched"]["num"]["writes"] == 10
+    assert record["summary"]["watched"]["num"]["writes"] >= 10
     assert late.header is not None and late.header["params"] == record["params"]
     assert any(e["kind"] == "var.write" for e in late.events)
 

@@ -174,5 +174,8 @@ def serve(
     server = uvicorn.Server(config)
     bound_port = sock.getsockname()[1]
     print(f"concviz: serving on http://{shown}:{bound_port}/ (data in {data})", file=sys.stderr, flush=True)
-    server.run(sockets=[sock])
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it shut down for
+        pass
     return 0

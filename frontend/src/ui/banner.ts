@@ -3,7 +3,7 @@
 import { diagnose, show, type LostUpdate } from '../model/diagnosis';
 import type { TraceModel } from '../model/trace';
 import type { End } from '../generated/events';
-import { clear, h } from './dom';
+import { clear, h, shortName } from './dom';
 
 export interface BannerActions {
   /** Jump to a lost update: playhead to its stale read, highlight read and writes. */
@@ -11,7 +11,7 @@ export interface BannerActions {
   follow(tid: number): void;
 }
 
-const MAX_LOST = 12;
+const MAX_LOST = 200;
 
 export class Banner {
   readonly el = h('section.banner', { 'aria-live': 'polite' });
@@ -27,7 +27,7 @@ export class Banner {
   message(tone: 'info' | 'bad' | 'warn' | 'ok', headline: string, detail: string | null = null): void {
     this.el.hidden = false;
     this.el.className = `banner tone-${tone}`;
-    clear(this.el, h('div.banner-head', null, headline), detail ? h('div.banner-detail', null, detail) : null);
+    clear(this.el, h('div.banner-top', null, h('span.banner-head', null, headline), detail ? h('span.banner-detail', null, detail) : null));
   }
 
   showEnd(end: End, model: TraceModel): void {
@@ -35,8 +35,8 @@ export class Banner {
     this.el.hidden = false;
     this.el.className = `banner tone-${d.tone}`;
     const name = (tid: number) => model.threadName(tid);
-    const parts: (HTMLElement | null)[] = [h('div.banner-head', null, d.headline)];
-    if (d.detail) parts.push(h('div.banner-detail', null, d.detail));
+    const parts: (HTMLElement | null)[] = [h('div.banner-top', null, h('span.banner-head', null, d.headline),
+      d.detail ? h('span.banner-detail', null, d.detail) : null)];
     if (d.cycle !== null && d.cycle.length > 0) {
       const chain = h('div.cycle', { 'aria-label': 'Deadlock cycle' });
       d.cycle.forEach((step, i) => {
@@ -54,14 +54,37 @@ export class Banner {
       parts.push(chain);
     }
     if (d.lostUpdates.length > 0) {
-      const list = h('ol.lost-list', { 'aria-label': 'Lost updates' });
+      const explain = h('div.lost-explain', { 'aria-live': 'polite' }, 'Click one to see its stale read and the write it overwrote on the timeline.');
+      const sentence = (u: LostUpdate) => {
+        const over = u.overwrote;
+        return [h('strong', null, name(u.thread)), ` read ${u.name} = ${show(u.read_value)}, then wrote ${show(u.write_value)}`,
+          over ? [' — overwriting ', h('strong', null, name(over.thread)), `'s ${show(over.value)}`] : ' — a stale value'];
+      };
+      const row = h('div.lost-row', null, h('span.lost-label', null, `Lost updates (${d.lostUpdates.length}):`));
+      const chips = h('div.lost-chips');
       for (const u of d.lostUpdates.slice(0, MAX_LOST)) {
         const over = u.overwrote;
-        list.append(h('li', null, h('button.lost', { type: 'button', onclick: () => this.act.showLostUpdate(u) },
-          h('strong', null, name(u.thread)), ` read ${u.name} = ${show(u.read_value)}, then wrote ${show(u.write_value)}`,
-          over ? [' — overwriting ', h('strong', null, name(over.thread)), `'s ${show(over.value)}`] : null)));
+        const chip = h('button.lost', {
+          type: 'button',
+          title: `${name(u.thread)} read ${u.name} = ${show(u.read_value)}, then wrote ${show(u.write_value)}${over ? ` over ${name(over.thread)}'s ${show(over.value)}` : ''}`,
+          onclick: () => {
+            for (const c of chips.querySelectorAll('.lost.selected')) c.classList.remove('selected');
+            chip.classList.add('selected');
+            clear(explain, sentence(u));
+            this.act.showLostUpdate(u);
+          },
+        }, shortName(name(u.thread), u.thread), over ? ` overwrote ${shortName(name(over.thread), over.thread)}` : ' stale');
+        chips.append(chip);
       }
-      parts.push(h('div.lost-head', null, `Lost updates (click one to see it on the timeline)${d.lostUpdates.length > MAX_LOST ? `: first ${MAX_LOST} of ${d.lostUpdates.length}` : ''}`), list);
+      if (d.lostUpdates.length > MAX_LOST) chips.append(h('span.more', null, `+${d.lostUpdates.length - MAX_LOST} more`));
+      const toggle = h('button.btn.small.lost-toggle', { type: 'button', 'aria-expanded': 'false' }, 'show all');
+      toggle.addEventListener('click', () => {
+        const open = row.classList.toggle('expanded');
+        toggle.textContent = open ? 'show fewer' : 'show all';
+        toggle.setAttribute('aria-expanded', String(open));
+      });
+      row.append(chips, toggle);
+      parts.push(row, explain);
     }
     clear(this.el, parts);
   }

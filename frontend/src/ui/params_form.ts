@@ -27,8 +27,10 @@ export class ParamsForm {
   private field(p: ParamSpec, value: number): HTMLElement {
     const id = `param-${p.name}`;
     const number = h('input.exact', {
-      id, type: 'number', inputMode: p.type === 'int' ? 'numeric' : 'decimal', step: p.type === 'int' ? '1' : 'any',
-      min: String(p.min), max: String(p.max), value: formatNumber(value), 'aria-describedby': `${id}-help ${id}-error`,
+      // ints get a number input (with its stepper); floats a text input that shows the exact value typed
+      id, type: p.type === 'int' ? 'number' : 'text', inputMode: p.type === 'int' ? 'numeric' : 'decimal',
+      step: p.type === 'int' ? '1' : undefined, min: String(p.min), max: String(p.max), value: formatNumber(value),
+      spellcheck: false, autocomplete: 'off', 'aria-describedby': `${id}-help ${id}-error`,
     });
     const slider = h('input.slider', {
       type: 'range', min: '0', max: String(SLIDER_STEPS), step: '1', value: String(valueToSlider(p, value)),
