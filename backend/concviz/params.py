@@ -52,7 +52,7 @@ def check(p: Param, value: Any) -> int | float:
     ok_types: tuple[type, ...] = (int, float) if p.type == "float" else (int,)
     if isinstance(value, bool) or not isinstance(value, ok_types):
         raise ParamError(p.name, f"{_expected(p)}, got {value!r}")
-    number: int | float = value
+    number: int | float = value  # type: ignore[assignment]  # checked just above
     if isinstance(number, float) and not math.isfinite(number):
         raise ParamError(p.name, f"{_expected(p)}, got '{number}'")
     if not p.min <= number <= p.max:

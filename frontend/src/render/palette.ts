@@ -20,8 +20,8 @@ export const LEGEND: readonly { state: number; label: string }[] = [
   { state: S.running, label: 'running' },
   { state: S.sleeping, label: 'sleeping' },
   { state: S.blocked, label: 'blocked on a lock' },
-  { state: S.waitEvent, label: 'waiting (event / condition / barrier)' },
-  { state: S.joining, label: 'joining a thread' },
+  { state: S.waitEvent, label: 'waiting (event, condition, barrier)' },
+  { state: S.joining, label: 'joining' },
   { state: S.finished, label: 'finished' },
 ];
 

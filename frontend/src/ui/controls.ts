@@ -1,7 +1,8 @@
 // Replay controls under the timeline: jump to start, step back, play/pause,
 // step forward, jump to end, speed, the scrub slider and the playhead time.
 import { formatDuration } from '../model/time';
-import { h } from './dom';
+import { clear, h } from './dom';
+import { icon } from './icons';
 
 export interface ControlActions {
   start(): void;
@@ -21,25 +22,26 @@ const SCRUB_STEPS = 10000;
 
 export class Controls {
   readonly el = h('section.controls', { 'aria-label': 'Replay controls' });
-  private readonly play = h('button.btn.ctl.play', { type: 'button', title: 'Play / pause (space)', 'aria-label': 'Play' }, '▶');
+  private readonly play = h('button.btn.ctl.play', { type: 'button', title: 'Play / pause (space)', 'aria-label': 'Play' }, icon('play'));
+  private playingShown = false;
   private readonly scrubber = h('input.scrub', { type: 'range', min: '0', max: String(SCRUB_STEPS), step: '1', value: '0', 'aria-label': 'Playhead position' });
   private readonly time = h('span.time', { 'aria-live': 'off' }, '—');
   private readonly liveBtn = h('button.btn.ctl.live', { type: 'button', title: 'Follow the live tail', hidden: true }, '● Live');
   private readonly speedSel = h('select.speed', { 'aria-label': 'Playback speed', title: 'Speed: at 1× the playhead crosses the visible window in 10 s' });
 
   constructor(act: ControlActions) {
-    const btn = (label: string, title: string, fn: () => void) => h('button.btn.ctl', { type: 'button', title, 'aria-label': title, onclick: fn }, label);
+    const btn = (label: string | SVGElement, title: string, fn: () => void) => h('button.btn.ctl', { type: 'button', title, 'aria-label': title, onclick: fn }, label);
     for (const s of SPEEDS) this.speedSel.append(h('option', { value: String(s), selected: s === 1 }, `${s}×`));
     this.speedSel.addEventListener('change', () => act.speed(Number(this.speedSel.value)));
     this.play.addEventListener('click', () => act.togglePlay());
     this.scrubber.addEventListener('input', () => act.scrub(Number(this.scrubber.value) / SCRUB_STEPS));
     this.liveBtn.addEventListener('click', () => act.live());
     this.el.append(
-      btn('⏮', 'Jump to start (Home)', () => act.start()),
-      btn('◀', 'Previous event (←)', () => act.prev()),
+      btn(icon('start'), 'Jump to start (Home)', () => act.start()),
+      btn(icon('prev'), 'Previous event (←)', () => act.prev()),
       this.play,
-      btn('▶|', 'Next event (→)', () => act.next()),
-      btn('⏭', 'Jump to end (End)', () => act.end()),
+      btn(icon('next'), 'Next event (→)', () => act.next()),
+      btn(icon('end'), 'Jump to end (End)', () => act.end()),
       h('label.speed-label', null, 'speed ', this.speedSel),
       this.scrubber,
       this.time,
@@ -52,8 +54,11 @@ export class Controls {
   }
 
   update(playhead: number, end: number, playing: boolean, live: boolean, following: boolean): void {
-    this.play.textContent = playing ? '⏸' : '▶';
-    this.play.setAttribute('aria-label', playing ? 'Pause' : 'Play');
+    if (playing !== this.playingShown) {
+      this.playingShown = playing;
+      clear(this.play, icon(playing ? 'pause' : 'play'));
+      this.play.setAttribute('aria-label', playing ? 'Pause' : 'Play');
+    }
     if (document.activeElement !== this.scrubber) {
       this.scrubber.value = String(end > 0 ? Math.round((Math.min(playhead, end) / end) * SCRUB_STEPS) : 0);
     }

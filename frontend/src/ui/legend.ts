@@ -14,6 +14,8 @@ export function legend(): HTMLElement {
   );
 }
 
+export const HINTS = 'wheel: zoom · shift+wheel or drag: pan · click: move the playhead · click a name: follow it in the source · space: play · ←/→: step · +/−: zoom';
+
 export function hints(): HTMLElement {
-  return h('div.hints', null, 'wheel: zoom · shift+wheel or drag: pan · click: move playhead · click a name: follow it in the source · space: play · ←/→: step');
+  return h('span.hints', { title: HINTS }, 'wheel: zoom · drag: pan · click: playhead · click a name: follow');
 }
