@@ -12,11 +12,11 @@ from __future__ import annotations
 import _thread
 import ast
 import atexit
+import importlib.machinery
 import json
 import os
 import signal
 import sys
-import traceback
 import types
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,6 +87,8 @@ def run(config: ChildConfig) -> int:
 
     main = types.ModuleType("__main__")
     main.__file__ = path
+    main.__spec__ = None
+    main.__loader__ = importlib.machinery.SourceFileLoader("__main__", path)
     main.__builtins__ = __builtins__  # type: ignore[attr-defined]
     if config.watch:
         vars(main).update(watching.helpers())
@@ -103,7 +105,7 @@ def run(config: ChildConfig) -> int:
         raise
     except BaseException as exc:  # the program's own uncaught error: report it as python would
         tb = exc.__traceback__.tb_next if exc.__traceback__ else None
-        traceback.print_exception(type(exc), exc, tb)
+        sys.excepthook(type(exc), exc.with_traceback(tb), tb)
         _record_end(1, f"{type(exc).__name__}: {exc}")
         return 1
     _record_end(0, None)

@@ -26,7 +26,6 @@ _original_bootstrap_inner = _Thread._bootstrap_inner  # type: ignore[attr-define
 _original_join = _Thread.join
 
 max_threads = 2000
-_started = 0
 
 
 class ThreadLimitExceeded(RuntimeError):
@@ -62,12 +61,12 @@ def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
 
 
 def start(self: Any) -> None:
-    global _started
     tid = getattr(self, "_concviz_tid", None)
     if tid is None or self._started.is_set() or not self._initialized:
         return _original_start(self)  # raises what the original raises
-    _started += 1
-    if _started > max_threads:
+    # The limit is on threads alive at once, like the OS's own limit: a
+    # program may start any number of short threads one after another.
+    if len(threading._active) >= max_threads:  # type: ignore[attr-defined]
         _append((_ns(), _ident(), "limit", None, {"what": "threads", "limit": max_threads}))
         raise ThreadLimitExceeded(f"can't start new thread: concviz's limit of {max_threads} threads")
     _append((_ns(), _ident(), "thread.start", None, {"thread": tid}))
