@@ -200,3 +200,15 @@ def test_install_with_lines_and_uninstall(pristine: dict[str, Any]) -> None:
     assert lines[:2] == [start + 1, start + 2]
     assert sys.gettrace() is None
     assert threading.gettrace() is None
+
+
+@pytest.mark.parametrize("kind", ["Semaphore", "BoundedSemaphore", "Event", "Condition", "Barrier"])
+def test_python_level_primitives_cannot_be_pickled(threading_impl: ModuleType, kind: str) -> None:
+    import pickle
+
+    thing = threading_impl.Barrier(2) if kind == "Barrier" else getattr(threading_impl, kind)()
+    # The stdlib raises TypeError (from the lock inside); while concviz is
+    # installed, the pickler finds threading.Condition replaced and raises
+    # PicklingError first. Either way: not picklable.
+    with pytest.raises((TypeError, pickle.PicklingError)):
+        pickle.dumps(thing)

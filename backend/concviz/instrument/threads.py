@@ -46,12 +46,13 @@ def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
     self._concviz_error = None
     invoke_excepthook = self._invoke_excepthook
 
+    # Uses its argument, not a closure over self: no reference cycle per thread.
     def invoke_excepthook_recorded(thread: Any) -> None:
         error = sys.exc_info()[1]
         try:
-            self._concviz_error = repr(error)
+            thread._concviz_error = repr(error)
         except Exception:  # the program's exception has a broken repr: excepthook must still see it
-            self._concviz_error = f"{type(error).__name__} (unprintable)"
+            thread._concviz_error = f"{type(error).__name__} (unprintable)"
         invoke_excepthook(thread)
 
     self._invoke_excepthook = invoke_excepthook_recorded
