@@ -46,8 +46,8 @@ class Server:
         return f"ws://127.0.0.1:{self.port}"
 
     def start(self) -> Server:
-        code = ("import sys; from concviz.server.app import serve; "
-                f"sys.exit(serve(host='127.0.0.1', port=0, data_dir={str(self.data_dir)!r}, **{self.settings!r}))")
+        call = f"serve(host='127.0.0.1', port=0, data_dir={str(self.data_dir)!r}, **{self.settings!r})"
+        code = f"import sys; from concviz.server.app import serve; sys.exit({call})"
         env = dict(os.environ, CONCVIZ_SCENARIOS=str(self.scenario_dir), PYTHONUNBUFFERED="1")
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen([sys.executable, "-c", code], stdout=log, stderr=subprocess.STDOUT,
@@ -129,20 +129,20 @@ class Watched:
 def watch(url: str, run_id: str, until_events: int | None = None, **kwargs: Any) -> Watched:
     """Everything a viewer of the run receives (or the first ``until_events`` events)."""
     out = Watched()
-    with connect(f"{url}/ws/runs/{run_id}", max_size=None, open_timeout=10, close_timeout=5, **kwargs) as ws:
-        with contextlib.suppress(ConnectionClosed):  # a close other than 1000: the code tells
-            for message in ws:
-                data = json.loads(message)
-                if data["type"] == "header":
-                    out.header = data
-                elif data["type"] == "events":
-                    out.events.extend(data["events"])
-                    if until_events is not None and len(out.events) >= until_events:
-                        break
-                elif data["type"] == "end":
-                    out.end = data
-                else:
-                    out.others.append(data)
+    ws = connect(f"{url}/ws/runs/{run_id}", max_size=None, open_timeout=10, close_timeout=5, **kwargs)
+    with ws, contextlib.suppress(ConnectionClosed):  # a close other than 1000: the code tells
+        for message in ws:
+            data = json.loads(message)
+            if data["type"] == "header":
+                out.header = data
+            elif data["type"] == "events":
+                out.events.extend(data["events"])
+                if until_events is not None and len(out.events) >= until_events:
+                    break
+            elif data["type"] == "end":
+                out.end = data
+            else:
+                out.others.append(data)
     out.close_code = ws.close_code
     out.close_reason = ws.close_reason or ""
     return out
@@ -208,6 +208,20 @@ def session_members(sid: int) -> list[int]:
             if fields is not None and fields[0] != "Z" and int(fields[3]) == sid:
                 out.append(int(entry))
     return out
+
+
+def run_child(server: Server, timeout: float = 30.0) -> int:
+    """The pid of the server's (only) run child, once it has started; it leads its own session."""
+    assert server.proc is not None
+    parent = server.proc.pid
+    found: list[int] = []
+
+    def started() -> bool:
+        found[:] = runner_children(parent)
+        return bool(found)
+
+    assert poll(started, timeout=timeout), "no run child appeared"
+    return found[0]
 
 
 def runner_children(parent: int) -> list[int]:

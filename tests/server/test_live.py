@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from websockets.sync.client import connect
 
-from .helpers import Server, Watched, handshake, poll, runner_children, session_members, watch
+from .helpers import Server, Watched, handshake, poll, run_child, session_members, watch
 
 RACE = {"threads": 10, "gap": 0.001}
 
@@ -45,12 +45,12 @@ def test_two_viewers_get_the_same_gap_free_run(server: Server) -> None:
     assert first_events.wait(30)
     results["mid"] = watch(server.ws_url, run_id)
     viewer.join(60)
-    early, mid = results["early"], results["mid"]
-    assert_whole_run(early, run_id)
-    assert_whole_run(mid, run_id)
-    assert early.events == mid.events
-    assert early.header == mid.header and early.end == mid.end
-    assert len(early.events) > 80_000
+    a, b = results["early"], results["mid"]
+    assert_whole_run(a, run_id)
+    assert_whole_run(b, run_id)
+    assert a.events == b.events
+    assert a.header == b.header and a.end == b.end
+    assert len(a.events) > 80_000
 
 
 def test_race_run_is_seen_whole_by_a_live_and_a_late_viewer(server: Server) -> None:
@@ -112,7 +112,7 @@ def test_viewer_messages_that_are_not_json_get_an_error_answer(server: Server) -
         with connect(f"{server.ws_url}/ws/runs/{run_id}", max_size=None, open_timeout=10) as ws:
             for text in ["{nope", "[" * 10_000, '{"type": "launch"}', '{"type": "ping"}']:
                 ws.send(text)
-            answers = []
+            answers: list[dict[str, Any]] = []
             while len(answers) < 4:
                 data = json.loads(ws.recv(timeout=10))
                 if data["type"] in ("error", "pong"):
@@ -131,18 +131,11 @@ def test_unknown_run_closes_the_websocket_with_4404(server: Server) -> None:
     assert "no run" in w.close_reason
 
 
-def _run_child(server: Server) -> int:
-    assert server.proc is not None
-    children: list[int] = []
-    assert poll(lambda: bool(children.extend(runner_children(server.proc.pid)) or children), timeout=30)
-    return children[0]
-
-
 def test_stopping_a_run_leaves_no_process_behind(server: Server) -> None:
     run_id = server.start_run("linger", threads=3, seconds=50)
     watched = watch(server.ws_url, run_id, until_events=1)
     assert watched.events
-    child = _run_child(server)
+    child = run_child(server)
     assert len(session_members(child)) >= 2  # the runner and its grandchild `sleep`
     response = server.post(f"/api/runs/{run_id}/stop")
     assert response.status_code == 202
@@ -159,7 +152,7 @@ def test_a_viewer_leaving_mid_run_leaves_the_run_going_and_then_no_process(serve
     with socket.create_connection(("127.0.0.1", server.port)) as sock:
         sock.sendall(handshake(f"/ws/runs/{run_id}", f"127.0.0.1:{server.port}"))
         assert sock.recv(12) == b"HTTP/1.1 101"
-        child = _run_child(server)
+        child = run_child(server)
     # The viewer vanished without a close frame; the run is unaffected.
     record = server.wait_ended(run_id)
     assert record["status"] == "finished"
@@ -185,7 +178,7 @@ def _drain(sock: socket.socket, timeout: float = 30.0) -> bytes:
 
 
 @pytest.mark.parametrize("settings", [
-    {"send_timeout": 60.0, "max_lag": 20_000},  # dropped for falling behind
+    {"send_timeout": 60.0, "max_lag": 100_000},  # dropped for falling behind
     {"send_timeout": 1.0, "max_lag": 10**9},  # dropped for a send that does not finish
 ], ids=["lag", "send-timeout"])
 def test_a_stalled_viewer_never_delays_the_run_and_is_dropped(

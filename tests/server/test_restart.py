@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from .helpers import Server, poll, runner_children, session_members, watch
+from .helpers import Server, poll, run_child, session_members, watch
 
 
 def test_a_restarted_server_keeps_past_runs_and_marks_a_killed_run_interrupted(
@@ -17,12 +17,10 @@ def test_a_restarted_server_keeps_past_runs_and_marks_a_killed_run_interrupted(
     first.wait_ended(done)
     cut = first.start_run("linger", threads=2, seconds=50)
     seen = watch(first.ws_url, cut, until_events=5)
-    assert first.proc is not None
-    children: list[int] = []
-    assert poll(lambda: bool(children.extend(runner_children(first.proc.pid)) or children), timeout=30)
+    child = run_child(first)
     first.kill()  # SIGKILL: no shutdown code runs
     # The run's processes die with the server (the child watches its lifeline).
-    assert poll(lambda: session_members(children[0]) == [], timeout=10), session_members(children[0])
+    assert poll(lambda: session_members(child) == [], timeout=10), session_members(child)
 
     second = make_server(data_dir=first.data_dir)
     records = {r["id"]: r for r in second.get("/api/runs").json()}
@@ -50,12 +48,10 @@ def test_a_run_going_when_the_server_shuts_down_is_recorded_interrupted(
     first = make_server()
     run_id = first.start_run("linger", threads=2, seconds=50)
     watch(first.ws_url, run_id, until_events=1)
-    assert first.proc is not None
-    children: list[int] = []
-    assert poll(lambda: bool(children.extend(runner_children(first.proc.pid)) or children), timeout=30)
+    child = run_child(first)
     first.stop()  # SIGINT: a graceful shutdown
-    assert first.proc.returncode == 0, first.log()
-    assert session_members(children[0]) == []
+    assert first.proc is not None and first.proc.returncode == 0, first.log()
+    assert session_members(child) == []
     second = make_server(data_dir=first.data_dir)
     record = second.get(f"/api/runs/{run_id}").json()
     assert record["status"] == "interrupted"

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
+from websockets.typing import Origin
 
 from concviz.cli import build_parser
 from concviz.server.security import same_origin, split_host
@@ -154,7 +155,7 @@ def test_non_local_host_is_refused_400_on_the_websocket_handshake(server: Server
 def test_websocket_from_a_foreign_origin_is_refused_403(server: Server, origin: str) -> None:
     run_id = server.start_run("race", threads=1)
     with pytest.raises(InvalidStatus) as refused:
-        connect(f"{server.ws_url}/ws/runs/{run_id}", origin=origin, open_timeout=10)  # type: ignore[arg-type]
+        connect(f"{server.ws_url}/ws/runs/{run_id}", origin=Origin(origin), open_timeout=10)
     assert refused.value.response.status_code == 403
     assert b"is not allowed" in refused.value.response.body
     assert server.get("/api/health").json()["ok"] is True
