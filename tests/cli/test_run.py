@@ -123,3 +123,49 @@ def test_join_cycle_with_a_lock_is_a_deadlock(tmp_path: Path) -> None:
     assert proc.returncode == 3
     cycle = trace(tmp_path / "t.jsonl")[-1]["summary"]["deadlock"]["cycle"]
     assert sorted(step["waits_for"] for step in cycle) == ["gate", "join(worker)"]
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
+
+
+def test_the_run_dies_with_the_cli_that_started_it(tmp_path: Path) -> None:
+    import os
+    import signal
+    import time
+
+    script = tmp_path / "forever.py"
+    script.write_text("import threading\nprint('started', flush=True)\nthreading.Event().wait()\n")
+    cli = subprocess.Popen([sys.executable, "-m", "concviz.cli", "run", "-o", "t.jsonl", str(script)],
+                           cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        assert cli.stdout is not None
+        assert cli.stdout.readline() == b"started\n"
+        (runner,) = _children(cli.pid)
+        os.kill(cli.pid, signal.SIGKILL)
+        cli.wait()
+        deadline = time.monotonic() + 10
+        while _alive(runner) and time.monotonic() < deadline:
+            time.sleep(0.05)  # polling for a process to vanish; nothing to synchronise on
+        assert not _alive(runner), "the run outlived its parent"
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+            cli.wait()
