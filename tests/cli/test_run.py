@@ -169,3 +169,5 @@ def test_the_run_dies_with_the_cli_that_started_it(tmp_path: Path) -> None:
         if cli.poll() is None:
             cli.kill()
             cli.wait()
+        if cli.stdout is not None:
+            cli.stdout.close()
