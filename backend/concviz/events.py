@@ -372,3 +372,255 @@ class ProgramEnd:
 def arg_names(kind_name: str) -> list[str]:
     """The field names of a kind's ``args``, in declaration order."""
     return [f.name for f in dataclasses.fields(KINDS[kind_name])]
+
+
+# --- queues, sockets and select --------------------------------------------------
+# ``obj.new`` also introduces these objects: ``type`` Queue, LifoQueue,
+# PriorityQueue or SimpleQueue (``value`` is the maxsize; None for SimpleQueue);
+# ``socket`` (named by its role: "listener :8000", "conn from :51234",
+# "client :51234 → :8000"); ``select`` (one per select.select() call site,
+# "select() line 42"); and a selector's class name (EpollSelector, PollSelector,
+# SelectSelector...).
+
+QueueOp = Literal["put", "get"]
+
+
+@kind("queue.put")
+@dataclass
+class QueuePut:
+    """``item`` is now in the queue (recorded before any get can take it).
+
+    ``id`` numbers the items of one queue (1, 2, ...); the ``queue.get`` that
+    takes this item carries the same ``id``. ``item`` is its repr, cut to about
+    60 characters; ``size`` the number of items after the put (approximate for
+    SimpleQueue, which has no lock to read it under).
+    """
+
+    id: int
+    item: str
+    size: int
+
+
+@kind("queue.get")
+@dataclass
+class QueueGet:
+    """``tid`` took an item; ``id`` is its ``queue.put``'s (None when it cannot be told)."""
+
+    id: int | None
+    item: str
+    size: int
+
+
+@kind("queue.block")
+@dataclass
+class QueueBlock:
+    """``tid`` waits: a put on a full queue (``op`` put) or a get on an empty one (get)."""
+
+    op: QueueOp
+    timeout: float | None
+    file: str | None
+    line: int | None
+
+
+@kind("queue.wake")
+@dataclass
+class QueueWake:
+    """``tid`` stopped waiting: ``ok`` when there is room (or an item); false on timeout."""
+
+    op: QueueOp
+    ok: bool
+
+
+@kind("queue.fail")
+@dataclass
+class QueueFail:
+    """A put raised queue.Full (``op`` put) or a get raised queue.Empty (get);
+    ``blocking`` is false for put_nowait/get_nowait, true when a timeout ran out."""
+
+    op: QueueOp
+    blocking: bool
+
+
+@kind("queue.task_done")
+@dataclass
+class QueueTaskDone:
+    """``task_done()``; ``unfinished`` is the count of tasks left (join returns at 0)."""
+
+    unfinished: int
+
+
+@kind("queue.join")
+@dataclass
+class QueueJoin:
+    """``tid`` called ``join()`` with ``unfinished`` tasks left, and waits."""
+
+    unfinished: int
+    file: str | None
+    line: int | None
+
+
+@kind("queue.joined")
+@dataclass
+class QueueJoined:
+    """``join()`` returned: every task was done."""
+
+
+@kind("sock.listen")
+@dataclass
+class SockListen:
+    """The socket ``obj`` listens on ``host``:``port``."""
+
+    host: str | None
+    port: int | None
+    backlog: int | None
+
+
+@kind("sock.accept")
+@dataclass
+class SockAccept:
+    """The listener ``obj`` accepted a connection: ``conn`` is the new socket's
+    object, ``port`` the client's port."""
+
+    conn: int
+    port: int | None
+
+
+@kind("sock.connect")
+@dataclass
+class SockConnect:
+    """The socket ``obj`` connected to ``host``:``port`` from ``local_port``."""
+
+    host: str | None
+    port: int | None
+    local_port: int | None
+
+
+@kind("sock.send")
+@dataclass
+class SockSend:
+    """``send()`` (``all`` false) or ``sendall()`` (true) sent ``bytes`` bytes."""
+
+    bytes: int
+    all: bool
+
+
+@kind("sock.recv")
+@dataclass
+class SockRecv:
+    """``recv()``/``recv_into()`` returned ``bytes`` bytes (0: the peer closed)."""
+
+    bytes: int
+
+
+@kind("sock.block")
+@dataclass
+class SockBlock:
+    """``tid`` waits in ``op`` (accept, recv or send) on a blocking socket that
+    was not ready; ``timeout`` is the socket's timeout."""
+
+    op: str
+    timeout: float | None
+    file: str | None
+    line: int | None
+
+
+@kind("sock.wake")
+@dataclass
+class SockWake:
+    """The wait in ``op`` ended (its result or error follows)."""
+
+    op: str
+
+
+@kind("sock.would_block")
+@dataclass
+class SockWouldBlock:
+    """``op`` on a non-blocking socket raised BlockingIOError: nothing was ready."""
+
+    op: str
+
+
+@kind("sock.error")
+@dataclass
+class SockError:
+    """``op`` raised ``error`` (refused, reset, timed out...)."""
+
+    op: str
+    error: str
+
+
+@kind("sock.setblocking")
+@dataclass
+class SockSetblocking:
+    """The socket's mode: blocking, non-blocking (``timeout`` 0) or with a timeout."""
+
+    blocking: bool
+    timeout: float | None
+
+
+@kind("sock.close")
+@dataclass
+class SockClose:
+    """``close()`` on the socket ``obj``."""
+
+
+@kind("select.begin")
+@dataclass
+class SelectBegin:
+    """``tid`` waits in ``select.select()`` or a selector's ``select()`` (``obj``).
+
+    ``read``/``write`` are the recorded sockets watched (select.select only: a
+    selector's are those of its ``sel.register`` events); ``watched`` counts
+    every file descriptor watched.
+    """
+
+    timeout: float | None
+    read: list[int]
+    write: list[int]
+    watched: int
+    file: str | None
+    line: int | None
+
+
+@kind("select.end")
+@dataclass
+class SelectEnd:
+    """The select returned: ``read``/``write`` are the recorded sockets found
+    ready, ``ready`` counts every ready file descriptor; ``error`` if it raised."""
+
+    read: list[int]
+    write: list[int]
+    ready: int
+    error: str | None
+
+
+@kind("sel.register")
+@dataclass
+class SelRegister:
+    """A selector now watches ``fd`` (the socket ``sock``, if recorded) for
+    ``events`` (1 read, 2 write, 3 both); ``callback`` names its ``data``."""
+
+    sock: int | None
+    fd: int
+    events: int
+    callback: str | None
+
+
+@kind("sel.modify")
+@dataclass
+class SelModify:
+    """A selector's ``modify()``: new ``events`` and ``data`` for ``fd``."""
+
+    sock: int | None
+    fd: int
+    events: int
+    callback: str | None
+
+
+@kind("sel.unregister")
+@dataclass
+class SelUnregister:
+    """A selector stopped watching ``fd``."""
+
+    sock: int | None
+    fd: int

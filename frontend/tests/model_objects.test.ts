@@ -101,3 +101,20 @@ describe('events, conditions, barriers, variables', () => {
     }
   });
 });
+
+describe('queues', () => {
+  it('shows a thread waiting on an empty queue and the item count', async () => {
+    const { S } = await import('../src/model/states');
+    const b = new TraceBuilder().obj(0, 1, 'Queue', 'q', 2).begin(1, 1);
+    b.add(2, 1, 'queue.block', 1, { op: 'get', timeout: null, file: 'q.py', line: 5 });
+    b.add(3, 0, 'queue.put', 1, { id: 1, item: 'x', size: 1 });
+    b.add(4, 1, 'queue.wake', 1, { op: 'get', ok: true });
+    b.add(5, 1, 'queue.get', 1, { id: 1, item: 'x', size: 0 });
+    const m = new TraceModel();
+    m.ingest(b.events);
+    expect(m.laneByTid.get(1)!.stateAt(2.5)).toBe(S.waitQueue);
+    expect(m.laneByTid.get(1)!.stateAt(4.5)).toBe(S.running);
+    expect(m.tracker.at(3).objs.get(1)).toMatchObject({ type: 'Queue', size: 1, sleepers: [1], value: 2 });
+    expect(m.tracker.at(5).objs.get(1)).toMatchObject({ size: 0, sleepers: [] });
+  });
+});

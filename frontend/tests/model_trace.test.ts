@@ -144,3 +144,19 @@ describe('playhead views', () => {
     expect(matchSource('zzz.py', ['race.py'])).toBeNull();
   });
 });
+
+describe('initial view', () => {
+  it('focuses on where threads other than main ran, not on start-up and shut-down', () => {
+    const b = new TraceBuilder().begin(1000, 1).add(2000, 1, 'sleep.begin', null, { seconds: 1, file: null, line: null });
+    b.add(3000, 1, 'sleep.end').add(3000, 1, 'thread.end', null, { thread: 1, error: null });
+    const m = new TraceModel();
+    m.ingest(b.events);
+    m.setEnd({ type: 'end', status: 'finished', exit_code: 0, duration_ns: 100_000, summary: {} });
+    const [a, z] = m.focusRange();
+    expect(a).toBeGreaterThan(800);
+    expect(a).toBeLessThan(1000);
+    expect(z).toBeGreaterThan(3000);
+    expect(z).toBeLessThan(3300);
+    expect(new TraceModel().focusRange()).toEqual([0, 0]);
+  });
+});

@@ -23,25 +23,79 @@ DIST = ROOT / "backend" / "concviz" / "static" / "dist"
 PAGE = b"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>concviz</title>
 <link rel="stylesheet" href="/static/dist/app.css"></head><body><div id="app"></div>
 <script type="module" src="/static/dist/app.js"></script></body></html>"""
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 SCENARIOS = [
-    {"name": "race", "title": "Lost updates", "concept": "Locks · race condition",
-     "description": "100 threads each read a shared counter, sleep for a moment, and write it back minus one.",
-     "look_for": "Threads that read the same value before any of them writes: their updates overwrite each other.",
-     "params": [
-         {"name": "threads", "type": "int", "default": 100, "min": 1, "max": 500, "scale": "linear", "unit": None,
-          "help": "How many threads decrement the counter."},
-         {"name": "gap", "type": "float", "default": 0.001, "min": 0, "max": 1, "scale": "log", "unit": "s",
-          "help": "Sleep between the read and the write."}],
-     "source": "num = 100\n", "path": "scenarios/race.py"},
-    {"name": "race_lock", "title": "Lost updates, fixed with a Lock", "concept": "Locks · mutual exclusion",
-     "description": "", "look_for": "", "params": [], "source": "", "path": "scenarios/race_lock.py"},
-    {"name": "deadlock", "title": "Deadlock", "concept": "Locks · lock ordering", "description": "", "look_for": "",
-     "params": [], "source": "", "path": "scenarios/deadlock.py"},
-    {"name": "semaphore", "title": "Semaphore of 5", "concept": "Semaphores · batches", "description": "",
-     "look_for": "", "params": [], "source": "", "path": "scenarios/semaphore.py"},
+    {
+        "name": "race",
+        "title": "Lost updates",
+        "concept": "Locks · race condition",
+        "description": "100 threads each read a shared counter, sleep for a moment, and write it back minus one.",
+        "look_for": "Threads that read the same value before any of them writes: their updates overwrite each other.",
+        "params": [
+            {
+                "name": "threads",
+                "type": "int",
+                "default": 100,
+                "min": 1,
+                "max": 500,
+                "scale": "linear",
+                "unit": None,
+                "help": "How many threads decrement the counter.",
+            },
+            {
+                "name": "gap",
+                "type": "float",
+                "default": 0.001,
+                "min": 0,
+                "max": 1,
+                "scale": "log",
+                "unit": "s",
+                "help": "Sleep between the read and the write.",
+            },
+        ],
+        "source": "num = 100\n",
+        "path": "scenarios/race.py",
+    },
+    {
+        "name": "race_lock",
+        "title": "Lost updates, fixed with a Lock",
+        "concept": "Locks · mutual exclusion",
+        "description": "",
+        "look_for": "",
+        "params": [],
+        "source": "",
+        "path": "scenarios/race_lock.py",
+    },
+    {
+        "name": "deadlock",
+        "title": "Deadlock",
+        "concept": "Locks · lock ordering",
+        "description": "",
+        "look_for": "",
+        "params": [],
+        "source": "",
+        "path": "scenarios/deadlock.py",
+    },
+    {
+        "name": "semaphore",
+        "title": "Semaphore of 5",
+        "concept": "Semaphores · batches",
+        "description": "",
+        "look_for": "",
+        "params": [],
+        "source": "",
+        "path": "scenarios/semaphore.py",
+    },
 ]
 
 
@@ -67,10 +121,28 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/api/scenarios":
             return self.send(200, json.dumps(SCENARIOS).encode(), "application/json")
         if path == "/api/runs":
-            runs = [{"id": "r1", "scenario": "race", "params": {"threads": 100, "gap": 0.001}, "status": "finished",
-                     "exit_code": 0, "created_at": "2025-11-26T10:00:00Z", "finished_at": None, "summary": None},
-                    {"id": "r2", "scenario": "deadlock", "params": {}, "status": "deadlocked",
-                     "exit_code": None, "created_at": "2025-11-26T09:58:00Z", "finished_at": None, "summary": None}]
+            runs = [
+                {
+                    "id": "r1",
+                    "scenario": "race",
+                    "params": {"threads": 100, "gap": 0.001},
+                    "status": "finished",
+                    "exit_code": 0,
+                    "created_at": "2025-11-26T10:00:00Z",
+                    "finished_at": None,
+                    "summary": None,
+                },
+                {
+                    "id": "r2",
+                    "scenario": "deadlock",
+                    "params": {},
+                    "status": "deadlocked",
+                    "exit_code": None,
+                    "created_at": "2025-11-26T09:58:00Z",
+                    "finished_at": None,
+                    "summary": None,
+                },
+            ]
             return self.send(200, json.dumps(runs).encode(), "application/json")
         return self.send(200, PAGE, "text/html")
 
@@ -78,7 +150,9 @@ class Handler(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length", "0"))
         body = json.loads(self.rfile.read(n) or b"{}")
         gap = body.get("params", {}).get("gap")
-        detail = [{"loc": ["body", "params", "gap"], "msg": f"expected a number between 0 and 1 for 'gap', got '{gap}'"}]
+        detail = [
+            {"loc": ["body", "params", "gap"], "msg": f"expected a number between 0 and 1 for 'gap', got '{gap}'"}
+        ]
         self.send(422, json.dumps({"detail": detail}).encode(), "application/json")
 
 
@@ -99,8 +173,8 @@ def main() -> None:
             for w, h in ((1600, 900), (1280, 720)):
                 page = browser.new_page(viewport={"width": w, "height": h})
                 errors: list[str] = []
-                page.on("pageerror", lambda e: errors.append(str(e)))
-                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+                page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+                page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
                 page.goto(f"{base}/?scenario=race&threads=100&gap=0.001")
                 page.wait_for_selector(".scenario")
                 page.screenshot(path=str(out / f"home-{w}x{h}.png"))
@@ -113,7 +187,9 @@ def main() -> None:
                 page.screenshot(path=str(out / f"form-422-{w}x{h}.png"))
                 for name in ("race", "deadlock", "semaphore"):
                     page.set_input_files("input[type=file]", str(traces / f"{name}.jsonl"))
-                    page.wait_for_function("window.concviz && window.concviz.model && window.concviz.model.eventCount > 0")
+                    page.wait_for_function(
+                        "window.concviz && window.concviz.model && window.concviz.model.eventCount > 0"
+                    )
                     page.wait_for_timeout(250)
                     page.screenshot(path=str(out / f"{name}-{w}x{h}.png"))
                     if name == "race":

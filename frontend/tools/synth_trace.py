@@ -12,6 +12,7 @@ the files with the page's "Open trace…" button (standalone mode).
 from __future__ import annotations
 
 import heapq
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -188,7 +189,16 @@ class Sim:
             other = op[1]
             self.emit(t, tid, "thread.new", None, thread=other, name=self.names[other], daemon=False, target=op[2])
             self.emit(t + 1 * US, tid, "thread.start", None, thread=other)
-            self.emit(t + 30 * US, other, "thread.begin", None, thread=other, name=self.names[other], daemon=False, ident=140000 + other)
+            self.emit(
+                t + 30 * US,
+                other,
+                "thread.begin",
+                None,
+                thread=other,
+                name=self.names[other],
+                daemon=False,
+                ident=140000 + other,
+            )
             self.ready(t + 31 * US, other)
             nxt = t + 40 * US
         elif name == "join":
@@ -229,14 +239,33 @@ class Sim:
         for i, e in enumerate(self.events):
             e["seq"] = i
         header = {
-            "type": "header", "format": "concviz-trace", "version": 1, "run_id": f"synthetic-{target}",
-            "target": target, "argv": [self.path], "params": params, "watch": watch, "lines": True,
-            "started_at": 1760000000.0, "python": "3.11.2", "source": {self.path: self.src},
+            "type": "header",
+            "format": "concviz-trace",
+            "version": 1,
+            "run_id": f"synthetic-{target}",
+            "target": target,
+            "argv": [self.path],
+            "params": params,
+            "watch": watch,
+            "lines": True,
+            "started_at": 1760000000.0,
+            "python": "3.11.2",
+            "source": {self.path: self.src},
         }
-        summary = {"threads": len(self.names), "events": len(self.events),
-                   "names": {str(k): v for k, v in self.names.items()}, **summary}
-        end = {"type": "end", "status": status, "exit_code": 0 if status == "finished" else None,
-               "duration_ns": self.last_t + 200 * US, "summary": summary, "error": None}
+        summary = {
+            "threads": len(self.names),
+            "events": len(self.events),
+            "names": {str(k): v for k, v in self.names.items()},
+            **summary,
+        }
+        end = {
+            "type": "end",
+            "status": status,
+            "exit_code": 0 if status == "finished" else None,
+            "duration_ns": self.last_t + 200 * US,
+            "summary": summary,
+            "error": None,
+        }
         with out.open("w") as f:
             f.write(json.dumps(header) + "\n")
             for e in self.events:
@@ -248,13 +277,23 @@ def race(out: Path, n: int = 100, gap_ns: int = 1 * MS) -> None:
     src = RACE_SRC
     sim = Sim("scenarios/race.py", src)
     sim.vars["num"] = 100
-    L = {k: line_of(src, k) for k in ("temp = num", "time.sleep(gap)", "num = temp - 1", "t.start()", "t.join()", "print(")}
+    L = {
+        k: line_of(src, k)
+        for k in ("temp = num", "time.sleep(gap)", "num = temp - 1", "t.start()", "t.join()", "print(")
+    }
     for i in range(1, n + 1):
-        sim.thread(i, f"Thread-{i} (worker)", [
-            ("line", L["temp = num"]), ("read", "num", L["temp = num"]),
-            ("line", L["time.sleep(gap)"]), ("sleep", gap_ns, L["time.sleep(gap)"]),
-            ("line", L["num = temp - 1"]), ("write", "num", L["num = temp - 1"]),
-        ])
+        sim.thread(
+            i,
+            f"Thread-{i} (worker)",
+            [
+                ("line", L["temp = num"]),
+                ("read", "num", L["temp = num"]),
+                ("line", L["time.sleep(gap)"]),
+                ("sleep", gap_ns, L["time.sleep(gap)"]),
+                ("line", L["num = temp - 1"]),
+                ("write", "num", L["num = temp - 1"]),
+            ],
+        )
     main: list[tuple] = []
     for i in range(1, n + 1):
         main += [("line", L["t.start()"]), ("start", i, "worker")]
@@ -273,12 +312,19 @@ def race(out: Path, n: int = 100, gap_ns: int = 1 * MS) -> None:
         e["seq"] = i
     writes = sorted(sim.writes, key=lambda w: w["e"]["seq"])
     lost = []
-    for prev, w in zip(writes, writes[1:]):
+    for prev, w in itertools.pairwise(writes):
         if w["read"]["seq"] < prev["e"]["seq"]:
-            lost.append({"name": "num", "thread": w["tid"], "read_seq": w["read"]["seq"],
-                         "read_value": w["read"]["args"]["value"], "write_seq": w["e"]["seq"],
-                         "write_value": w["value"],
-                         "overwrote": {"thread": prev["tid"], "seq": prev["e"]["seq"], "value": prev["value"]}})
+            lost.append(
+                {
+                    "name": "num",
+                    "thread": w["tid"],
+                    "read_seq": w["read"]["seq"],
+                    "read_value": w["read"]["args"]["value"],
+                    "write_seq": w["e"]["seq"],
+                    "write_value": w["value"],
+                    "overwrote": {"thread": prev["tid"], "seq": prev["e"]["seq"], "value": prev["value"]},
+                }
+            )
     n_lost = len(writes) - (100 - final)
     summary = {
         "objects": {},
@@ -294,23 +340,40 @@ def deadlock(out: Path) -> None:
     sim = Sim("scenarios/deadlock.py", src)
     sim.lock(1, "Lock", "lock_a", line=line_of(src, "lock_a = "))
     sim.lock(2, "Lock", "lock_b", line=line_of(src, "lock_b = "))
-    fa, fs, fb = line_of(src, "with lock_a:"), line_of(src, "time.sleep(0.001)"), line_of(src, "    with lock_b:")
-    bb = line_of(src, "    with lock_b:\n") if False else fb
+    fa, fs = line_of(src, "with lock_a:"), line_of(src, "time.sleep(0.001)")
     fp = line_of(src, "forward done")
-    ba = [i for i, l in enumerate(src.splitlines(), 1) if "with lock_a:" in l][1]
-    bbl = [i for i, l in enumerate(src.splitlines(), 1) if "with lock_b:" in l]
+    ba = [i for i, text in enumerate(src.splitlines(), 1) if "with lock_a:" in text][1]
+    bbl = [i for i, text in enumerate(src.splitlines(), 1) if "with lock_b:" in text]
     bp = line_of(src, "backward done")
     for i in range(10):
         tid = i + 1
         if i % 2 == 0:
-            script = [("line", fa), ("acquire", 1, fa), ("line", fs), ("sleep", 1 * MS if i < 8 else 300 * US, fs),
-                      ("line", bbl[0]), ("acquire", 2, bbl[0]), ("line", fp), ("print", f"{i}: forward done"),
-                      ("release", 2), ("release", 1)]
+            script = [
+                ("line", fa),
+                ("acquire", 1, fa),
+                ("line", fs),
+                ("sleep", 1 * MS if i < 8 else 300 * US, fs),
+                ("line", bbl[0]),
+                ("acquire", 2, bbl[0]),
+                ("line", fp),
+                ("print", f"{i}: forward done"),
+                ("release", 2),
+                ("release", 1),
+            ]
             name = f"Thread-{tid} (forward)"
         else:
-            script = [("line", bbl[1]), ("acquire", 2, bbl[1]), ("line", fs + 7), ("sleep", 1 * MS, fs + 7),
-                      ("line", ba), ("acquire", 1, ba), ("line", bp), ("print", f"{i}: backward done"),
-                      ("release", 1), ("release", 2)]
+            script = [
+                ("line", bbl[1]),
+                ("acquire", 2, bbl[1]),
+                ("line", fs + 7),
+                ("sleep", 1 * MS, fs + 7),
+                ("line", ba),
+                ("acquire", 1, ba),
+                ("line", bp),
+                ("print", f"{i}: backward done"),
+                ("release", 1),
+                ("release", 2),
+            ]
             name = f"Thread-{tid} (backward)"
         sim.thread(tid, name, script)
     start_line, join_line = line_of(src, "t.start()"), line_of(src, "t.join()")
@@ -322,7 +385,6 @@ def deadlock(out: Path) -> None:
     for i in range(1, 11):
         main += [("line", join_line), ("join", i, join_line)]
     sim.thread(0, "MainThread", main)
-    del bb
     sim.run()
     # the wait-for cycle among the blocked threads
     holder = {obj: lk["holders"][0] for obj, lk in sim.locks.items() if lk["holders"]}
@@ -332,15 +394,22 @@ def deadlock(out: Path) -> None:
     while cur not in seen:
         seen.append(cur)
         cur = holder[sim.blocked[cur]]
-    cycle_tids = seen[seen.index(cur):]
+    cycle_tids = seen[seen.index(cur) :]
     block_line = {}
     for e in sim.events:
         if e["kind"] == "lock.block":
             block_line[e["tid"]] = e["args"]["line"]
-    cycle = [{"thread": t, "name": sim.names[t],
-              "holds": [sim.locks[o]["name"] for o, lk in sim.locks.items() if t in lk["holders"]],
-              "waits_for": sim.locks[sim.blocked[t]]["name"], "file": sim.path, "line": block_line[t]}
-             for t in cycle_tids]
+    cycle = [
+        {
+            "thread": t,
+            "name": sim.names[t],
+            "holds": [sim.locks[o]["name"] for o, lk in sim.locks.items() if t in lk["holders"]],
+            "waits_for": sim.locks[sim.blocked[t]]["name"],
+            "file": sim.path,
+            "line": block_line[t],
+        }
+        for t in cycle_tids
+    ]
     summary = {"objects": {}, "watched": {}, "lost_updates": [], "deadlock": {"cycle": cycle}}
     sim.write(out, "deadlock", {"threads": 10}, "deadlocked", summary, [])
 
@@ -351,9 +420,19 @@ def semaphore(out: Path) -> None:
     sim.lock(1, "Semaphore", "pool", value=5, line=line_of(src, "pool = "))
     w, p, s = line_of(src, "with pool:"), line_of(src, 'print(f"worker'), line_of(src, "time.sleep(0.002)")
     for i in range(10):
-        sim.thread(i + 1, f"Thread-{i + 1} (worker)", [
-            ("line", w), ("acquire", 1, w), ("line", p), ("print", f"worker {i} in"), ("line", s),
-            ("sleep", 2 * MS + i * 37 * US, s), ("release", 1)])
+        sim.thread(
+            i + 1,
+            f"Thread-{i + 1} (worker)",
+            [
+                ("line", w),
+                ("acquire", 1, w),
+                ("line", p),
+                ("print", f"worker {i} in"),
+                ("line", s),
+                ("sleep", 2 * MS + i * 37 * US, s),
+                ("release", 1),
+            ],
+        )
     main: list[tuple] = []
     for i in range(1, 11):
         main += [("line", line_of(src, "t.start()")), ("start", i, "worker")]
@@ -362,8 +441,14 @@ def semaphore(out: Path) -> None:
     main += [("line", line_of(src, 'print("all done")')), ("print", "all done")]
     sim.thread(0, "MainThread", main)
     sim.run()
-    sim.write(out, "semaphore", {"threads": 10, "permits": 5}, "finished",
-              {"objects": {}, "watched": {}, "lost_updates": [], "deadlock": None}, [])
+    sim.write(
+        out,
+        "semaphore",
+        {"threads": 10, "permits": 5},
+        "finished",
+        {"objects": {}, "watched": {}, "lost_updates": [], "deadlock": None},
+        [],
+    )
 
 
 def main() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import socket
 from collections import Counter
 from typing import Any
 
@@ -129,6 +131,207 @@ def check_daemon(run: Run) -> None:
     assert run.end["status"] == "finished"
 
 
+# --- queues ------------------------------------------------------------------------
+
+
+def queue_events(run: Run, name: str) -> list[dict[str, Any]]:
+    obj = run.objects()[name]
+    return [e for e in run.events if e["obj"] == obj and e["kind"].startswith("queue.")]
+
+
+def assert_each_get_follows_its_put(events: list[dict[str, Any]]) -> None:
+    put_at = {e["args"]["id"]: e["seq"] for e in events if e["kind"] == "queue.put"}
+    for e in events:
+        if e["kind"] == "queue.get":
+            assert put_at[e["args"]["id"]] < e["seq"], e
+
+
+def check_queue_basics(run: Run) -> None:
+    events = queue_events(run, "q")
+    assert_each_get_follows_its_put(events)
+    gets = [e["args"] for e in events if e["kind"] == "queue.get"]
+    assert [g["id"] for g in gets] == [1, 2, 3], "first in, first out"
+    assert [g["item"] for g in gets] == ["'item 0'", "'item 1'", "'item 2'"]
+    fail = next(e for e in events if e["kind"] == "queue.fail")
+    assert fail["args"] == {"op": "get", "blocking": False}
+    printed = next(e for e in run.kinds("print") if "queue.Empty" in e["args"]["text"])
+    assert printed["seq"] > fail["seq"] and printed["tid"] == fail["tid"]
+    assert any(e["kind"] == "queue.block" and e["args"]["op"] == "get" for e in events), "the consumer waits"
+    assert run.summary["objects"]["q"] | {"max_waiters": 1} == {
+        "kind": "Queue", "acquisitions": 0, "max_holders": 0, "max_waiters": 1,
+        "puts": 3, "gets": 3, "task_done": 0, "max_items": 1}
+
+
+def check_queue_join(run: Run) -> None:
+    events = queue_events(run, "tasks")
+    done = [e for e in events if e["kind"] == "queue.task_done"]
+    assert [e["args"]["unfinished"] for e in done] == [2, 1, 0]
+    join = next(e for e in events if e["kind"] == "queue.join")
+    joined = next(e for e in events if e["kind"] == "queue.joined")
+    assert join["tid"] == joined["tid"] and join["args"]["unfinished"] == 3
+    assert join["seq"] < done[0]["seq"] and done[-1]["seq"] < joined["seq"]
+    ok = next(e for e in run.kinds("print") if e["args"]["text"].startswith("ok"))
+    assert ok["seq"] > joined["seq"] > done[-1]["seq"], "ok is printed only after the third task_done"
+    assert run.summary["objects"]["tasks"]["task_done"] == 3
+
+
+def check_queue_kinds(run: Run) -> None:
+    orders = {}
+    for name in ("fifo", "lifo", "priority"):
+        events = queue_events(run, name)
+        assert_each_get_follows_its_put(events)
+        orders[name] = [e["args"]["id"] for e in events if e["kind"] == "queue.get"]
+    assert orders == {"fifo": [1, 2, 3, 4], "lifo": [4, 3, 2, 1], "priority": [2, 4, 1, 3]}
+    kinds = {name: run.summary["objects"][name]["kind"] for name in orders}
+    assert kinds == {"fifo": "Queue", "lifo": "LifoQueue", "priority": "PriorityQueue"}
+    takers = {e["tid"] for e in run.kinds("queue.get")}
+    assert len(takers) == 3, "one lane per queue"
+
+
+def check_producer_consumer(run: Run) -> None:
+    events = queue_events(run, "q")
+    assert_each_get_follows_its_put(events)
+    producers = {tid for tid, name in run.names().items() if name.startswith("producer")}
+    blocked_puts = [e for e in events if e["kind"] == "queue.block" and e["args"]["op"] == "put"]
+    assert {e["tid"] for e in blocked_puts} & producers, "with a slow consumer, a producer waits on a full queue"
+    q = run.summary["objects"]["q"]
+    assert (q["puts"], q["gets"], q["max_items"]) == (12, 12, 3)
+    assert max(e["args"]["size"] for e in events if e["kind"] == "queue.put") == 3
+    assert q["max_waiters"] >= 2
+
+
+def check_producer_consumer_fast_consumer(run: Run) -> None:
+    events = queue_events(run, "q")
+    consumers = {tid for tid, name in run.names().items() if name.startswith("consumer")}
+    assert not [e for e in events if e["kind"] == "queue.block" and e["args"]["op"] == "put"]
+    assert {e["tid"] for e in events if e["kind"] == "queue.block" and e["args"]["op"] == "get"} == consumers
+
+
+# --- sockets and select ---------------------------------------------------------------
+
+
+def sockets_by_role(run: Run) -> dict[str, list[int]]:
+    roles: dict[str, list[int]] = {"listener": [], "conn": [], "client": []}
+    for e in run.kinds("obj.new"):
+        if e["args"]["type"] == "socket":
+            roles[e["args"]["name"].split(" ")[0]].append(e["obj"])
+    return roles
+
+
+def listening_ports() -> set[int]:
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for row in f.read().splitlines()[1:]:
+                local, state = row.split()[1], row.split()[3]
+                if state == "0A":
+                    ports.add(int(local.rsplit(":", 1)[1], 16))
+    return ports
+
+
+def assert_every_socket_closed_and_port_free(run: Run, clients: int) -> None:
+    roles = sockets_by_role(run)
+    assert (len(roles["listener"]), len(roles["conn"]), len(roles["client"])) == (1, clients, clients)
+    opened = {obj for objs in roles.values() for obj in objs}
+    closed = [e["obj"] for e in run.kinds("sock.close")]
+    assert sorted(closed) == sorted(opened), "the scenario closes every socket itself"
+    port = run.kinds("sock.listen")[0]["args"]["port"]
+    assert port not in listening_ports()
+    probe = socket.socket()
+    try:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(("127.0.0.1", port))  # nothing holds the port any more
+    finally:
+        probe.close()
+    sockets = run.summary["sockets"]
+    assert (sockets["accepted"], sockets["connected"], sockets["closed"]) == (clients, clients, 2 * clients + 1)
+    assert sockets["bytes_sent"] == sockets["bytes_received"] > 0
+
+
+def server_tid(run: Run) -> int:
+    return next(tid for tid, name in run.names().items() if name == "server")
+
+
+def served_by_one_thread(run: Run) -> None:
+    conns = set(sockets_by_role(run)["conn"])
+    server = server_tid(run)
+    assert {e["tid"] for e in run.kinds("sock.accept")} == {server}
+    assert {e["tid"] for e in run.kinds("sock.recv", "sock.send") if e["obj"] in conns} == {server}
+
+
+def open_at_once(run: Run) -> int:
+    """The most connections open on the server side at the same time."""
+    conns = set(sockets_by_role(run)["conn"])
+    now = best = 0
+    for e in run.events:
+        if e["kind"] == "sock.accept":
+            now += 1
+            best = max(best, now)
+        elif e["kind"] == "sock.close" and e["obj"] in conns:
+            now -= 1
+    return best
+
+
+def check_blocking_server(run: Run) -> None:
+    assert_every_socket_closed_and_port_free(run, 3)
+    served_by_one_thread(run)
+    assert open_at_once(run) == 1, "clients are served one after another"
+    conns = sockets_by_role(run)["conn"]
+    spans = []
+    for conn in conns:
+        seqs = [e["seq"] for e in run.events if e["obj"] == conn or (e["kind"] == "sock.accept"
+                                                                      and e["args"]["conn"] == conn)]
+        spans.append((min(seqs), max(seqs)))
+    assert spans == sorted(spans) and all(a[1] < b[0] for a, b in itertools.pairwise(spans))
+    server = server_tid(run)
+    waits = {e["args"]["op"] for e in run.kinds("sock.block") if e["tid"] == server}
+    assert waits == {"accept", "recv"}
+    # The clients served later were connected all along, waiting for their first reply.
+    clients = set(sockets_by_role(run)["client"])
+    waiting = {e["obj"] for e in run.kinds("sock.block")
+               if e["obj"] in clients and e["args"]["op"] == "recv" and e["seq"] < spans[0][1]}
+    assert len(waiting) >= 2
+
+
+def check_nonblocking_poll(run: Run) -> None:
+    assert_every_socket_closed_and_port_free(run, 2)
+    served_by_one_thread(run)
+    server = server_tid(run)
+    would_block = [e for e in run.kinds("sock.would_block") if e["tid"] == server]
+    assert {e["args"]["op"] for e in would_block} == {"accept", "recv"}
+    assert not [e for e in run.kinds("sock.block") if e["tid"] == server], "the server never waits on a socket"
+    assert run.summary["sockets"]["would_block"] == len(would_block)
+
+
+def check_select_loop(run: Run) -> None:
+    assert_every_socket_closed_and_port_free(run, 3)
+    served_by_one_thread(run)
+    assert open_at_once(run) >= 2, "one thread has several clients open at once"
+    server = server_tid(run)
+    assert not [e for e in run.kinds("sock.block") if e["tid"] == server], "it waits in select, never in recv"
+    selects = run.kinds("select.begin", "select.end")
+    assert {e["tid"] for e in selects} == {server}
+    listener = sockets_by_role(run)["listener"][0]
+    assert all(listener in e["args"]["read"] for e in run.kinds("select.begin"))
+    stats = next(v for v in run.summary["objects"].values() if v["kind"] == "select")
+    assert stats["calls"] == len(run.kinds("select.end")) and stats["max_ready"] >= 1
+
+
+def check_selectors_server(run: Run) -> None:
+    assert_every_socket_closed_and_port_free(run, 3)
+    served_by_one_thread(run)
+    roles = sockets_by_role(run)
+    callbacks = {e["args"]["sock"]: e["args"]["callback"] for e in run.kinds("sel.register")}
+    assert callbacks == {roles["listener"][0]: "accept"} | {conn: "read" for conn in roles["conn"]}
+    assert sorted(e["args"]["sock"] for e in run.kinds("sel.unregister")) == sorted(callbacks)
+    server = server_tid(run)
+    assert {e["tid"] for e in run.kinds("select.begin", "sel.register")} == {server}
+    assert open_at_once(run) >= 2
+    stats = run.summary["objects"]["selector"]
+    assert stats["kind"] == "EpollSelector"
+    assert stats["calls"] == len(run.kinds("select.end")) and stats["max_ready"] >= 1
+
+
 PHENOMENA = {
     "race": (check_race, ("--param", "threads=100", "--param", "gap=0.001")),
     "race_locked": (check_race_locked, ("--param", "gap=0")),
@@ -140,6 +343,14 @@ PHENOMENA = {
     "thread_basics": (check_thread_basics, ("--param", "work=0.01")),
     "join": (check_join, ("--param", "unit=0.02")),
     "daemon": (check_daemon, ("--param", "worker_time=0.05")),
+    "queue_basics": (check_queue_basics, ("--param", "delay=0.02")),
+    "queue_join": (check_queue_join, ("--param", "work=0.01")),
+    "queue_kinds": (check_queue_kinds, ("--param", "delay=0.001")),
+    "producer_consumer": (check_producer_consumer, ("--param", "produce_time=0.001", "--param", "consume_time=0.02")),
+    "blocking_server": (check_blocking_server, ("--param", "delay=0.005")),
+    "nonblocking_poll": (check_nonblocking_poll, ("--param", "delay=0.02", "--param", "poll_interval=0.005")),
+    "select_loop": (check_select_loop, ("--param", "delay=0.01")),
+    "selectors_server": (check_selectors_server, ("--param", "delay=0.01")),
 }
 
 
@@ -150,3 +361,9 @@ def test_scenario_shows_its_phenomenon(name: str, run_scenario: Any) -> None:
     assert run.end["summary"]["events"] == len(run.events)
     assert [e["seq"] for e in run.events] == list(range(len(run.events)))
     check(run)
+
+
+def test_producer_consumer_with_a_fast_consumer_makes_the_consumers_wait(run_scenario: Any) -> None:
+    run = run_scenario("producer_consumer", "--param", "produce_time=0.02", "--param", "consume_time=0",
+                       "--param", "items=3")
+    check_producer_consumer_fast_consumer(run)

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from concviz.analysis import fold_io
+
 LOCK_TYPES = frozenset({"Lock", "RLock"})
 HOLDABLE = frozenset({"Lock", "RLock", "Semaphore", "BoundedSemaphore"})
 
@@ -36,7 +38,7 @@ class Obj:
 class Wait:
     """What a thread is blocked on: an object, or (``join``) another thread."""
 
-    what: str  # "lock", "event", "cond", "barrier", "join", "sleep"
+    what: str  # "lock", "event", "cond", "barrier", "join", "sleep"; "queue", "socket", "select" (fold_io)
     target: int  # object id, or thread id for "join"
     timeout: float | None
     file: str | None
@@ -64,6 +66,10 @@ class Fold:
         self.program_end: dict[str, Any] | None = None
         self.limit: dict[str, Any] | None = None
         self.var_events: list[dict[str, Any]] = []
+        # Queues, sockets and select (concviz.analysis.fold_io).
+        self.queues: dict[int, fold_io.QueueStats] = {}
+        self.selects: dict[int, fold_io.SelectStats] = {}
+        self.sockets = fold_io.SocketStats()
 
     def thread(self, tid: int) -> Thread:
         th = self.threads.get(tid)
@@ -310,4 +316,5 @@ _HANDLERS: dict[str, Any] = {
     "program.end": Fold._program_end,
     "limit": Fold._limit,
 }
+_HANDLERS.update(fold_io.HANDLERS)
 Fold.kinds = frozenset(_HANDLERS)

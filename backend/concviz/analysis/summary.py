@@ -3,9 +3,11 @@ lost-update analysis of watched variables."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from concviz.analysis.fold import HOLDABLE, Fold
+from concviz.analysis.fold_io import QUEUE_TYPES, QueueStats, SelectStats
 
 MAX_LOST_LISTED = 1000
 
@@ -85,8 +87,25 @@ def summarise(fold: Fold, deadlock: list[dict[str, Any]] | None = None) -> dict[
         } | {
             o.name: {"kind": o.type, "acquisitions": 0, "max_holders": 0, "max_waiters": o.max_waiters}
             for o in fold.objects.values() if o.type not in HOLDABLE
-        },
+        } | io_objects(fold),
         "watched": watched,
         "lost_updates": lost,
         "deadlock": {"cycle": deadlock} if deadlock else None,
+        "sockets": asdict(fold.sockets),
     }
+
+
+def io_objects(fold: Fold) -> dict[str, dict[str, Any]]:
+    """Queues (puts, gets, task_done, max_items) and selects (calls, max_ready),
+    with the keys every object has."""
+    out: dict[str, dict[str, Any]] = {}
+    for o in fold.objects.values():
+        common = {"kind": o.type, "acquisitions": 0, "max_holders": 0, "max_waiters": o.max_waiters}
+        if o.type in QUEUE_TYPES:
+            q = fold.queues.get(o.id) or QueueStats()
+            out[o.name] = common | {"puts": q.puts, "gets": q.gets, "task_done": q.task_done,
+                                    "max_items": q.max_items}
+        elif o.id in fold.selects or o.type == "select" or o.type.endswith("Selector"):
+            sel = fold.selects.get(o.id) or SelectStats()
+            out[o.name] = common | {"calls": sel.calls, "max_ready": sel.max_ready}
+    return out

@@ -7,14 +7,27 @@
 
 from __future__ import annotations
 
-from concviz.instrument import barrier, condition, event, lines, locks, output, semaphore, sleep, threads
+from concviz.instrument import (
+    barrier,
+    condition,
+    event,
+    lines,
+    locks,
+    output,
+    queues,
+    selecting,
+    semaphore,
+    sleep,
+    sockets,
+    threads,
+)
 
 _installed: list[object] = []
 
 
 def install(max_threads: int = 2000, record_lines: bool = False) -> None:
     threads.install(max_threads)
-    for module in (locks, semaphore, event, condition, barrier, sleep, output):
+    for module in (locks, semaphore, event, condition, barrier, sleep, output, queues, sockets, selecting):
         module.install()
         _installed.append(module)
     _installed.insert(0, threads)

@@ -15,7 +15,7 @@ export interface SynthOptions {
 
 export function synthModel(o: SynthOptions): TraceModel {
   const m = new TraceModel();
-  const locks = o.locks ?? 16;
+  const locks = o.locks ?? Math.max(4, Math.floor(o.lanes / 8));
   const step = o.stepNs ?? 1000;
   let seed = o.seed ?? 1;
   const rand = (): number => {

@@ -216,6 +216,161 @@ export interface ProgramEndArgs {
   error: string | null;
 }
 
+/** ``item`` is now in the queue (recorded before any get can take it). ``id`` numbers the items of one queue (1, 2, ...); the ``queue.get`` that takes this item carries the same ``id``. ``item`` is its repr, cut to about 60 characters; ``size`` the number of items after the put (approximate for SimpleQueue, which has no lock to read it under). */
+export interface QueuePutArgs {
+  id: number;
+  item: string;
+  size: number;
+}
+
+/** ``tid`` took an item; ``id`` is its ``queue.put``'s (None when it cannot be told). */
+export interface QueueGetArgs {
+  id: number | null;
+  item: string;
+  size: number;
+}
+
+/** ``tid`` waits: a put on a full queue (``op`` put) or a get on an empty one (get). */
+export interface QueueBlockArgs {
+  op: "put" | "get";
+  timeout: number | null;
+  file: string | null;
+  line: number | null;
+}
+
+/** ``tid`` stopped waiting: ``ok`` when there is room (or an item); false on timeout. */
+export interface QueueWakeArgs {
+  op: "put" | "get";
+  ok: boolean;
+}
+
+/** A put raised queue.Full (``op`` put) or a get raised queue.Empty (get); ``blocking`` is false for put_nowait/get_nowait, true when a timeout ran out. */
+export interface QueueFailArgs {
+  op: "put" | "get";
+  blocking: boolean;
+}
+
+/** ``task_done()``; ``unfinished`` is the count of tasks left (join returns at 0). */
+export interface QueueTaskDoneArgs {
+  unfinished: number;
+}
+
+/** ``tid`` called ``join()`` with ``unfinished`` tasks left, and waits. */
+export interface QueueJoinArgs {
+  unfinished: number;
+  file: string | null;
+  line: number | null;
+}
+
+/** ``join()`` returned: every task was done. */
+export interface QueueJoinedArgs {
+}
+
+/** The socket ``obj`` listens on ``host``:``port``. */
+export interface SockListenArgs {
+  host: string | null;
+  port: number | null;
+  backlog: number | null;
+}
+
+/** The listener ``obj`` accepted a connection: ``conn`` is the new socket's object, ``port`` the client's port. */
+export interface SockAcceptArgs {
+  conn: number;
+  port: number | null;
+}
+
+/** The socket ``obj`` connected to ``host``:``port`` from ``local_port``. */
+export interface SockConnectArgs {
+  host: string | null;
+  port: number | null;
+  local_port: number | null;
+}
+
+/** ``send()`` (``all`` false) or ``sendall()`` (true) sent ``bytes`` bytes. */
+export interface SockSendArgs {
+  bytes: number;
+  all: boolean;
+}
+
+/** ``recv()``/``recv_into()`` returned ``bytes`` bytes (0: the peer closed). */
+export interface SockRecvArgs {
+  bytes: number;
+}
+
+/** ``tid`` waits in ``op`` (accept, recv or send) on a blocking socket that was not ready; ``timeout`` is the socket's timeout. */
+export interface SockBlockArgs {
+  op: string;
+  timeout: number | null;
+  file: string | null;
+  line: number | null;
+}
+
+/** The wait in ``op`` ended (its result or error follows). */
+export interface SockWakeArgs {
+  op: string;
+}
+
+/** ``op`` on a non-blocking socket raised BlockingIOError: nothing was ready. */
+export interface SockWouldBlockArgs {
+  op: string;
+}
+
+/** ``op`` raised ``error`` (refused, reset, timed out...). */
+export interface SockErrorArgs {
+  op: string;
+  error: string;
+}
+
+/** The socket's mode: blocking, non-blocking (``timeout`` 0) or with a timeout. */
+export interface SockSetblockingArgs {
+  blocking: boolean;
+  timeout: number | null;
+}
+
+/** ``close()`` on the socket ``obj``. */
+export interface SockCloseArgs {
+}
+
+/** ``tid`` waits in ``select.select()`` or a selector's ``select()`` (``obj``). ``read``/``write`` are the recorded sockets watched (select.select only: a selector's are those of its ``sel.register`` events); ``watched`` counts every file descriptor watched. */
+export interface SelectBeginArgs {
+  timeout: number | null;
+  read: number[];
+  write: number[];
+  watched: number;
+  file: string | null;
+  line: number | null;
+}
+
+/** The select returned: ``read``/``write`` are the recorded sockets found ready, ``ready`` counts every ready file descriptor; ``error`` if it raised. */
+export interface SelectEndArgs {
+  read: number[];
+  write: number[];
+  ready: number;
+  error: string | null;
+}
+
+/** A selector now watches ``fd`` (the socket ``sock``, if recorded) for ``events`` (1 read, 2 write, 3 both); ``callback`` names its ``data``. */
+export interface SelRegisterArgs {
+  sock: number | null;
+  fd: number;
+  events: number;
+  callback: string | null;
+}
+
+/** A selector's ``modify()``: new ``events`` and ``data`` for ``fd``. */
+export interface SelModifyArgs {
+  sock: number | null;
+  fd: number;
+  events: number;
+  callback: string | null;
+}
+
+/** A selector stopped watching ``fd``. */
+export interface SelUnregisterArgs {
+  sock: number | null;
+  fd: number;
+}
+
 /** Every event kind, mapped to the type of its ``args``. */
 export interface KindArgs {
   "thread.new": ThreadNewArgs;
@@ -247,7 +402,31 @@ export interface KindArgs {
   "var.write": VarWriteArgs;
   "limit": LimitArgs;
   "program.end": ProgramEndArgs;
+  "queue.put": QueuePutArgs;
+  "queue.get": QueueGetArgs;
+  "queue.block": QueueBlockArgs;
+  "queue.wake": QueueWakeArgs;
+  "queue.fail": QueueFailArgs;
+  "queue.task_done": QueueTaskDoneArgs;
+  "queue.join": QueueJoinArgs;
+  "queue.joined": QueueJoinedArgs;
+  "sock.listen": SockListenArgs;
+  "sock.accept": SockAcceptArgs;
+  "sock.connect": SockConnectArgs;
+  "sock.send": SockSendArgs;
+  "sock.recv": SockRecvArgs;
+  "sock.block": SockBlockArgs;
+  "sock.wake": SockWakeArgs;
+  "sock.would_block": SockWouldBlockArgs;
+  "sock.error": SockErrorArgs;
+  "sock.setblocking": SockSetblockingArgs;
+  "sock.close": SockCloseArgs;
+  "select.begin": SelectBeginArgs;
+  "select.end": SelectEndArgs;
+  "sel.register": SelRegisterArgs;
+  "sel.modify": SelModifyArgs;
+  "sel.unregister": SelUnregisterArgs;
 }
 
 export type Kind = keyof KindArgs;
-export const KINDS: Kind[] = ["thread.new", "thread.start", "thread.begin", "thread.end", "thread.join", "thread.joined", "obj.new", "lock.block", "lock.acquire", "lock.fail", "lock.release", "event.set", "event.clear", "event.wait", "event.wake", "cond.wait", "cond.wake", "cond.notify", "barrier.wait", "barrier.pass", "barrier.broken", "sleep.begin", "sleep.end", "print", "line", "var.read", "var.write", "limit", "program.end"];
+export const KINDS: Kind[] = ["thread.new", "thread.start", "thread.begin", "thread.end", "thread.join", "thread.joined", "obj.new", "lock.block", "lock.acquire", "lock.fail", "lock.release", "event.set", "event.clear", "event.wait", "event.wake", "cond.wait", "cond.wake", "cond.notify", "barrier.wait", "barrier.pass", "barrier.broken", "sleep.begin", "sleep.end", "print", "line", "var.read", "var.write", "limit", "program.end", "queue.put", "queue.get", "queue.block", "queue.wake", "queue.fail", "queue.task_done", "queue.join", "queue.joined", "sock.listen", "sock.accept", "sock.connect", "sock.send", "sock.recv", "sock.block", "sock.wake", "sock.would_block", "sock.error", "sock.setblocking", "sock.close", "select.begin", "select.end", "sel.register", "sel.modify", "sel.unregister"];

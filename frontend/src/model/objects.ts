@@ -27,6 +27,8 @@ export interface ObjState {
   flag: boolean;
   broken: boolean;
   acquisitions: number;
+  /** A queue's item count (from queue.put/get). */
+  size: number;
 }
 
 export interface VarState {
@@ -67,7 +69,7 @@ function cloneSnapshot(s: ObjectsSnapshot): ObjectsSnapshot {
 function newObj(id: number, type: string, name: string): ObjState {
   return {
     id, type, name, value: null, lock: null, file: null, line: null, holders: [], depth: 0, used: 0,
-    waiters: [], sleepers: [], flag: false, broken: false, acquisitions: 0,
+    waiters: [], sleepers: [], flag: false, broken: false, acquisitions: 0, size: 0,
   };
 }
 
@@ -104,10 +106,11 @@ export function applyEvent(s: ObjectsSnapshot, store: EventStore, seq: number): 
   let o = s.objs.get(id);
   if (o === undefined) {
     // An object created before recording started: guess its kind from the event.
-    const guess = kind >= K.eventSet && kind <= K.eventWake ? 'Event'
+    let guess = kind >= K.eventSet && kind <= K.eventWake ? 'Event'
       : kind >= K.condWait && kind <= K.condNotify ? 'Condition'
         : kind >= K.barrierWait && kind <= K.barrierBroken ? 'Barrier' : 'Lock';
-    if (kind < K.lockBlock || kind > K.barrierBroken) return;
+    if ((kind < K.lockBlock || kind > K.barrierBroken) && (kind < K.queuePut || kind > K.queueJoined)) return;
+    if (kind >= K.queuePut) guess = 'Queue';
     o = newObj(id, guess, `#${id}`);
     s.objs.set(id, o);
   }
@@ -167,6 +170,21 @@ export function applyEvent(s: ObjectsSnapshot, store: EventStore, seq: number): 
       remove(o.sleepers, tid);
       o.broken = true;
       break;
+    case K.queuePut:
+    case K.queueGet: {
+      const size = num(store.argsOf(seq).size);
+      o.size = size ?? Math.max(0, o.size + (kind === K.queuePut ? 1 : -1));
+      break;
+    }
+    case K.queueBlock:
+    case K.queueJoin:
+      if (!o.sleepers.includes(tid)) o.sleepers.push(tid);
+      break;
+    case K.queueWake:
+    case K.queueFail:
+    case K.queueJoined:
+      remove(o.sleepers, tid);
+      break;
     default:
       break;
   }
@@ -212,6 +230,10 @@ export class ObjectTracker {
     for (let i = c * CHECKPOINT; i <= seq; i++) applyEvent(s, this.store, i);
     return s;
   }
+}
+
+export function isQueue(o: ObjState): boolean {
+  return o.type.endsWith('Queue');
 }
 
 export function isLockLike(o: ObjState): boolean {

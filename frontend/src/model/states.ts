@@ -10,7 +10,9 @@ export const S = {
   waitEvent: 5,
   waitCond: 6,
   waitBarrier: 7,
-  blocked: 8,
+  waitIO: 8,
+  waitQueue: 9,
+  blocked: 10,
 } as const;
 
 export type StateCode = (typeof S)[keyof typeof S];
@@ -24,6 +26,8 @@ export const STATE_LABELS: Record<number, string> = {
   [S.waitEvent]: 'waiting on an event',
   [S.waitCond]: 'waiting on a condition',
   [S.waitBarrier]: 'waiting at a barrier',
+  [S.waitIO]: 'waiting for I/O (socket, select)',
+  [S.waitQueue]: 'waiting on a queue',
   [S.blocked]: 'blocked on a lock',
 };
 
@@ -37,5 +41,7 @@ export const STATE_SHORT: Record<number, string> = {
   [S.waitEvent]: 'waiting',
   [S.waitCond]: 'waiting',
   [S.waitBarrier]: 'waiting',
+  [S.waitIO]: 'I/O',
+  [S.waitQueue]: 'queue',
   [S.blocked]: 'blocked',
 };

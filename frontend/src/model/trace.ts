@@ -37,17 +37,22 @@ const WAIT_STATE: Record<number, number> = {
   [K.condWait]: S.waitCond,
   [K.barrierWait]: S.waitBarrier,
   [K.threadJoin]: S.joining,
+  [K.queueBlock]: S.waitQueue,
+  [K.queueJoin]: S.waitQueue,
+  [K.sockBlock]: S.waitIO,
+  [K.selectBegin]: S.waitIO,
 };
 
 /** Kinds that end a wait: the thread runs again. */
 const RESUME = new Set<number>([
   K.sleepEnd, K.lockAcquire, K.lockFail, K.eventWake, K.condWake, K.barrierPass, K.barrierBroken,
-  K.threadJoined,
+  K.threadJoined, K.queueWake, K.queueFail, K.queueJoined, K.sockWake, K.selectEnd,
 ]);
 
 /** Kinds whose args carry file/line: where a thread is. */
 const LOCATED = new Set<number>([
   K.line, K.lockBlock, K.sleepBegin, K.eventWait, K.condWait, K.barrierWait, K.threadJoin,
+  K.queueBlock, K.queueJoin, K.sockBlock, K.selectBegin,
 ]);
 
 export class TraceModel {
@@ -80,6 +85,27 @@ export class TraceModel {
   get endTime(): number {
     const last = this.store.length > 0 ? this.store.t.last() : 0;
     return this.end !== null ? Math.max(this.end.duration_ns, last) : last;
+  }
+
+  /**
+   * The part of the run worth showing first: from the first thread other than
+   * the main one beginning to the last thing any such thread did, with a
+   * margin (the interpreter's start-up and shut-down are long and empty).
+   * The whole run when there is no other thread.
+   */
+  focusRange(): [number, number] {
+    const end = this.endTime;
+    let first = Number.POSITIVE_INFINITY;
+    let last = Number.NEGATIVE_INFINITY;
+    for (const lane of this.lanes) {
+      if (lane.tid === 0 || lane.events.length === 0) continue;
+      first = Math.min(first, lane.beginT);
+      const lastEv = this.store.t.data[lane.events.data[lane.events.length - 1]];
+      last = Math.max(last, Number.isNaN(lane.endT) ? (this.end === null ? end : lastEv) : lane.endT);
+    }
+    if (!Number.isFinite(first) || last <= first) return [0, end];
+    const pad = (last - first) * 0.08;
+    return [Math.max(0, first - pad), Math.min(end, last + pad)];
   }
 
   get live(): boolean {

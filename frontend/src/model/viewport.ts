@@ -15,8 +15,13 @@ export interface Viewport {
 export const MIN_NS_PER_PX = 0.05;
 
 export function fitAll(duration: number, width: number): Pick<Viewport, 't0' | 'nsPerPx'> {
-  const d = Math.max(duration, 1000);
-  return { t0: -d * 0.01, nsPerPx: (d * 1.03) / Math.max(1, width) };
+  return fitRange(0, duration, width);
+}
+
+/** Shows [a, b] with a small margin on each side. */
+export function fitRange(a: number, b: number, width: number): Pick<Viewport, 't0' | 'nsPerPx'> {
+  const d = Math.max(b - a, 1000);
+  return { t0: a - d * 0.01, nsPerPx: (d * 1.03) / Math.max(1, width) };
 }
 
 /** Zooms by `factor` (>1 zooms in) keeping the time under pixel x fixed. */

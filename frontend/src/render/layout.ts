@@ -20,8 +20,9 @@ export interface Layout {
 
 export const SCROLLBAR_W = 8;
 
-export function computeLayout(width: number, height: number, dpr: number, lanes: number): Layout {
-  const labelW = Math.min(220, Math.max(120, Math.round(width * 0.13)));
+/** `nameW`: the widest lane name in pixels at the label font (0: unknown). */
+export function computeLayout(width: number, height: number, dpr: number, lanes: number, nameW = 0): Layout {
+  const labelW = Math.round(Math.min(width * 0.22, Math.max(110, nameW + 34)));
   const axisH = 30;
   const plotW = Math.max(10, width - labelW - SCROLLBAR_W);
   const plotH = Math.max(10, height - axisH);

@@ -161,6 +161,7 @@ export interface LabelState {
   hoverLane: number;
   playhead: number;
   tEnd: number;
+  alert: ReadonlySet<number>;
 }
 
 const ellipsized = new Map<string, string>();
@@ -193,8 +194,8 @@ export function drawLabels(ctx: CanvasRenderingContext2D, L: Layout, v: View, la
   ctx.beginPath();
   ctx.rect(0, L.axisH, L.labelW, L.plotH);
   ctx.clip();
-  const font = `${L.laneH >= 24 ? 600 : 500} ${L.fontPx}px system-ui, -apple-system, "Segoe UI", sans-serif`;
-  ctx.font = font;
+  const font = `600 ${L.fontPx}px system-ui, -apple-system, "Segoe UI", sans-serif`;
+  const bold = `800 ${L.fontPx}px system-ui, -apple-system, "Segoe UI", sans-serif`;
   ctx.textBaseline = 'middle';
   const chip = Math.min(12, L.barH);
   for (let i = v.first; i < v.last; i++) {
@@ -212,8 +213,11 @@ export function drawLabels(ctx: CanvasRenderingContext2D, L: Layout, v: View, la
     const state = st.playhead <= st.tEnd ? lane.stateAt(st.playhead) : lane.stateAt(st.tEnd);
     ctx.fillStyle = STATE_COLORS[state] ?? 'transparent';
     ctx.fillRect(L.labelW - chip - 6, y + (L.laneH - chip) / 2, chip, chip);
-    ctx.fillStyle = followed ? THEME.follow : THEME.text;
-    ctx.fillText(fit(ctx, lane.name, L.labelW - chip - 16, font), 6, y + L.laneH / 2 + 1);
+    const alarm = st.alert.has(lane.tid);
+    const f = alarm || followed ? bold : font;
+    ctx.font = f;
+    ctx.fillStyle = alarm ? '#b91c1c' : followed ? THEME.follow : THEME.text;
+    ctx.fillText(fit(ctx, lane.name, L.labelW - chip - 16, f), 6, y + L.laneH / 2 + 1);
   }
   ctx.restore();
   ctx.fillStyle = THEME.grid;

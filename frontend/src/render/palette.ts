@@ -12,6 +12,8 @@ export const STATE_COLORS: Record<number, string> = {
   [S.waitEvent]: '#e69f00', // orange
   [S.waitCond]: '#e69f00',
   [S.waitBarrier]: '#e69f00',
+  [S.waitIO]: '#f0e442', // yellow
+  [S.waitQueue]: '#0072b2', // blue
   [S.blocked]: '#d55e00', // vermillion
 };
 
@@ -19,8 +21,10 @@ export const STATE_COLORS: Record<number, string> = {
 export const LEGEND: readonly { state: number; label: string }[] = [
   { state: S.running, label: 'running' },
   { state: S.sleeping, label: 'sleeping' },
-  { state: S.blocked, label: 'blocked on a lock' },
-  { state: S.waitEvent, label: 'waiting (event, condition, barrier)' },
+  { state: S.blocked, label: 'blocked on lock' },
+  { state: S.waitEvent, label: 'waiting (event/cond/barrier)' },
+  { state: S.waitQueue, label: 'queue' },
+  { state: S.waitIO, label: 'I/O' },
   { state: S.joining, label: 'joining' },
   { state: S.finished, label: 'finished' },
 ];

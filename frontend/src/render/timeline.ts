@@ -5,13 +5,16 @@ import { nearestEvent, spanAt, type SpanHit } from '../model/hittest';
 import type { Lane } from '../model/lane';
 import type { TraceModel } from '../model/trace';
 import {
-  clampScroll, clampTime, ensureVisible, fitAll, panBy, visibleLanes, zoomAt, type Viewport,
+  clampScroll, clampTime, ensureVisible, fitAll, fitRange, panBy, visibleLanes, zoomAt, type Viewport,
 } from '../model/viewport';
 import { computeLayout, type Layout } from './layout';
 import {
   drawAxis, drawHandoffs, drawHighlights, drawLabels, drawMarkers, drawPlayhead, drawScrollbar, type View,
 } from './overlay';
 import { SpansLayer } from './spans_layer';
+
+/** Minimum milliseconds between redraws caused only by a live run's new events. */
+const LIVE_INTERVAL = 50;
 
 export interface HoverInfo {
   lane: Lane;
@@ -45,6 +48,10 @@ export class Timeline {
   playhead = 0;
   follow: number | null = null;
   highlights: number[] = [];
+  /** Threads whose labels are drawn as alarms (a deadlock cycle). */
+  alertTids: ReadonlySet<number> = new Set();
+  private nameW = 0;
+  private nameKey = '';
   /** While true the view keeps the whole trace in sight as it grows. */
   autoFit = true;
   private hoverLane = -1;
@@ -72,6 +79,8 @@ export class Timeline {
     this.autoFit = true;
     this.v = { ...this.v, scrollY: 0 };
     this.highlights = [];
+    this.alertTids = new Set();
+    this.nameKey = '';
     this.invalidate();
   }
 
@@ -83,21 +92,35 @@ export class Timeline {
     return this.L;
   }
 
-  /** Marks the picture stale; it is redrawn on the next animation frame. */
-  invalidate(): void {
+  /**
+   * Marks the picture stale; it is redrawn on the next animation frame.
+   * `urgent` false (new events of a live run, nothing the user did) redraws at
+   * most every LIVE_INTERVAL ms, leaving the frames between to ingestion.
+   */
+  invalidate(urgent = true): void {
     this.dirty = true;
+    if (urgent) this.urgent = true;
     if (this.scheduled) return;
     this.scheduled = true;
-    requestAnimationFrame(() => {
+    requestAnimationFrame((now) => {
       this.scheduled = false;
-      this.frame();
+      this.frame(now);
     });
   }
 
-  private frame(): void {
+  private urgent = true;
+  private lastDraw = 0;
+
+  private frame(now: number): void {
     const m = this.model;
     if (m !== null && m.version !== this.drawnVersion) this.dirty = true;
     if (!this.dirty) return;
+    if (!this.urgent && now - this.lastDraw < LIVE_INTERVAL) {
+      this.invalidate(false);
+      return;
+    }
+    this.urgent = false;
+    this.lastDraw = now;
     this.draw();
   }
 
@@ -115,7 +138,7 @@ export class Timeline {
   }
 
   private relayout(w = this.L.width, h = this.L.height, dpr = this.L.dpr): void {
-    this.L = computeLayout(w, h, dpr, this.model?.lanes.length ?? 1);
+    this.L = computeLayout(w, h, dpr, this.model?.lanes.length ?? 1, this.nameW);
     this.v = { ...this.v, width: this.L.plotW };
   }
 
@@ -123,6 +146,7 @@ export class Timeline {
     const m = this.model;
     if (m === null) return;
     this.v = { ...this.v, ...fitAll(m.endTime, this.L.plotW) };
+    this.autoFit = false;
     this.invalidate();
   }
 
@@ -179,7 +203,15 @@ export class Timeline {
     const start = performance.now();
     const m = this.model;
     const L0 = this.L;
-    if (m !== null && computeLayout(L0.width, L0.height, L0.dpr, m.lanes.length).laneH !== L0.laneH) this.relayout();
+    if (m !== null) {
+      const key = `${m.lanes.length}|${m.end !== null}|${L0.fontPx}`;
+      if (key !== this.nameKey) {
+        this.nameKey = key;
+        this.nameW = this.measureNames(m, computeLayout(L0.width, L0.height, L0.dpr, m.lanes.length).fontPx);
+      }
+      const want = computeLayout(L0.width, L0.height, L0.dpr, m.lanes.length, this.nameW);
+      if (want.laneH !== L0.laneH || want.labelW !== L0.labelW) this.relayout();
+    }
     const L = this.L;
     const ctx = this.ctx;
     this.dirty = false;
@@ -188,7 +220,11 @@ export class Timeline {
     ctx.fillRect(0, 0, L.width, L.height);
     if (m === null) return 0;
     this.drawnVersion = m.version;
-    if (this.autoFit) this.v = { ...this.v, ...fitAll(m.endTime, L.plotW) };
+    if (this.autoFit) {
+      // Live: the whole run so far; finished: the part where threads other than main ran.
+      const [a, b] = m.live ? [0, m.endTime] : m.focusRange();
+      this.v = { ...this.v, ...fitRange(a, b, L.plotW) };
+    }
     this.v = { ...this.v, scrollY: clampScroll(this.v.scrollY, L.laneH, L.plotH, m.lanes.length) };
     const [first, last] = visibleLanes(this.v.scrollY, L.laneH, L.plotH, m.lanes.length);
     const view: View = { t0: this.v.t0, nsPerPx: this.v.nsPerPx, scrollY: this.v.scrollY, first, last };
@@ -198,13 +234,22 @@ export class Timeline {
     drawMarkers(ctx, L, view, m);
     drawHandoffs(ctx, L, view, m);
     drawHighlights(ctx, L, view, m, this.highlights);
-    drawLabels(ctx, L, view, m.lanes, { follow: this.follow, hoverLane: this.hoverLane, playhead: this.playhead, tEnd });
+    drawLabels(ctx, L, view, m.lanes, { follow: this.follow, hoverLane: this.hoverLane, playhead: this.playhead, tEnd, alert: this.alertTids });
     drawPlayhead(ctx, L, view, this.playhead, m.live && this.playhead >= tEnd);
     drawScrollbar(ctx, L, this.v.scrollY, m.lanes.length);
     const ms = performance.now() - start;
     this.drawTimes.push(ms);
     if (this.drawTimes.length > 10000) this.drawTimes.splice(0, 5000);
     return ms;
+  }
+
+  private measureNames(m: TraceModel, fontPx: number): number {
+    const ctx = this.ctx;
+    ctx.font = `600 ${fontPx}px system-ui, -apple-system, "Segoe UI", sans-serif`;
+    let w = 0;
+    const step = Math.max(1, Math.floor(m.lanes.length / 2000));
+    for (let i = 0; i < m.lanes.length; i += step) w = Math.max(w, ctx.measureText(m.lanes[i].name).width);
+    return Math.ceil(w);
   }
 
   // --- input ----------------------------------------------------------------

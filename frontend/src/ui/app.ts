@@ -92,14 +92,14 @@ export class App {
       if (f !== undefined) void this.openTraceFile(f);
       this.fileInput.value = '';
     });
-    const toggle = h('button.btn.icon', { type: 'button', title: 'Show / hide the scenario list', 'aria-label': 'Toggle the scenario list', onclick: () => { root.classList.toggle('no-sidebar'); } }, '☰');
+    const toggle = h('button.btn.icon.menu', { type: 'button', title: 'Show / hide the scenario list', 'aria-label': 'Toggle the scenario list', onclick: () => { root.classList.toggle('no-sidebar'); } }, '☰');
     const timelineWrap = h('section.timeline-wrap', null, h('div.timeline-top', null, legend(), hints()), this.timelineHost, this.emptyEl);
     const panel = (title: string, body: HTMLElement, cls: string) => h(`section.panel.${cls}`, null, h('h2.panel-title', null, title), body);
     clear(root,
       h('header.topbar', null, toggle, h('a.brand', { href: '/', onclick: (e: MouseEvent) => { e.preventDefault(); this.navigate({ view: 'home' }); } }, 'concviz'),
         this.titleEl, this.statusEl, this.countEl, h('span.spacer'), openBtn, this.fileInput),
       this.sidebar.el,
-      h('main.main', null, this.banner.el, timelineWrap, this.controls.el,
+      h('main.main', null, this.banner.el, timelineWrap, this.controls.el, this.splitter(),
         h('div.panels', null,
           panel('Source', this.source.el, 'source-panel'),
           panel('Objects at the playhead', this.objects.el, 'objects-panel'),
@@ -117,6 +117,37 @@ export class App {
     this.bindDrop();
     window.addEventListener('popstate', () => this.applyRoute(parseRoute(location.pathname, location.search)));
     this.showEmpty();
+  }
+
+  /** The handle between the timeline and the panels: drag to share the height. */
+  private splitter(): HTMLElement {
+    const el = h('div.splitter', { role: 'separator', 'aria-orientation': 'horizontal', title: 'Drag to resize the panels' });
+    const saved = Number(localStorage.getItem('concviz.panelsH'));
+    if (saved > 0) this.root.style.setProperty('--panels-h', `${saved}px`);
+    el.addEventListener('pointerdown', (e) => {
+      el.setPointerCapture(e.pointerId);
+      el.classList.add('active');
+      const main = el.parentElement as HTMLElement;
+      const move = (m: PointerEvent) => {
+        const r = main.getBoundingClientRect();
+        const hgt = Math.round(Math.max(120, Math.min(r.height - 260, r.bottom - m.clientY - 10)));
+        this.root.style.setProperty('--panels-h', `${hgt}px`);
+        localStorage.setItem('concviz.panelsH', String(hgt));
+      };
+      const up = () => {
+        el.classList.remove('active');
+        el.removeEventListener('pointermove', move);
+        el.removeEventListener('pointerup', up);
+      };
+      el.addEventListener('pointermove', move);
+      el.addEventListener('pointerup', up);
+    });
+    return el;
+  }
+
+  /** On a small screen (a 1280×720 projector) an open run gets the whole width. */
+  private roomForTimeline(): void {
+    if (window.innerWidth < 1500) this.root.classList.add('no-sidebar');
   }
 
   /** Starts from the address bar. */
@@ -251,6 +282,7 @@ export class App {
     }
     if (this.runId !== id) return;
     this.run = run;
+    this.roomForTimeline();
     if (this.scenarios !== null) this.selectScenario(run.scenario, run.params, false);
     const s = this.scenario(run.scenario);
     const model = new TraceModel();
@@ -310,6 +342,8 @@ export class App {
     this.emptyEl.hidden = model.eventCount > 0;
     if (model.eventCount === 0) this.showEmpty('error', 'The run recorded no events.');
     if (this.run !== null) this.run = { ...this.run, status: e.status };
+    const cycle = (e.summary as { deadlock?: { cycle?: { thread: number }[] } | null }).deadlock?.cycle ?? [];
+    this.timeline.alertTids = new Set(cycle.map((c) => c.thread));
     this.setTitle(this.titleEl.textContent ?? '', e.status);
     this.sidebar.setRunning(false);
     this.banner.showEnd(e, model);
@@ -331,9 +365,15 @@ export class App {
       return;
     }
     this.openParsed(parsed, file.name);
+    // Show the scenario the trace came from, if the server knows it.
+    const target = parsed.header?.target ?? null;
+    const s = this.scenario(target);
+    this.scenarioName = s?.name ?? null;
+    this.sidebar.select(s, s !== null ? mergeParams(s, (parsed.header?.params ?? {}) as Record<string, number>) : {});
   }
 
   openParsed(parsed: ReturnType<typeof parseJsonl>, name: string): void {
+    this.roomForTimeline();
     const model = new TraceModel();
     if (parsed.header !== null) model.setHeader(parsed.header);
     model.ingest(parsed.events);
@@ -353,7 +393,7 @@ export class App {
   openModel(model: TraceModel, title: string): void {
     this.closeRun();
     this.setModel(model);
-    this.followTail = false;
+    this.followTail = model.live;
     this.setTitle(title, model.end?.status ?? null);
     this.emptyEl.hidden = true;
     if (model.end !== null) this.banner.showEnd(model.end, model);
@@ -492,12 +532,25 @@ export class App {
     });
   }
 
+  private lastPanels = 0;
+  private pendingPanels: ReturnType<typeof setTimeout> | null = null;
+
   private update(): void {
     const m = this.model;
-    if (m !== null && this.followTail && m.live) this.playhead = m.endTime;
+    // While following a live run, the panels refresh ten times a second; the frames between go to ingestion.
+    const now = performance.now();
+    if (m !== null && m.live && this.followTail && now - this.lastPanels < 100) {
+      if (this.pendingPanels === null) {
+        this.pendingPanels = setTimeout(() => { this.pendingPanels = null; this.scheduleUpdate(); }, 100 - (now - this.lastPanels));
+      }
+      return;
+    }
+    this.lastPanels = now;
+    if (m !== null && this.followTail) this.playhead = m.endTime;
     const t = this.playhead;
+    // Following a live tail: redraws are throttled; anything the user did redraws at once.
     this.timeline.playhead = t;
-    this.timeline.invalidate();
+    this.timeline.invalidate(!(m !== null && m.live && this.followTail));
     this.controls.setEnabled(m !== null && m.eventCount > 0);
     this.controls.update(t, m?.endTime ?? 0, this.playing, m?.live === true && this.runId !== null, this.followTail);
     if (m !== null) {

@@ -54,13 +54,13 @@ export class Banner {
       parts.push(chain);
     }
     if (d.lostUpdates.length > 0) {
-      const explain = h('div.lost-explain', { 'aria-live': 'polite' }, 'Click one to see its stale read and the write it overwrote on the timeline.');
+      const explain = h('div.lost-explain', { 'aria-live': 'polite', hidden: true });
       const sentence = (u: LostUpdate) => {
         const over = u.overwrote;
         return [h('strong', null, name(u.thread)), ` read ${u.name} = ${show(u.read_value)}, then wrote ${show(u.write_value)}`,
           over ? [' — overwriting ', h('strong', null, name(over.thread)), `'s ${show(over.value)}`] : ' — a stale value'];
       };
-      const row = h('div.lost-row', null, h('span.lost-label', null, `Lost updates (${d.lostUpdates.length}):`));
+      const row = h('div.lost-row', null, h('span.lost-label', { title: 'Click one to see its stale read and the write it overwrote on the timeline' }, `Lost updates (${d.lostUpdates.length}) — click one:`));
       const chips = h('div.lost-chips');
       for (const u of d.lostUpdates.slice(0, MAX_LOST)) {
         const over = u.overwrote;
@@ -71,6 +71,7 @@ export class Banner {
             for (const c of chips.querySelectorAll('.lost.selected')) c.classList.remove('selected');
             chip.classList.add('selected');
             clear(explain, sentence(u));
+            explain.hidden = false;
             this.act.showLostUpdate(u);
           },
         }, shortName(name(u.thread), u.thread), over ? ` overwrote ${shortName(name(over.thread), over.thread)}` : ' stale');

@@ -49,7 +49,7 @@ export class Controls {
       h('span.zoom-group', null,
         btn('−', 'Zoom out (−)', () => act.zoom(1 / 1.5)),
         btn('+', 'Zoom in (+)', () => act.zoom(1.5)),
-        btn('Fit', 'Show the whole run', () => act.fit())),
+        btn('Fit', 'Show where the threads ran (zoom out further for the whole run)', () => act.fit())),
     );
   }
 

@@ -6,11 +6,10 @@ export function legend(): HTMLElement {
   return h('div.legend', { 'aria-label': 'Legend' },
     LEGEND.map((e) => h('span.legend-item', null, h('span.swatch', { style: { background: STATE_COLORS[e.state] } }), e.label)),
     h('span.legend-sep'),
-    h('span.legend-item', null, h('span.glyph', null, '▼'), 'acquire'),
-    h('span.legend-item', null, h('span.glyph', null, '▲'), 'release'),
+    h('span.legend-item', null, h('span.glyph', null, '▼▲'), 'acquire/release'),
     h('span.legend-item', null, h('span.glyph', null, '↷'), 'hand-off'),
     h('span.legend-item', null, h('span.glyph', null, '○'), 'print'),
-    h('span.legend-item', null, h('span.glyph', null, '◇◆'), 'read / write'),
+    h('span.legend-item', null, h('span.glyph', null, '◇◆'), 'read/write'),
   );
 }
 

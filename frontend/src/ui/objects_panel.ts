@@ -1,7 +1,7 @@
 // The objects at the playhead: each lock with holder and wait queue (request
 // order), RLock depth, semaphore permits, event flags and waiters, condition
 // and barrier waiters, and the watched variables' current values.
-import { isSemaphore, type ObjectsSnapshot, type ObjState } from '../model/objects';
+import { isQueue, isSemaphore, type ObjectsSnapshot, type ObjState } from '../model/objects';
 import { show } from '../model/diagnosis';
 import type { TraceModel } from '../model/trace';
 import { clear, h, shortName } from './dom';
@@ -38,7 +38,8 @@ export class ObjectsPanel {
         h('span.var-name', null, v.name), h('span.var-eq', null, '='), h('span.var-value', null, show(v.value)),
         h('span.var-meta', null, `${v.writes} write${v.writes === 1 ? '' : 's'}`)))));
     }
-    const objs = [...snap.objs.values()].sort((a, b) => order(a) - order(b) || a.id - b.id);
+    // Sockets and other recorded resources are not synchronisation objects: the timeline shows them.
+    const objs = [...snap.objs.values()].filter((o) => order(o) < 99).sort((a, b) => order(a) - order(b) || a.id - b.id);
     for (const o of objs) {
       const head = h('div.obj-head', null, h('span.obj-name', null, o.name), h('span.obj-type', null, o.type));
       const body: (HTMLElement | null)[] = [];
@@ -64,8 +65,9 @@ export class ObjectsPanel {
       } else if (o.type === 'Barrier') {
         head.append(h(`span.badge${o.broken ? '.broken' : ''}`, null, o.broken ? 'broken' : `${o.sleepers.length} / ${o.value ?? '?'} arrived`));
         body.push(h('div.obj-line', null, h('span.k', null, 'waiting'), chips(o.sleepers, 'sleeper', 'nobody')));
-      } else {
-        body.push(h('div.obj-line', null, h('span.k', null, 'waiting'), chips([...o.waiters, ...o.sleepers], 'waiter', 'nobody')));
+      } else if (isQueue(o)) {
+        head.append(h('span.badge.permits', null, `${o.size} item${o.size === 1 ? '' : 's'}${o.value ? ` / max ${o.value}` : ''}`));
+        body.push(h('div.obj-line', null, h('span.k', null, 'waiting'), chips(o.sleepers, 'sleeper', 'nobody')));
       }
       rows.push(h('div.obj', null, head, body));
     }
@@ -75,5 +77,6 @@ export class ObjectsPanel {
 }
 
 function order(o: ObjState): number {
+  if (isQueue(o)) return 8;
   return ['Lock', 'RLock', 'Semaphore', 'BoundedSemaphore', 'Condition', 'Event', 'Barrier'].indexOf(o.type) + 1 || 99;
 }
