@@ -49,10 +49,14 @@ lint: install
 	npm run --silent lint
 	npm run --silent typecheck
 
-bench: install build
+bench: install build chromium
 	$(BIN)/python bench/lock_cost.py
 	$(BIN)/python bench/recording_throughput.py
 	$(BIN)/python bench/observer_effect.py
+	$(BIN)/python bench/ws_throughput.py
+	$(BIN)/python bench/ws_latency.py
+	$(BIN)/python bench/timeline_frames.py
+	$(BIN)/python bench/ui_throughput.py
 
 clean:
 	rm -rf $(VENV) node_modules backend/concviz/static/dist

@@ -207,6 +207,9 @@ export class Timeline {
       const key = `${m.lanes.length}|${m.end !== null}|${L0.fontPx}`;
       if (key !== this.nameKey) {
         this.nameKey = key;
+        // What the canvas shows, for screen readers (and end-to-end tests).
+        this.canvas.dataset.lanes = String(m.lanes.length);
+        this.canvas.setAttribute('aria-label', `Timeline: ${m.lanes.length} lanes, one per thread, coloured by state`);
         this.nameW = this.measureNames(m, computeLayout(L0.width, L0.height, L0.dpr, m.lanes.length).fontPx);
       }
       const want = computeLayout(L0.width, L0.height, L0.dpr, m.lanes.length, this.nameW);
