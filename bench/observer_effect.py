@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RACE = ROOT / "scenarios" / "race.py"
-RUNS = 12
+RUNS = int(__import__("os").environ.get("RUNS", 12))
 GAPS = (0.0, 0.0001, 0.001)
 FINAL = re.compile(rb"final num: (\d+)")
 
