@@ -57,6 +57,7 @@ bench: install build chromium
 	$(BIN)/python bench/ws_latency.py
 	$(BIN)/python bench/timeline_frames.py
 	$(BIN)/python bench/ui_throughput.py
+	$(BIN)/python bench/run_to_first_event.py
 
 clean:
 	rm -rf $(VENV) node_modules backend/concviz/static/dist

@@ -28,7 +28,7 @@ _NULL = msgspec.Raw(b"null")
 _EMPTY = msgspec.Raw(b"{}")
 
 
-class Line(msgspec.Struct):
+class Line(msgspec.Struct, gc=False):
     """One event line, encoded in C; the fields of ``concviz.events.Envelope``."""
 
     seq: int
