@@ -387,3 +387,13 @@ def test_simple_queue_records_the_put_before_the_get(instrumented: ModuleType) -
     assert worker.result() == "x"
     assert [(k, a.get("id")) for k, a in _kinds(q)[1:]] == [
         ("queue.block", None), ("queue.put", 1), ("queue.wake", None), ("queue.get", 1)]
+
+
+def test_simple_queue_subclass_need_not_call_super_init(queue_impl: ModuleType) -> None:
+    class Named(queue_impl.SimpleQueue):  # type: ignore[misc,name-defined]
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+    q = Named("jobs")
+    q.put(1)
+    assert (q.name, q.get_nowait(), q.empty()) == ("jobs", 1, True)

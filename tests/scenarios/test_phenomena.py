@@ -203,7 +203,8 @@ def check_producer_consumer(run: Run) -> None:
 def check_producer_consumer_fast_consumer(run: Run) -> None:
     events = queue_events(run, "q")
     consumers = {tid for tid, name in run.names().items() if name.startswith("consumer")}
-    assert not [e for e in events if e["kind"] == "queue.block" and e["args"]["op"] == "put"]
+    producers = {tid for tid, name in run.names().items() if name.startswith("producer")}
+    assert not [e for e in events if e["kind"] == "queue.block" and e["args"]["op"] == "put" and e["tid"] in producers]
     assert {e["tid"] for e in events if e["kind"] == "queue.block" and e["args"]["op"] == "get"} == consumers
 
 

@@ -58,7 +58,9 @@ def assert_follows_schema(line: dict[str, Any], cls: type) -> None:
 
 
 @pytest.mark.parametrize(("scenario", "param"), [("race", "threads=3"), ("condition", "items=3"),
-                                                  ("thread_basics", "work=0.01")])
+                                                  ("thread_basics", "work=0.01"), ("producer_consumer", "items=2"),
+                                                  ("queue_kinds", "delay=0"), ("nonblocking_poll", "clients=1"),
+                                                  ("select_loop", "clients=2"), ("selectors_server", "clients=2")])
 def test_every_line_of_a_real_trace_follows_the_schema(scenario: str, param: str, tmp_path: Path) -> None:
     trace = tmp_path / "t.jsonl"
     subprocess.run([sys.executable, "-m", "concviz.cli", "run", "-q", "--param", param, "-o", str(trace), scenario],

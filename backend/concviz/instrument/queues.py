@@ -22,10 +22,11 @@ program's ``__repr__`` might use this very queue).
 ``queue.put`` is recorded *before* the real put and ``queue.get`` *after* the
 real get returns, which keeps put before its get; sizes are approximate there.
 
-Linking a get to its put: each put gets the queue's next item id, kept by the
-item's identity until a get returns that object (``queue.get``'s ``id``); an
-item that comes back as another object (a subclass's ``_get`` that copies)
-gets ``id`` None.
+Linking a get to its put: each put gets the queue's next item id, kept under
+the item's identity (with a reference to it, so that the identity cannot be
+reused meanwhile) until a get returns that very object (``queue.get``'s
+``id``); an item that comes back as another object (a subclass's ``_get``
+that copies) gets ``id`` None.
 
 Blocking is recorded as everywhere else: the non-blocking path first; only a
 put that finds the queue full (a get that finds it empty) records
@@ -93,8 +94,13 @@ def short_repr(item: object) -> str:
 # --- linking gets to puts ---------------------------------------------------------
 
 
-def _remember(pending: dict[int, Any], item: object, entry: tuple[int, str]) -> None:
-    """Keep (item id, text) under the item's identity until a get returns it."""
+def _remember(pending: dict[int, Any], item: object, entry: tuple[int, str, object]) -> None:
+    """Keep (item id, text, item) under the item's identity until a get returns it.
+
+    The entry holds the item itself, so that its ``id()`` cannot be reused by
+    another object while the entry exists (an item that leaves the queue by
+    other means than a get would otherwise make a later get name the wrong put).
+    """
     key = id(item)
     known = pending.get(key)
     if known is None:
@@ -105,8 +111,8 @@ def _remember(pending: dict[int, Any], item: object, entry: tuple[int, str]) -> 
         pending[key] = [known, entry]
 
 
-def _recall(pending: dict[int, Any], item: object, last: bool) -> tuple[int, str] | None:
-    """The (item id, text) of a put of this very object; ``last`` for LIFO."""
+def _recall(pending: dict[int, Any], item: object, last: bool) -> tuple[int, str, object] | None:
+    """The (item id, text, item) of a put of this very object; ``last`` for LIFO."""
     known = pending.pop(id(item), None)
     if known is None or type(known) is tuple:
         return known
@@ -211,7 +217,11 @@ class _Recorded(metaclass=_Meta):
             self._put(item)
             self.unfinished_tasks += 1
             n = self._cv_next = self._cv_next + 1
-            _remember(self._cv_pending, item, (n, text))
+            pending = self._cv_pending
+            if id(item) in pending:
+                _remember(pending, item, (n, text, item))
+            else:
+                pending[id(item)] = (n, text, item)
             _append((_ns(), _ident(), "queue.put", self._cv_id, {"id": n, "item": text, "size": self._qsize()}))
             self.not_empty.notify()
 
@@ -252,13 +262,15 @@ class _Recorded(metaclass=_Meta):
                         _append((_ns(), _ident(), "queue.fail", self._cv_id, {"op": "get", "blocking": True}))
                         raise Empty
             item = self._get()
-            entry = _recall(self._cv_pending, item, self._cv_lifo)
+            size = self._qsize()
+            entry = self._cv_pending.pop(id(item), None)
+            if type(entry) is list:  # the same object is in the queue more than once
+                self._cv_pending[id(item)] = entry
+                entry = _recall(self._cv_pending, item, self._cv_lifo)
             if entry is not None:
-                _append((_ns(), _ident(), "queue.get", self._cv_id,
-                         {"id": entry[0], "item": entry[1], "size": self._qsize()}))
+                _append((_ns(), _ident(), "queue.get", self._cv_id, {"id": entry[0], "item": entry[1], "size": size}))
             else:
                 self._cv_forget()
-            size = self._qsize()
             self.not_full.notify()
         if entry is None:
             # Not this put's object (a subclass's _get copies, or the program
@@ -334,18 +346,19 @@ class SimpleQueue(_OriginalSimpleQueue, metaclass=_Meta):
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         if cls is SimpleQueue and not is_user_file(sys._getframe(1).f_code.co_filename):
             return _OriginalSimpleQueue(*args, **kwargs)
-        return _OriginalSimpleQueue.__new__(cls, *args, **kwargs)
-
-    def __init__(self) -> None:
+        # Set up here, not in __init__: the original has none, so a subclass's
+        # own __init__ need not call super().__init__().
+        self = _OriginalSimpleQueue.__new__(cls, *args, **kwargs)
         self._cv_next = itertools.count(1).__next__  # atomic in C: no lock needed
         self._cv_pending = {}
-        self._cv_id = new_object("SimpleQueue", instance=self)
+        self._cv_id = new_object("SimpleQueue")
+        return self
 
     def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
         n = self._cv_next()
         text = short_repr(item)
         try:
-            _remember(self._cv_pending, item, (n, text))
+            _remember(self._cv_pending, item, (n, text, item))
         except Exception as error:  # two threads putting the same object at once
             report_once("SimpleQueue item ids", error)
         # Before the real put: a getter's queue.get is recorded after its get
@@ -390,7 +403,7 @@ class SimpleQueue(_OriginalSimpleQueue, metaclass=_Meta):
         except Exception:  # a concurrent put of the same object moved its entry
             entry = None
         if entry is None:
-            entry = (None, short_repr(item))  # type: ignore[assignment]
+            entry = (None, short_repr(item), item)  # type: ignore[assignment]
         _append((_ns(), _ident(), "queue.get", self._cv_id,
                  {"id": entry[0], "item": entry[1], "size": self.qsize()}))  # type: ignore[index]
         return item
