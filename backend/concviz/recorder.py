@@ -120,10 +120,19 @@ class Writer:
 _writer: Writer | None = None
 
 
+def _after_fork_in_child() -> None:
+    """A forked child (multiprocessing, os.fork) is not the recorded process:
+    its copy of the buffer and of the writer must write nothing."""
+    global _writer
+    _buffer.clear()
+    _writer = None
+
+
 def start(fd: int, max_events: int) -> Writer:
     global _writer
     _writer = Writer(fd, max_events)
     _writer.start()
+    os.register_at_fork(after_in_child=_after_fork_in_child)
     return _writer
 
 

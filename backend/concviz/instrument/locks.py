@@ -24,7 +24,9 @@ _append = recorder.append
 _ns = recorder.ns
 _ident = recorder.ident
 _allocate_lock = _thread.allocate_lock
-_RealRLock = _thread.RLock
+# The standard library's own factory, not _thread.RLock: it honours
+# threading._CRLock, which gevent's monkey-patching sets to None.
+_RealRLock = threading.RLock
 
 _NO_DEPTH: dict[str, Any] = {"depth": None}
 _NON_BLOCKING: dict[str, Any] = {"blocking": False}
