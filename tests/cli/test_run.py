@@ -171,3 +171,42 @@ def test_the_run_dies_with_the_cli_that_started_it(tmp_path: Path) -> None:
             cli.wait()
         if cli.stdout is not None:
             cli.stdout.close()
+
+
+def test_gevent_monkey_patching_runs_unmodified(tmp_path: Path) -> None:
+    script = tmp_path / "green.py"
+    script.write_text(textwrap.dedent("""
+        from gevent import monkey
+        monkey.patch_all()
+        import gevent
+        def job(n):
+            gevent.sleep(0.01)
+            print("done", n)
+        gevent.joinall([gevent.spawn(job, i) for i in range(3)])
+    """))
+    proc = run(str(script), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(proc.stdout.splitlines()) == ["done 0", "done 1", "done 2"]
+
+
+def test_a_forked_child_writes_nothing_into_the_trace(tmp_path: Path) -> None:
+    script = tmp_path / "forker.py"
+    script.write_text(textwrap.dedent("""
+        import os, sys, threading
+        lock = threading.Lock()
+        pid = os.fork()
+        if pid == 0:
+            with lock:
+                print("child")
+            sys.exit(0)
+        os.waitpid(pid, 0)
+        with lock:
+            print("parent")
+    """))
+    proc = run("-o", "t.jsonl", str(script), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    lines = trace(tmp_path / "t.jsonl")
+    events = lines[1:-1]
+    assert {e["pid"] for e in events} == {events[0]["pid"]}
+    assert [e["args"]["text"] for e in events if e["kind"] == "print"] == ["parent\n"]
+    assert [e["seq"] for e in events] == list(range(len(events)))
