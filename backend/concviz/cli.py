@@ -177,12 +177,14 @@ def describe_end(spec: RunSpec, end: dict[str, Any], output: str | None) -> str:
                    f"{names.get(str(o['thread']))}'s {o['value']!r} (event {o['seq']})")
     if len(s["lost_updates"]) > 3:
         out.append(f"    … and {s['watched'] and sum(w['lost_updates'] for w in s['watched'].values()) - 3} more")
-    contended = [(n, o) for n, o in s["objects"].items() if o["acquisitions"] or o["max_waiters"]]
-    for name, o in contended[:12]:
-        out.append(f"  {o['kind']} {name}: {o['acquisitions']} acquisitions, max {o['max_holders']} holding, "
-                   f"max {o['max_waiters']} waiting")
-    if len(contended) > 12:
-        out.append(f"  … and {len(contended) - 12} more objects")
+    described = [line for name, o in s["objects"].items() if (line := _describe_object(name, o))]
+    out.extend(described[:12])
+    if len(described) > 12:
+        out.append(f"  … and {len(described) - 12} more objects")
+    sockets = s.get("sockets")
+    if sockets and any(sockets.values()):
+        out.append(f"  sockets: {sockets.get('accepted', 0)} accepted, {sockets.get('connected', 0)} connected, "
+                   f"{sockets.get('bytes_sent', 0):,} bytes sent, {sockets.get('bytes_received', 0):,} received")
     if s["deadlock"]:
         out.append("  deadlock:")
         for step in s["deadlock"]["cycle"]:
@@ -192,6 +194,28 @@ def describe_end(spec: RunSpec, end: dict[str, Any], output: str | None) -> str:
     if output:
         out.append(f"  trace: {output}")
     return "\n".join(out)
+
+
+_LOCKS = {"Lock", "RLock", "Semaphore", "BoundedSemaphore"}
+_QUEUES = {"Queue", "LifoQueue", "PriorityQueue", "SimpleQueue"}
+
+
+def _describe_object(name: str, o: dict[str, Any]) -> str | None:
+    """One summary line for an object that saw some use, in its own terms."""
+    kind = o["kind"]
+    if kind in _LOCKS:
+        if not o["acquisitions"]:
+            return None
+        return (f"  {kind} {name}: {o['acquisitions']} acquisitions, max {o['max_holders']} holding, "
+                f"max {o['max_waiters']} waiting")
+    if kind in _QUEUES:
+        return (f"  {kind} {name}: {o.get('puts', 0)} put, {o.get('gets', 0)} got, max {o.get('max_items', 0)} items, "
+                f"max {o['max_waiters']} waiting")
+    if "calls" in o:
+        return f"  {kind} {name}: {o['calls']} calls, max {o.get('max_ready', 0)} ready at once"
+    if o["max_waiters"]:
+        return f"  {kind} {name}: max {o['max_waiters']} waiting"
+    return None
 
 
 def cmd_run(ns: argparse.Namespace) -> int:

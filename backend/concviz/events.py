@@ -169,8 +169,9 @@ class ThreadJoined:
 class ObjNew:
     """A synchronisation object was created; ``obj`` is its id from now on.
 
-    ``type`` is Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition or
-    Barrier. ``value`` is a semaphore's initial permits or a barrier's parties;
+    ``type`` is Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition,
+    Barrier, a queue (Queue, LifoQueue, PriorityQueue, SimpleQueue; ``value``
+    is its maxsize), a socket, or a select/selector (see the sections below). ``value`` is a semaphore's initial permits or a barrier's parties;
     ``lock`` is a condition's underlying lock object.
     """
 
