@@ -171,7 +171,8 @@ class ObjNew:
 
     ``type`` is Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition,
     Barrier, a queue (Queue, LifoQueue, PriorityQueue, SimpleQueue; ``value``
-    is its maxsize), a socket, or a select/selector (see the sections below). ``value`` is a semaphore's initial permits or a barrier's parties;
+    is its maxsize), a socket, or a select/selector (see the sections below).
+    ``value`` is a semaphore's initial permits or a barrier's parties;
     ``lock`` is a condition's underlying lock object.
     """
 

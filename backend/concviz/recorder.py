@@ -30,7 +30,8 @@ import msgspec
 FLUSH_S = float(os.environ.get("CONCVIZ_FLUSH_S", "0.002"))
 BATCH = 2048  # events per line on the wire, so the parent never holds a huge partial line
 
-_buffer: deque[tuple[int, int, str, int | None, dict[str, Any] | None]] = deque()
+Args = dict[str, Any] | msgspec.Raw | None
+_buffer: deque[tuple[int, int, str, int | None, Args]] = deque()
 append = _buffer.append
 ns = perf_counter_ns
 ident = _thread.get_ident
@@ -39,6 +40,16 @@ ident = _thread.get_ident
 # that the writer meets without a Thread object. 0 is the main thread.
 thread_ids = itertools.count(1)
 object_ids = itertools.count(1)
+
+def const(args: dict[str, Any]) -> msgspec.Raw:
+    """Arguments fixed in advance, for the hot paths, as pre-encoded JSON.
+
+    An event tuple holding a dict stays tracked by the garbage collector (a
+    dict might hold a cycle) and makes every collection walk the buffer; a
+    tuple of ints, strings and ``Raw`` is untracked at its first collection.
+    """
+    return msgspec.Raw(msgspec.json.encode(args))
+
 
 def _encode_fallback(obj: object) -> str:
     return repr(obj)

@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterable
 from types import ModuleType
 from typing import Any, NamedTuple
 
+import msgspec
+
 from concviz import recorder
 
 DEADLINE_S = 10.0
@@ -76,6 +78,8 @@ def recorded(kinds: Iterable[str] | None = None, obj: int | None = None) -> list
             continue
         if obj is not None and o != obj:
             continue
+        if isinstance(args, msgspec.Raw):  # the hot paths' pre-encoded arguments
+            args = msgspec.json.decode(args)
         out.append(Ev(kind, o, dict(args or {}), who))
     return out
 

@@ -28,9 +28,14 @@ _allocate_lock = _thread.allocate_lock
 # threading._CRLock, which gevent's monkey-patching sets to None.
 _RealRLock = threading.RLock
 
-_NO_DEPTH: dict[str, Any] = {"depth": None}
-_NON_BLOCKING: dict[str, Any] = {"blocking": False}
-_TIMED_OUT: dict[str, Any] = {"blocking": True}
+_NO_DEPTH = recorder.const({"depth": None})
+_NON_BLOCKING = recorder.const({"blocking": False})
+_TIMED_OUT = recorder.const({"blocking": True})
+_DEPTHS = [recorder.const({"depth": d}) for d in range(64)]
+
+
+def _depth(depth: int) -> Any:
+    return _DEPTHS[depth] if 0 <= depth < 64 else _depth(depth)
 
 
 def _check_timeout(real: Any, blocking: Any, timeout: Any) -> None:
@@ -134,7 +139,7 @@ class RLock:
         if lock.acquire(False):
             # Only the owner touches _depth, so it needs no lock of its own.
             depth = self._depth = self._depth + 1
-            _append((_ns(), _ident(), "lock.acquire", self._cv_id, {"depth": depth}))
+            _append((_ns(), _ident(), "lock.acquire", self._cv_id, _depth(depth)))
             return True
         if not blocking:
             _append((_ns(), _ident(), "lock.fail", self._cv_id, _NON_BLOCKING))
@@ -146,7 +151,7 @@ class RLock:
         finally:
             if got:
                 depth = self._depth = self._depth + 1
-                _append((_ns(), _ident(), "lock.acquire", self._cv_id, {"depth": depth}))
+                _append((_ns(), _ident(), "lock.acquire", self._cv_id, _depth(depth)))
             else:
                 _append((_ns(), _ident(), "lock.fail", self._cv_id, _TIMED_OUT))
         return got
@@ -157,7 +162,7 @@ class RLock:
         lock = self._lock
         if lock._is_owned():
             depth = self._depth = self._depth - 1
-            _append((_ns(), _ident(), "lock.release", self._cv_id, {"depth": depth}))
+            _append((_ns(), _ident(), "lock.release", self._cv_id, _depth(depth)))
         lock.release()
 
     def __exit__(self, *exc: object) -> None:
@@ -174,7 +179,7 @@ class RLock:
         if not self._lock._is_owned():
             raise RuntimeError("cannot release un-acquired lock")
         depth, self._depth = self._depth, 0
-        _append((_ns(), _ident(), "lock.release", self._cv_id, {"depth": 0}))
+        _append((_ns(), _ident(), "lock.release", self._cv_id, _DEPTHS[0]))
         return self._lock._release_save(), depth
 
     def _acquire_restore(self, saved: tuple[Any, int]) -> None:
@@ -187,7 +192,7 @@ class RLock:
             _append((_ns(), _ident(), "lock.block", self._cv_id, _block_args(-1)))
             lock._acquire_restore(state)
         self._depth = depth
-        _append((_ns(), _ident(), "lock.acquire", self._cv_id, {"depth": depth}))
+        _append((_ns(), _ident(), "lock.acquire", self._cv_id, _depth(depth)))
 
     def _at_fork_reinit(self) -> None:
         self._lock._at_fork_reinit()

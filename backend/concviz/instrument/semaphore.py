@@ -8,7 +8,6 @@ yet released, and ``obj.new`` carries the initial value.
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 from concviz import recorder
 from concviz.instrument._support import ForUserCode, Patch, location, new_object
@@ -16,7 +15,9 @@ from concviz.instrument._support import ForUserCode, Patch, location, new_object
 _append = recorder.append
 _ns = recorder.ns
 _ident = recorder.ident
-_NO_DEPTH: dict[str, Any] = {"depth": None}
+_NO_DEPTH = recorder.const({"depth": None})
+_NON_BLOCKING = recorder.const({"blocking": False})
+_TIMED_OUT = recorder.const({"blocking": True})
 
 _OriginalSemaphore = threading.Semaphore
 _OriginalBoundedSemaphore = threading.BoundedSemaphore
@@ -35,7 +36,7 @@ class _Recorded:
             _append((_ns(), _ident(), "lock.acquire", self._cv_id, _NO_DEPTH))
             return True
         if not blocking:
-            _append((_ns(), _ident(), "lock.fail", self._cv_id, {"blocking": False}))
+            _append((_ns(), _ident(), "lock.fail", self._cv_id, _NON_BLOCKING))
             return False
         file, line = location(2)
         _append((_ns(), _ident(), "lock.block", self._cv_id,
@@ -45,7 +46,7 @@ class _Recorded:
             got = super().acquire(True, timeout)  # type: ignore[misc]
         finally:
             _append((_ns(), _ident(), "lock.acquire" if got else "lock.fail", self._cv_id,
-                     _NO_DEPTH if got else {"blocking": True}))
+                     _NO_DEPTH if got else _TIMED_OUT))
         return got
 
     # As in the original: ``with`` uses this acquire even when a subclass overrides it.
