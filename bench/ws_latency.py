@@ -8,9 +8,9 @@ recording time of *every* event: ``start + t``. Latency = receipt − that.
 
 Two workloads: a steady trickle (≤ 1k events/s) and a 100k-event burst. Each
 runs twice: with the recorder's normal flush period (``recorder.FLUSH_S`` =
-20 ms: an event waits up to 20 ms in the child before it is even written, so
-that sets the median), and with a 1 ms flush period (set by the scenario
-itself) to show what the pipe, the server and the WebSocket add.
+2 ms: an event waits up to that long in the child before it is even written),
+and with a 1 ms flush period (set by the scenario itself) to show what the
+pipe, the server and the WebSocket add.
 
     .venv/bin/python bench/ws_latency.py
 """
@@ -116,9 +116,9 @@ def main() -> None:
     print(f"ws_latency: recording in the child → receipt in a Python client ({os.cpu_count()} CPUs)")
     with server(scenarios) as url:
         for name, what in [
-            ("trickle", "≤1k events/s, recorder flush 20 ms"),
+            ("trickle", "≤1k events/s, recorder flush 2 ms (default)"),
             ("trickle_fast", "≤1k events/s, recorder flush 1 ms"),
-            ("burst", "100k-event burst, recorder flush 20 ms"),
+            ("burst", "100k-event burst, recorder flush 2 ms (default)"),
             ("burst_fast", "100k-event burst, recorder flush 1 ms"),
         ]:
             print(describe(what, asyncio.run(measure(url, name))))
