@@ -58,8 +58,8 @@ class Translator:
             self.tids[hello["main"]] = 0
             return []
         out: list[Line] = []
-        feed = self.fold.feed_event
-        folded = self.fold.kinds
+        fold = self.fold
+        handlers = fold.handlers
         tids = self.tids
         t0, pid, seq, last_t = self.t0, self.pid, self.seq, self.last_t
         for t, who, kind, obj, raw in _decode_batch(line):
@@ -67,19 +67,21 @@ class Translator:
                 raw = _EMPTY
             tid = tids.get(who)
             if tid is None or kind == "thread.begin":
+                self.seq, self.last_t = seq, last_t
                 tid = self._thread(who, kind, raw, out, t - t0, pid)
-                seq = self.seq
+                seq, last_t = self.seq, self.last_t
             # A thread can be switched out between reading the clock and
             # appending; keep time monotonic along seq (the difference is that switch).
             t -= t0
             if t < last_t:
                 t = last_t
             last_t = t
-            if kind in folded:
-                feed(seq, t, tid, kind, obj, _decode_args(raw))
+            handler = handlers.get(kind)
+            if handler is not None:
+                handler(fold, seq, tid, obj, _decode_args(raw))
             out.append(Line(seq, t, pid, tid, kind, obj, raw))
             seq += 1
-            self.seq = seq
+        self.seq = seq
         self.last_t = last_t
         self.fold.events = seq
         self.fold.last_t = last_t

@@ -78,6 +78,8 @@ class Fold:
         return th
 
     kinds: frozenset[str]
+    handlers: dict[str, Any]
+    """kind → handler(fold, seq, tid, obj, args), for callers that dispatch themselves."""
     """The kinds that change the state (others need not be fed)."""
 
     def feed(self, ev: dict[str, Any]) -> None:
@@ -318,3 +320,4 @@ _HANDLERS: dict[str, Any] = {
 }
 _HANDLERS.update(fold_io.HANDLERS)
 Fold.kinds = frozenset(_HANDLERS)
+Fold.handlers = _HANDLERS
