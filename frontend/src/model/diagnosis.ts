@@ -57,7 +57,8 @@ export function watchedLine(w: WatchedSummary): string {
   return `${w.name}: ${show(w.initial)} → ${show(w.final)} after ${writes}; ${lost}`;
 }
 
-export function diagnose(end: End): Diagnosis {
+/** `activity`: lines about queues and sockets (activity.ts), shown when nothing worse is to be said. */
+export function diagnose(end: End, activity: readonly string[] = []): Diagnosis {
   const s = (end.summary ?? {}) as Record<string, unknown>;
   const watchedRaw = (s.watched ?? {}) as Record<string, Record<string, unknown>>;
   const watched: WatchedSummary[] = Object.entries(watchedRaw).map(([name, w]) => ({
@@ -111,7 +112,7 @@ export function diagnose(end: End): Diagnosis {
       return {
         ...base, tone: 'ok',
         headline: `Finished${exit}`,
-        detail: watched.length > 0 ? watched.map(watchedLine).join(' · ') : null,
+        detail: [watched.map(watchedLine).join(' · '), ...activity].filter((x) => x !== '').join('\n') || null,
       };
   }
 }

@@ -1,5 +1,5 @@
 // Event kinds as small integer codes for the columnar store. Known kinds have
-// fixed codes; a kind this version does not know (queue.*, socket.* ...) gets
+// fixed codes; a kind this version does not know (a newer recorder's) gets
 // the next free code on first sight, keeps its name, and is otherwise ignored.
 import { KINDS } from '../generated/events';
 
@@ -44,6 +44,19 @@ export const K = {
   sockWake: 37,
   selectBegin: 38,
   selectEnd: 39,
+  queueTaskDone: 40,
+  sockListen: 41,
+  sockAccept: 42,
+  sockConnect: 43,
+  sockSend: 44,
+  sockRecv: 45,
+  sockWouldBlock: 46,
+  sockError: 47,
+  sockSetblocking: 48,
+  sockClose: 49,
+  selRegister: 50,
+  selModify: 51,
+  selUnregister: 52,
 } as const;
 
 const NAMES: readonly string[] = [
@@ -54,6 +67,9 @@ const NAMES: readonly string[] = [
   'var.read', 'var.write', 'limit', 'program.end',
   'queue.put', 'queue.get', 'queue.block', 'queue.wake', 'queue.fail', 'queue.join', 'queue.joined',
   'sock.block', 'sock.wake', 'select.begin', 'select.end',
+  'queue.task_done', 'sock.listen', 'sock.accept', 'sock.connect', 'sock.send', 'sock.recv',
+  'sock.would_block', 'sock.error', 'sock.setblocking', 'sock.close',
+  'sel.register', 'sel.modify', 'sel.unregister',
 ];
 
 /** Interns kind names into codes; one table per trace. */

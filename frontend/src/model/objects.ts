@@ -3,6 +3,11 @@
 // CHECKPOINT events so that the state at any playhead is a short fold away.
 import type { Args, EventStore } from './store';
 import { K } from './kinds';
+import { applyQueueEvent, cloneQueue, isQueueType, newQueue, type QueueState } from './queues';
+import {
+  applySelectorEvent, applySocketEvent, cloneSelector, cloneSocket, isSelectorType, isSocketType, newSelector,
+  newSocket, type SelectorState, type SocketState,
+} from './sockets';
 
 export interface ObjState {
   id: number;
@@ -44,6 +49,11 @@ export interface ObjectsSnapshot {
   seq: number;
   objs: Map<number, ObjState>;
   vars: Map<string, VarState>;
+  /** Queue contents and waiters (queues.ts). */
+  queues: Map<number, QueueState>;
+  /** Sockets and selectors (sockets.ts). */
+  sockets: Map<number, SocketState>;
+  selectors: Map<number, SelectorState>;
 }
 
 const LOCKLIKE = new Set(['Lock', 'RLock', 'Semaphore', 'BoundedSemaphore']);
@@ -53,7 +63,7 @@ export function isSemaphore(o: ObjState): boolean {
 }
 
 export function emptySnapshot(): ObjectsSnapshot {
-  return { seq: -1, objs: new Map(), vars: new Map() };
+  return { seq: -1, objs: new Map(), vars: new Map(), queues: new Map(), sockets: new Map(), selectors: new Map() };
 }
 
 function cloneSnapshot(s: ObjectsSnapshot): ObjectsSnapshot {
@@ -63,7 +73,13 @@ function cloneSnapshot(s: ObjectsSnapshot): ObjectsSnapshot {
   }
   const vars = new Map<string, VarState>();
   for (const [k, v] of s.vars) vars.set(k, { ...v });
-  return { seq: s.seq, objs, vars };
+  const queues = new Map<number, QueueState>();
+  for (const [k, q] of s.queues) queues.set(k, cloneQueue(q));
+  const sockets = new Map<number, SocketState>();
+  for (const [k, q] of s.sockets) sockets.set(k, cloneSocket(q));
+  const selectors = new Map<number, SelectorState>();
+  for (const [k, q] of s.selectors) selectors.set(k, cloneSelector(q));
+  return { seq: s.seq, objs, vars, queues, sockets, selectors };
 }
 
 function newObj(id: number, type: string, name: string): ObjState {
@@ -101,8 +117,12 @@ export function applyEvent(s: ObjectsSnapshot, store: EventStore, seq: number): 
     o.file = typeof a.file === 'string' ? a.file : null;
     o.line = num(a.line);
     s.objs.set(id, o);
+    if (isQueueType(o.type)) s.queues.set(id, newQueue(id, o.type, o.name, o.value));
+    else if (isSocketType(o.type)) s.sockets.set(id, newSocket(id, o.name));
+    else if (isSelectorType(o.type)) s.selectors.set(id, newSelector(id, o.type, o.name));
     return;
   }
+  if (kind >= K.queueTaskDone || (kind >= K.queuePut && kind <= K.selectEnd)) applyIoEvent(s, store, seq, kind, id);
   let o = s.objs.get(id);
   if (o === undefined) {
     // An object created before recording started: guess its kind from the event.
@@ -187,6 +207,33 @@ export function applyEvent(s: ObjectsSnapshot, store: EventStore, seq: number): 
       break;
     default:
       break;
+  }
+}
+
+/** Queue, socket and selector events: each folds into its own state (created on first sight if need be). */
+function applyIoEvent(s: ObjectsSnapshot, store: EventStore, seq: number, kind: number, id: number): void {
+  const tid = store.tid.data[seq];
+  if ((kind >= K.queuePut && kind <= K.queueJoined) || kind === K.queueTaskDone) {
+    let q = s.queues.get(id);
+    if (q === undefined) {
+      q = newQueue(id, 'Queue', `#${id}`, null);
+      s.queues.set(id, q);
+    }
+    applyQueueEvent(q, kind, tid, seq, store.argsOf(seq));
+  } else if (kind >= K.selRegister && kind <= K.selUnregister) {
+    let sel = s.selectors.get(id);
+    if (sel === undefined) {
+      sel = newSelector(id, 'Selector', `#${id}`);
+      s.selectors.set(id, sel);
+    }
+    applySelectorEvent(sel, kind, store.argsOf(seq));
+  } else if (kind === K.sockBlock || kind === K.sockWake || (kind >= K.sockListen && kind <= K.sockClose)) {
+    let so = s.sockets.get(id);
+    if (so === undefined) {
+      so = newSocket(id, `#${id}`);
+      s.sockets.set(id, so);
+    }
+    applySocketEvent(so, kind, tid, store.argsOf(seq));
   }
 }
 

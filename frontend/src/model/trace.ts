@@ -6,6 +6,8 @@ import { GrowF64, GrowI32 } from './grow';
 import { K } from './kinds';
 import { Lane } from './lane';
 import { ObjectTracker } from './objects';
+import { QueueIndex } from './queues';
+import { SelectCalls } from './select_calls';
 import { S } from './states';
 import { EventStore, type Args } from './store';
 
@@ -63,6 +65,10 @@ export class TraceModel {
   readonly laneByTid = new Map<number, Lane>();
   readonly objects = new Map<number, ObjInfo>();
   readonly handoffs = new Handoffs();
+  /** Queue put → get links and wait counts. */
+  readonly queues = new QueueIndex();
+  /** Every select()/selector call. */
+  readonly selects = new SelectCalls();
   /** Seqs of print events. */
   readonly prints = new GrowI32();
   readonly tracker = new ObjectTracker(this.store);
@@ -213,6 +219,11 @@ export class TraceModel {
         break;
       default:
         break;
+    }
+
+    if (kind >= K.queuePut) {
+      this.queues.append(kind, t, tid, obj, seq, a);
+      this.selects.append(kind, tid, obj, seq, a);
     }
 
     const wait = WAIT_STATE[kind];

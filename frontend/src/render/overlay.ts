@@ -1,5 +1,5 @@
 // Vector parts of the timeline drawn over the state bars: event markers,
-// lock hand-off arrows, highlighted events, lane labels, the time axis and the
+// lock hand-off and queue put → get arrows, highlighted events, lane labels, the time axis and the
 // playhead. Each part has a budget so that a dense view never draws thousands
 // of tiny shapes: markers appear only where they are at least a few pixels apart.
 import { laneEventIndexAt } from '../model/hittest';
@@ -19,7 +19,10 @@ export interface View {
   last: number;
 }
 
-const MARKER_KINDS = new Set<number>([K.lockAcquire, K.lockRelease, K.print, K.varRead, K.varWrite]);
+const MARKER_KINDS = new Set<number>([K.lockAcquire, K.lockRelease, K.print, K.varRead, K.varWrite, K.queuePut, K.queueGet]);
+
+/** Arrows are drawn only when at most this many fall in (or near) the view: zoomed out they would be a smear. */
+export const MAX_ARROWS = 400;
 
 function laneY(L: Layout, v: View, index: number): number {
   return L.axisH + index * L.laneH - v.scrollY;
@@ -67,6 +70,14 @@ export function drawMarkers(ctx: CanvasRenderingContext2D, L: Layout, v: View, m
           ctx.lineTo(x, cy + half - s);
         }
         ctx.fill();
+      } else if (k === K.queuePut || k === K.queueGet) {
+        // put: a filled box (an item goes in); get: a hollow one (an item comes out).
+        const s = Math.min(8, L.barH - 4);
+        ctx.fillStyle = k === K.queuePut ? THEME.queueLink : '#ffffff';
+        ctx.fillRect(x - s / 2, cy - s / 2, s, s);
+        ctx.lineWidth = 2;
+        ctx.strokeStyle = THEME.queueLink;
+        ctx.strokeRect(x - s / 2, cy - s / 2, s, s);
       } else if (k === K.print) {
         ctx.beginPath();
         ctx.arc(x, cy, Math.min(4, half - 1), 0, Math.PI * 2);
@@ -95,24 +106,33 @@ export function drawMarkers(ctx: CanvasRenderingContext2D, L: Layout, v: View, m
   ctx.restore();
 }
 
-/** Arrows from a releasing thread to the blocked thread that got the lock next. */
-export function drawHandoffs(ctx: CanvasRenderingContext2D, L: Layout, v: View, m: TraceModel): void {
-  const h = m.handoffs;
+interface Arrows {
+  readonly length: number;
+  readonly fromTid: { data: Int32Array };
+  readonly fromT: { data: Float64Array };
+  readonly toTid: { data: Int32Array };
+  readonly toT: { data: Float64Array };
+}
+
+/** Curved arrows from (fromTid, fromT) to (toTid, toT); `toT` ascending. */
+function drawArrows(
+  ctx: CanvasRenderingContext2D, L: Layout, v: View, m: TraceModel, h: Arrows, color: string, dash: number[], width = 1.5,
+): void {
   const t1 = v.t0 + v.nsPerPx * L.plotW;
   const a = lowerBound(h.toT.data, v.t0, 0, h.length);
   const b = lowerBound(h.toT.data, t1 + (t1 - v.t0), a, h.length);
-  if (b - a === 0 || b - a > 400) return;
+  if (b - a === 0 || b - a > MAX_ARROWS) return;
   ctx.save();
   ctx.beginPath();
   ctx.rect(L.labelW, L.axisH, L.plotW, L.plotH);
   ctx.clip();
-  ctx.strokeStyle = THEME.handoff;
-  ctx.fillStyle = THEME.handoff;
-  ctx.lineWidth = 1.5;
+  ctx.strokeStyle = color;
+  ctx.fillStyle = color;
+  ctx.lineWidth = width;
   for (let i = a; i < b; i++) {
     const from = m.laneByTid.get(h.fromTid.data[i]);
     const to = m.laneByTid.get(h.toTid.data[i]);
-    if (from === undefined || to === undefined) continue;
+    if (from === undefined || to === undefined || from === to) continue;
     if ((from.index < v.first && to.index < v.first) || (from.index >= v.last && to.index >= v.last)) continue;
     const x0 = xOf(L, v, h.fromT.data[i]);
     const x1 = xOf(L, v, h.toT.data[i]);
@@ -120,10 +140,12 @@ export function drawHandoffs(ctx: CanvasRenderingContext2D, L: Layout, v: View, 
     const y1 = laneY(L, v, to.index) + L.laneH / 2;
     const dir = y1 > y0 ? 1 : -1;
     const tipY = y1 - dir * (L.barH / 2);
+    ctx.setLineDash(dash);
     ctx.beginPath();
     ctx.moveTo(x0, y0);
     ctx.bezierCurveTo(x0 + 12, y0, x1 - 12, tipY, x1, tipY);
     ctx.stroke();
+    ctx.setLineDash([]);
     ctx.beginPath();
     ctx.moveTo(x1, tipY);
     ctx.lineTo(x1 - 4, tipY - dir * 7);
@@ -131,6 +153,16 @@ export function drawHandoffs(ctx: CanvasRenderingContext2D, L: Layout, v: View, 
     ctx.fill();
   }
   ctx.restore();
+}
+
+/** Arrows from a releasing thread to the blocked thread that got the lock next. */
+export function drawHandoffs(ctx: CanvasRenderingContext2D, L: Layout, v: View, m: TraceModel): void {
+  drawArrows(ctx, L, v, m, m.handoffs, THEME.handoff, []);
+}
+
+/** Arrows from the thread that put an item (at the put) to the one that got it (at the get). */
+export function drawQueueLinks(ctx: CanvasRenderingContext2D, L: Layout, v: View, m: TraceModel): void {
+  drawArrows(ctx, L, v, m, m.queues, THEME.queueLink, [7, 3], 2.25);
 }
 
 /** Rings around highlighted events (a lost update's read and writes), whatever the zoom. */

@@ -40,6 +40,8 @@ export const THEME = {
   follow: '#2563eb',
   highlight: '#c026d3',
   handoff: 'rgba(17, 24, 39, 0.75)',
+  /** Queue put → get arrows and markers: the queue state's blue. */
+  queueLink: '#0072b2',
 };
 
 /** Distinct, dark-enough hues for per-thread text (output panel, source chips). */

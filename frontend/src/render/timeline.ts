@@ -9,7 +9,7 @@ import {
 } from '../model/viewport';
 import { computeLayout, type Layout } from './layout';
 import {
-  drawAxis, drawHandoffs, drawHighlights, drawLabels, drawMarkers, drawPlayhead, drawScrollbar, type View,
+  drawAxis, drawHandoffs, drawHighlights, drawQueueLinks, drawLabels, drawMarkers, drawPlayhead, drawScrollbar, type View,
 } from './overlay';
 import { SpansLayer } from './spans_layer';
 
@@ -236,6 +236,7 @@ export class Timeline {
     drawAxis(ctx, L, view);
     drawMarkers(ctx, L, view, m);
     drawHandoffs(ctx, L, view, m);
+    drawQueueLinks(ctx, L, view, m);
     drawHighlights(ctx, L, view, m, this.highlights);
     drawLabels(ctx, L, view, m.lanes, { follow: this.follow, hoverLane: this.hoverLane, playhead: this.playhead, tEnd, alert: this.alertTids });
     drawPlayhead(ctx, L, view, this.playhead, m.live && this.playhead >= tEnd);

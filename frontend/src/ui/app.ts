@@ -7,6 +7,8 @@ import type { RunInfo, Scenario } from '../model/api_types';
 import type { LostUpdate } from '../model/diagnosis';
 import { parseJsonl } from '../model/jsonl';
 import { mergeParams, defaultParams } from '../model/params';
+import { isQueueType } from '../model/queues';
+import { isSelectorType, isSocketType } from '../model/sockets';
 import { TraceModel } from '../model/trace';
 import { formatRoute, parseRoute, type Route } from '../model/url';
 import { ApiError, api } from '../net/api';
@@ -16,6 +18,7 @@ import { Banner } from './banner';
 import { Controls } from './controls';
 import { clear, h } from './dom';
 import { hints, legend } from './legend';
+import { IoPanel } from './io_panel';
 import { ObjectsPanel } from './objects_panel';
 import { OutputPanel } from './output_panel';
 import { Sidebar, isActive } from './sidebar';
@@ -48,6 +51,10 @@ export class App {
   private readonly banner: Banner;
   private readonly controls: Controls;
   private readonly objects: ObjectsPanel;
+  private readonly io: IoPanel;
+  private readonly panelsEl = h('div.panels');
+  private objectsPanelEl: HTMLElement | null = null;
+  private ioPanelEl: HTMLElement | null = null;
   private readonly source: SourcePanel;
   private readonly output: OutputPanel;
   private readonly tooltip = new Tooltip();
@@ -83,6 +90,7 @@ export class App {
       live: () => { this.followTail = true; this.scheduleUpdate(); },
     });
     this.objects = new ObjectsPanel((tid) => this.setFollow(tid));
+    this.io = new IoPanel((tid) => this.setFollow(tid));
     this.source = new SourcePanel((tid) => this.setFollow(tid));
     this.output = new OutputPanel();
 
@@ -100,13 +108,15 @@ export class App {
         this.titleEl, this.statusEl, this.countEl, h('span.spacer'), openBtn, this.fileInput),
       this.sidebar.el,
       h('main.main', null, this.banner.el, timelineWrap, this.controls.el, this.splitter(),
-        h('div.panels', null,
-          panel('Source', this.source.el, 'source-panel'),
-          panel('Objects at the playhead', this.objects.el, 'objects-panel'),
-          panel('Output', this.output.el, 'output-panel'))),
+        this.panelsEl),
       this.tooltip.el,
       h('div.drop-overlay', null, 'Drop a concviz trace (.jsonl) to open it'),
     );
+    this.objectsPanelEl = panel('Objects at the playhead', this.objects.el, 'objects-panel');
+    this.ioPanelEl = panel('I/O at the playhead', this.io.el, 'io-panel');
+    this.ioPanelEl.hidden = true;
+    this.panelsEl.append(panel('Source', this.source.el, 'source-panel'), this.objectsPanelEl, this.ioPanelEl,
+      panel('Output', this.output.el, 'output-panel'));
     root.classList.add('app');
     this.timeline = new Timeline(this.timelineHost, {
       playhead: (t) => this.setPlayhead(t),
@@ -555,12 +565,41 @@ export class App {
     this.controls.update(t, m?.endTime ?? 0, this.playing, m?.live === true && this.runId !== null, this.followTail);
     if (m !== null) {
       this.countEl.textContent = `${m.eventCount.toLocaleString()} events · ${m.lanes.length} threads`;
-      this.objects.render(m, m.tracker.at(m.store.seqAtTime(t)));
+      const snap = m.tracker.at(m.store.seqAtTime(t));
+      this.layoutPanels(m);
+      this.objects.render(m, snap);
+      this.io.render(m, snap, t);
     } else {
+      this.layoutPanels(null);
       this.objects.render(null, null);
+      this.io.render(null, null, t);
     }
     this.source.update(m, t, this.followTid);
     this.output.render(m, t);
+  }
+
+  private panelsKey = '';
+
+  /** The I/O panel appears when the trace has sockets or select calls; the objects panel goes when it would be empty. */
+  private layoutPanels(m: TraceModel | null): void {
+    let io = false;
+    let sync = false;
+    if (m !== null) {
+      for (const o of m.objects.values()) {
+        if (isSocketType(o.type) || isSelectorType(o.type) || o.type === 'select') io = true;
+        else sync = true;
+      }
+      io = io || m.selects.length > 0;
+    }
+    const queues = m !== null && [...m.objects.values()].some((o) => isQueueType(o.type));
+    const key = `${io}|${sync}|${queues}`;
+    if (key === this.panelsKey) return;
+    this.panelsKey = key;
+    if (this.ioPanelEl !== null) this.ioPanelEl.hidden = !io;
+    if (this.objectsPanelEl !== null) this.objectsPanelEl.hidden = io && !sync;
+    this.panelsEl.classList.toggle('with-io', io && sync);
+    this.panelsEl.classList.toggle('io-only', io && !sync);
+    this.panelsEl.classList.toggle('with-queues', queues && !io);
   }
 
   // --- keyboard and drag & drop ------------------------------------------------------

@@ -1,5 +1,7 @@
 // The diagnosis banner above the timeline: from the End summary (lost updates,
-// the deadlock cycle, why a run stopped), or the live status of a run.
+// the deadlock cycle, what the queues and sockets did, why a run stopped), or
+// the live status of a run.
+import { describeActivity } from '../model/activity';
 import { diagnose, show, type LostUpdate } from '../model/diagnosis';
 import type { TraceModel } from '../model/trace';
 import type { End } from '../generated/events';
@@ -31,7 +33,7 @@ export class Banner {
   }
 
   showEnd(end: End, model: TraceModel): void {
-    const d = diagnose(end);
+    const d = diagnose(end, describeActivity(end, model));
     this.el.hidden = false;
     this.el.className = `banner tone-${d.tone}`;
     const name = (tid: number) => model.threadName(tid);

@@ -1,10 +1,12 @@
 // The objects at the playhead: each lock with holder and wait queue (request
 // order), RLock depth, semaphore permits, event flags and waiters, condition
-// and barrier waiters, and the watched variables' current values.
+// and barrier waiters, queues with their items (queue_view.ts), and the watched
+// variables' current values. Sockets and select calls have the I/O panel.
 import { isQueue, isSemaphore, type ObjectsSnapshot, type ObjState } from '../model/objects';
 import { show } from '../model/diagnosis';
 import type { TraceModel } from '../model/trace';
 import { clear, h, shortName } from './dom';
+import { queueCard } from './queue_view';
 
 const MAX_CHIPS = 14;
 
@@ -21,7 +23,8 @@ export class ObjectsPanel {
       return;
     }
     const key = JSON.stringify([...snap.objs.values()].map((o) => [o.holders, o.waiters, o.sleepers, o.flag, o.depth, o.used, o.broken]))
-      + JSON.stringify([...snap.vars.values()].map((v) => [v.value, v.writes]));
+      + JSON.stringify([...snap.vars.values()].map((v) => [v.value, v.writes]))
+      + JSON.stringify([...snap.queues.values()].map((q) => [q.items.map((i) => i.id), q.size, q.unfinished, q.getters, q.putters, q.joiners]));
     if (key === this.key) return;
     this.key = key;
     const chip = (tid: number, cls: string) => h(`button.chip.${cls}`, {
@@ -38,9 +41,14 @@ export class ObjectsPanel {
         h('span.var-name', null, v.name), h('span.var-eq', null, '='), h('span.var-value', null, show(v.value)),
         h('span.var-meta', null, `${v.writes} write${v.writes === 1 ? '' : 's'}`)))));
     }
-    // Sockets and other recorded resources are not synchronisation objects: the timeline shows them.
+    // Sockets, select sites and selectors are not synchronisation objects: the I/O panel shows them.
     const objs = [...snap.objs.values()].filter((o) => order(o) < 99).sort((a, b) => order(a) - order(b) || a.id - b.id);
     for (const o of objs) {
+      const q = snap.queues.get(o.id);
+      if (q !== undefined) {
+        rows.push(queueCard(model, q, chips));
+        continue;
+      }
       const head = h('div.obj-head', null, h('span.obj-name', null, o.name), h('span.obj-type', null, o.type));
       const body: (HTMLElement | null)[] = [];
       if (o.type === 'Lock' || o.type === 'RLock') {
