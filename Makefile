@@ -17,8 +17,8 @@ run: install build
 	$(BIN)/concviz serve --host $(HOST) --port $(PORT)
 
 test: install build chromium lint
-	$(BIN)/python -m pytest
 	npm run --silent test
+	$(BIN)/python -m pytest
 
 install: $(PY_STAMP) $(NODE_STAMP)
 
