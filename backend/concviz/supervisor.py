@@ -92,6 +92,7 @@ class Supervisor:
         self._stop_requested = threading.Event()
         self._started_ns = 0
         self.end_record: dict[str, Any] | None = None
+        self.protocol_error: str | None = None
 
     # --- lifecycle -------------------------------------------------------------
 
@@ -172,7 +173,15 @@ class Supervisor:
                     chunk = os.read(fd, 1 << 20)
                     if not chunk:
                         eof = True
-                    pending = self._consume(pending + chunk)
+                    try:
+                        pending = self._consume(pending + chunk)
+                    except (msgspec.DecodeError, msgspec.ValidationError, KeyError, TypeError) as error:
+                        # Not what our recorder writes: something in the run
+                        # wrote into the trace pipe. End the run; keep what came before.
+                        self.protocol_error = f"the run's event stream was corrupted: {error}"
+                        ending = Status.CRASHED
+                        self._kill_group()
+                        break
                 if ending is None:
                     if self.fold.limit is not None:
                         ending = Status.LIMIT_EXCEEDED
@@ -210,7 +219,7 @@ class Supervisor:
             status = ending
             exit_code = {
                 Status.DEADLOCKED: EXIT_DEADLOCK, Status.TIMED_OUT: EXIT_TIMEOUT,
-                Status.LIMIT_EXCEEDED: EXIT_LIMIT, Status.STOPPED: EXIT_STOPPED,
+                Status.LIMIT_EXCEEDED: EXIT_LIMIT, Status.STOPPED: EXIT_STOPPED, Status.CRASHED: 1,
             }[ending]
         elif self.fold.limit is not None:
             status, exit_code = Status.LIMIT_EXCEEDED, EXIT_LIMIT
@@ -220,7 +229,9 @@ class Supervisor:
             status, exit_code = Status.FINISHED, returncode
         self.status = status
         error = None
-        if status is Status.CRASHED:
+        if self.protocol_error:
+            error = self.protocol_error
+        elif status is Status.CRASHED:
             error = (program_end or {}).get("error") or f"the program died with signal {-returncode}"
         elif status is Status.LIMIT_EXCEEDED and self.fold.limit:
             error = f"limit of {self.fold.limit['limit']} {self.fold.limit['what']} exceeded"

@@ -210,3 +210,21 @@ def test_a_forked_child_writes_nothing_into_the_trace(tmp_path: Path) -> None:
     assert {e["pid"] for e in events} == {events[0]["pid"]}
     assert [e["args"]["text"] for e in events if e["kind"] == "print"] == ["parent\n"]
     assert [e["seq"] for e in events] == list(range(len(events)))
+
+
+def test_garbage_written_into_the_trace_pipe_ends_the_run_cleanly(tmp_path: Path) -> None:
+    script = tmp_path / "vandal.py"
+    script.write_text(textwrap.dedent("""
+        import json, os, sys
+        config = json.loads(open('/proc/self/cmdline', 'rb').read().split(b'\\0')[3])
+        print("before", flush=True)
+        os.write(config["trace_fd"], b"this is not json\\n")
+        import threading
+        threading.Event().wait()
+    """))
+    proc = run("-o", "t.jsonl", "--timeout", "30", str(script), cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    lines = trace(tmp_path / "t.jsonl")
+    assert lines[-1]["status"] == "crashed"
+    assert lines[-1]["error"].startswith("the run's event stream was corrupted")
