@@ -34,6 +34,8 @@ def test_opposite_lock_orders_form_a_two_thread_cycle() -> None:
     t(1, "lock.block", 2, timeout=None, file="x.py", line=10)
     assert t.fold.deadlock() is None
     t(2, "lock.block", 1, timeout=None, file="x.py", line=20)
+    assert t.fold.deadlock() is None, "the main thread could still release a plain Lock"
+    t(0, "thread.join", thread=1, timeout=None, file="x.py", line=30)
     cycle = t.fold.deadlock()
     assert cycle == [
         {"thread": 1, "name": "T1", "holds": ["LockA"], "waits_for": "LockB", "file": "x.py", "line": 10},
@@ -74,6 +76,34 @@ def test_rlock_reentry_is_not_a_deadlock_but_a_semaphore_is_ignored() -> None:
     t(1, "lock.release", 1, depth=1)
     t(1, "lock.release", 1, depth=0)
     assert t.fold.objects[1].holders == {}
+
+
+def test_a_thread_waiting_on_a_lock_it_holds_is_not_final_while_another_can_release_it() -> None:
+    # Any thread may release a plain Lock (CPython's own lock tests do this).
+    t = Trace()
+    t.lock(1, "L")
+    t.thread(1, "T1")
+    t(1, "lock.acquire", 1, depth=None)
+    t(1, "lock.block", 1, timeout=None, file=None, line=None)
+    assert t.fold.deadlock() is None
+    t(0, "sleep.begin", seconds=1.0, file=None, line=None)
+    assert t.fold.deadlock() is None, "a sleeping thread wakes up and may release"
+    t(0, "program.end", exit_code=0, error=None)
+    t(0, "sleep.end")
+    assert t.fold.deadlock() is not None, "main has returned: nobody is left to release"
+
+
+def test_an_rlock_cycle_is_final_at_once() -> None:
+    t = Trace()
+    t.lock(1, "A", "RLock")
+    t.lock(2, "B", "RLock")
+    t.thread(1, "T1")
+    t.thread(2, "T2")
+    t(1, "lock.acquire", 1, depth=1)
+    t(2, "lock.acquire", 2, depth=1)
+    t(1, "lock.block", 2, timeout=None, file=None, line=None)
+    t(2, "lock.block", 1, timeout=None, file=None, line=None)
+    assert [step["name"] for step in t.fold.deadlock() or []] == ["T1", "T2"]
 
 
 def test_joining_a_thread_that_waits_for_your_lock_is_a_deadlock() -> None:

@@ -16,6 +16,9 @@ from typing import Any
 from concviz.analysis import fold_io
 
 LOCK_TYPES = frozenset({"Lock", "RLock"})
+# Waits that only another thread of the program can end (not a socket, a
+# select, a sleep: the outside world or the clock ends those).
+_THREAD_ONLY_WAITS = frozenset({"lock", "join", "event", "cond", "barrier", "queue"})
 HOLDABLE = frozenset({"Lock", "RLock", "Semaphore", "BoundedSemaphore"})
 
 
@@ -225,13 +228,17 @@ class Fold:
     # --- questions -------------------------------------------------------------
 
     def deadlock(self) -> list[dict[str, Any]] | None:
-        """A cycle in the wait-for graph, or None.
+        """A cycle in the wait-for graph that nothing can break, or None.
 
         Edges: a thread waiting without a timeout for a Lock or RLock points to
         its holders; a thread joining another without a timeout points to it.
         Every recorded holder really holds (acquire is recorded after the real
-        acquire, release before the real release), so a cycle here is a cycle
-        in the program: none of its threads can ever go on.
+        acquire, release before the real release), so the cycle is real. It is
+        final when no thread outside it can break it: an RLock can only be
+        released by its owner, but a plain Lock by any thread — so a cycle
+        through a Lock counts only once every other live thread is itself
+        stuck (waiting without a timeout on something only threads can give),
+        or the main thread has returned and the interpreter waits for the rest.
         """
         edges: dict[int, list[int]] = {}
         for th in self.threads.values():
@@ -251,7 +258,25 @@ class Fold:
         cycle = _find_cycle(edges)
         if cycle is None:
             return None
+        through_plain_lock = any(
+            (w := self.threads[tid].waiting[-1]).what == "lock" and self.objects[w.target].type != "RLock"
+            for tid in cycle
+        )
+        if through_plain_lock and not all(self._stuck(th) for th in self.threads.values() if th.tid not in cycle):
+            return None
         return [self._describe(tid) for tid in cycle]
+
+    def _stuck(self, th: Thread) -> bool:
+        """Whether ``th`` can never release anything by itself: ended, or
+        waiting without a timeout for something only another thread can give."""
+        if not th.alive:
+            return True
+        if th.tid == 0 and self.program_end is not None and not th.waiting:
+            return True  # the interpreter is waiting for the other threads
+        if not th.waiting:
+            return False
+        wait = th.waiting[-1]
+        return wait.timeout is None and wait.what in _THREAD_ONLY_WAITS
 
     def _describe(self, tid: int) -> dict[str, Any]:
         th = self.threads[tid]

@@ -58,6 +58,10 @@ class Lock:
     _lock: Any
     _cv_id: int
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # threading.Lock() builds these without __init__ (see make_lock).
+        raise TypeError("cannot create '_thread.lock' instances")
+
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         lock = self._lock
         if timeout != -1:
@@ -131,6 +135,13 @@ class RLock:
     _lock: Any
     _cv_id: int
     _depth: int
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Only for type(rlock)(), as _thread.RLock() allows; threading.RLock()
+        # builds these without __init__ (see make_rlock).
+        self._lock = _RealRLock(*args, **kwargs)
+        self._depth = 0
+        self._cv_id = new_object("RLock")
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         lock = self._lock
@@ -235,6 +246,11 @@ def new_rlock(obj: int) -> RLock:
 
 make_lock.__name__ = make_lock.__qualname__ = "Lock"
 make_rlock.__name__ = make_rlock.__qualname__ = "RLock"
+make_lock.__module__ = make_rlock.__module__ = "threading"
+# Named like the types they stand for, as type(lock) is inspected by programs
+# and test suites (CPython's own check that _thread.lock cannot be instantiated).
+Lock.__module__, Lock.__name__, Lock.__qualname__ = "_thread", "lock", "lock"
+RLock.__module__ = "_thread"
 
 _patch = Patch()
 

@@ -59,6 +59,10 @@ def socket_id(thing: Any) -> int | None:
     if obj is not None:  # one of ours; a first appearance in a select names it generically
         return obj or (thing._cv_register(None) if thing.fileno() >= 0 else None)
     if type(thing) is not int:
+        # Only a real socket's fileno() is asked: the program's own fileno()
+        # methods may do anything, and select() itself calls them once already.
+        if not isinstance(thing, _socket.socket):
+            return None
         try:
             thing = thing.fileno()
         except Exception:
