@@ -62,12 +62,12 @@ def select_(*args: Any, **kwargs: Any) -> Any:
         # The original takes any iterables. Lists and tuples go to it as they
         # are (it reads them live: a fileno() may even shorten the list);
         # anything else is read once here and handed over as a list.
-        given = [a if type(a) in (list, tuple) else list(a) for a in args[:3]]
+        given: list[Any] = [a if type(a) in (list, tuple) else list(a) for a in args[:3]]
     except TypeError:
         return _original_select(*args)  # raises what the original raises
     rlist, wlist, xlist = (list(a) for a in given)
     if not (rlist or wlist or xlist):
-        return _original_select(*given, *args[3:])
+        return _original_select(given[0], given[1], given[2], *args[3:])
     timeout = args[3] if len(args) == 4 else None
     file, line = frame.f_code.co_filename, frame.f_lineno
     obj = _site(file, line)
@@ -76,7 +76,7 @@ def select_(*args: Any, **kwargs: Any) -> Any:
         "read": _ids(rlist), "write": _ids(wlist), "watched": len(rlist) + len(wlist) + len(xlist),
         "file": file, "line": line}))
     try:
-        ready = _original_select(*given, *args[3:])
+        ready = _original_select(given[0], given[1], given[2], *args[3:])
     except BaseException as error:
         _append((_ns(), _ident(), "select.end", obj, {"read": [], "write": [], "ready": 0, "error": _error(error)}))
         raise
