@@ -35,6 +35,9 @@ def test_race_shows_101_lanes_and_the_lost_updates(page: Page, server: str, scre
     lost.first.click()
     expect(page.locator(".lost-explain")).to_contain_text("read num")
     screenshot("race")
+    page.keyboard.press("a")
+    expect(page.get_by_role("button", name="All lanes")).to_have_attribute("aria-pressed", "true")
+    screenshot("race-all-lanes")
 
 
 def test_deadlock_draws_the_cycle(page: Page, server: str, screenshot: Shot) -> None:

@@ -8,7 +8,7 @@ import type { Lane } from '../model/lane';
 import { formatDuration, formatTick, niceTicks } from '../model/time';
 import type { TraceModel } from '../model/trace';
 import { lowerBound } from '../model/grow';
-import type { Layout } from './layout';
+import { labelEvery, type Layout } from './layout';
 import { STATE_COLORS, THEME } from './palette';
 
 export interface View {
@@ -230,9 +230,21 @@ export function drawLabels(ctx: CanvasRenderingContext2D, L: Layout, v: View, la
   const bold = `800 ${L.fontPx}px system-ui, -apple-system, "Segoe UI", sans-serif`;
   ctx.textBaseline = 'middle';
   const chip = Math.min(12, L.barH);
+  const every = labelEvery(L.laneH);
   for (let i = v.first; i < v.last; i++) {
     const lane = lanes[i];
     const y = laneY(L, v, i);
+    if (every > 1) {
+      // Thin lanes (overview): a state chip per lane, a name every few lanes.
+      ctx.fillStyle = STATE_COLORS[st.playhead <= st.tEnd ? lane.stateAt(st.playhead) : lane.stateAt(st.tEnd)] ?? 'transparent';
+      ctx.fillRect(L.labelW - 10, y, 6, Math.max(1, L.laneH - 1));
+      if (i % every === 0 || st.follow === lane.tid) {
+        ctx.font = st.follow === lane.tid ? bold : font;
+        ctx.fillStyle = st.follow === lane.tid ? THEME.follow : THEME.text;
+        ctx.fillText(fit(ctx, lane.name, L.labelW - 22, font), 6, Math.max(y + L.laneH / 2, L.axisH + L.fontPx / 2 + 1));
+      }
+      continue;
+    }
     if (i % 2 === 1) {
       ctx.fillStyle = THEME.stripe;
       ctx.fillRect(0, y, L.labelW, L.laneH);

@@ -138,8 +138,21 @@ export class Timeline {
   }
 
   private relayout(w = this.L.width, h = this.L.height, dpr = this.L.dpr): void {
-    this.L = computeLayout(w, h, dpr, this.model?.lanes.length ?? 1, this.nameW);
+    this.L = computeLayout(w, h, dpr, this.model?.lanes.length ?? 1, this.nameW, this.overviewOn);
     this.v = { ...this.v, width: this.L.plotW };
+  }
+
+  private overviewOn = false;
+
+  /** Every lane on screen at once (thin lanes), or lanes of a readable height that scroll. */
+  get overview(): boolean {
+    return this.overviewOn;
+  }
+
+  set overview(on: boolean) {
+    this.overviewOn = on;
+    this.relayout();
+    this.invalidate();
   }
 
   fit(): void {
@@ -212,7 +225,7 @@ export class Timeline {
         this.canvas.setAttribute('aria-label', `Timeline: ${m.lanes.length} lanes, one per thread, coloured by state`);
         this.nameW = this.measureNames(m, computeLayout(L0.width, L0.height, L0.dpr, m.lanes.length).fontPx);
       }
-      const want = computeLayout(L0.width, L0.height, L0.dpr, m.lanes.length, this.nameW);
+      const want = computeLayout(L0.width, L0.height, L0.dpr, m.lanes.length, this.nameW, this.overviewOn);
       if (want.laneH !== L0.laneH || want.labelW !== L0.labelW) this.relayout();
     }
     const L = this.L;

@@ -87,6 +87,7 @@ export class App {
       scrub: (f) => this.setPlayhead(f * (this.model?.endTime ?? 0)),
       zoom: (f) => this.timeline.zoom(f),
       fit: () => { this.timeline.autoFit = true; this.timeline.invalidate(); },
+      overview: () => this.toggleOverview(),
       live: () => { this.followTail = true; this.scheduleUpdate(); },
     });
     this.objects = new ObjectsPanel((tid) => this.setFollow(tid));
@@ -604,6 +605,12 @@ export class App {
 
   // --- keyboard and drag & drop ------------------------------------------------------
 
+  /** Switches the all-lanes overview; returns whether it is now on. */
+  private toggleOverview(): boolean {
+    this.timeline.overview = !this.timeline.overview;
+    return this.timeline.overview;
+  }
+
   private bindKeys(): void {
     window.addEventListener('keydown', (e) => {
       const target = e.target as HTMLElement | null;
@@ -619,6 +626,7 @@ export class App {
         case 'Home': this.setPlayhead(0); break;
         case 'End': this.setPlayhead(this.model?.endTime ?? 0); break;
         case 'Escape': this.timeline.highlights = []; this.timeline.invalidate(); break;
+        case 'a': case 'A': this.controls.showOverview(this.toggleOverview()); break;
         default: handled = false;
       }
       if (handled) e.preventDefault();

@@ -14,6 +14,7 @@ export interface ControlActions {
   scrub(fraction: number): void;
   zoom(factor: number): void;
   fit(): void;
+  overview(): boolean;
   live(): void;
 }
 
@@ -29,7 +30,10 @@ export class Controls {
   private readonly liveBtn = h('button.btn.ctl.live', { type: 'button', title: 'Follow the live tail', hidden: true }, '● Live');
   private readonly speedSel = h('select.speed', { 'aria-label': 'Playback speed', title: 'Speed: at 1× the playhead crosses the visible window in 10 s' });
 
+  private readonly overviewBtn = h('button.btn.ctl.overview', { type: 'button', title: 'All lanes on screen at once (A)', 'aria-pressed': 'false' }, 'All lanes');
+
   constructor(act: ControlActions) {
+    this.overviewBtn.addEventListener('click', () => this.showOverview(act.overview()));
     const btn = (label: string | SVGElement, title: string, fn: () => void) => h('button.btn.ctl', { type: 'button', title, 'aria-label': title, onclick: fn }, label);
     for (const s of SPEEDS) this.speedSel.append(h('option', { value: String(s), selected: s === 1 }, `${s}×`));
     this.speedSel.addEventListener('change', () => act.speed(Number(this.speedSel.value)));
@@ -49,7 +53,8 @@ export class Controls {
       h('span.zoom-group', null,
         btn('−', 'Zoom out (−)', () => act.zoom(1 / 1.5)),
         btn('+', 'Zoom in (+)', () => act.zoom(1.5)),
-        btn('Fit', 'Show where the threads ran (zoom out further for the whole run)', () => act.fit())),
+        btn('Fit', 'Show where the threads ran (zoom out further for the whole run)', () => act.fit()),
+        this.overviewBtn),
     );
   }
 
@@ -65,6 +70,11 @@ export class Controls {
     this.time.textContent = `${formatDuration(Math.min(playhead, end), 4)} / ${formatDuration(end, 4)}`;
     this.liveBtn.hidden = !live;
     this.liveBtn.classList.toggle('on', following);
+  }
+
+  showOverview(on: boolean): void {
+    this.overviewBtn.setAttribute('aria-pressed', String(on));
+    this.overviewBtn.classList.toggle('on', on);
   }
 
   setEnabled(on: boolean): void {
