@@ -32,6 +32,25 @@ describe('max pyramid', () => {
   });
 });
 
+describe('lane pyramid', () => {
+  it('stays the maximum of the lane\'s states while spans keep arriving between queries', () => {
+    const states = [S.running, S.sleeping, S.blocked, S.running, S.waitEvent, S.running, S.sleeping];
+    const l = new Lane(1, 'T', 0);
+    const seen: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const s = states[(i * 5) % states.length];
+      l.setState(i, s, i, i);
+      seen.push(s);
+      if (i % 7 === 0) {
+        const a = i >> 2;
+        expect(l.pyramid.max(a, i + 1)).toBe(Math.max(...seen.slice(a, i + 1)));
+      }
+    }
+    expect(l.pyramid.length).toBe(l.spanCount);
+    expect(l.pyramid.max(0, l.spanCount)).toBe(S.blocked);
+  });
+});
+
 describe('per-pixel aggregation', () => {
   it('gives each column the state of the span that covers it when zoomed in', () => {
     const l = lane([[0, S.running], [10, S.sleeping], [20, S.running]]);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { KindTable } from '../src/model/kinds';
 import { TraceModel } from '../src/model/trace';
 import { S } from '../src/model/states';
 import { threadPlaceAt, outputAt, matchSource } from '../src/model/playhead';
@@ -158,5 +159,30 @@ describe('initial view', () => {
     expect(z).toBeGreaterThan(3000);
     expect(z).toBeLessThan(3300);
     expect(new TraceModel().focusRange()).toEqual([0, 0]);
+  });
+});
+
+describe('ingest fast paths', () => {
+  it('finds lanes of small and very large thread ids alike', () => {
+    const b = new TraceBuilder().begin(1, 3, 'small').begin(2, 1_000_000, 'large');
+    b.add(3, 1_000_000, 'sleep.begin', null, { seconds: 1, file: 'a.py', line: 2 });
+    b.add(4, 3, 'sleep.begin', null, { seconds: 1, file: 'a.py', line: 3 });
+    const m = model(b);
+    expect(m.lanes.map((l) => l.name)).toEqual(['MainThread', 'small', 'large']);
+    expect(m.laneByTid.get(1_000_000)!.events.toArray()).toEqual([1, 2]);
+    expect(m.laneByTid.get(3)!.events.toArray()).toEqual([0, 3]);
+  });
+
+  it('gives known kinds their fixed codes and an unknown kind a new one, even when it looks like a known one', () => {
+    const k = new KindTable();
+    const known = k.code('lock.acquire');
+    expect(k.name(known)).toBe('lock.acquire');
+    // Same length and last character as lock.acquire: a neighbour in the quick index, not the same kind.
+    const odd = k.code('lock.xcquire');
+    expect(odd).not.toBe(known);
+    expect(k.name(odd)).toBe('lock.xcquire');
+    expect(k.code('lock.xcquire')).toBe(odd);
+    expect(k.code('')).toBe(k.code(''));
+    expect(k.code(`lock.acquir${'e'}`)).toBe(known);
   });
 });

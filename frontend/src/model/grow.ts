@@ -12,14 +12,14 @@ abstract class Grow<T extends Float64Array | Int32Array | Uint8Array> {
     this.data = new ctor(Math.max(1, capacity));
   }
 
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = new this.ctor(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
+  /** Doubles the capacity (push calls this when full). */
+  protected grow(): void {
+    const next = new this.ctor(this.data.length * 2);
+    next.set(this.data);
+    this.data = next;
   }
+
+  abstract push(v: number): void;
 
   get(i: number): number {
     return this.data[i];
@@ -39,17 +39,33 @@ export class GrowF64 extends Grow<Float64Array> {
   constructor(capacity = 16) {
     super(Float64Array, capacity);
   }
+
+  // Each subclass has its own push so that the store in it sees one array type (a monomorphic, inlinable store).
+  push(v: number): void {
+    if (this.length === this.data.length) this.grow();
+    this.data[this.length++] = v;
+  }
 }
 
 export class GrowI32 extends Grow<Int32Array> {
   constructor(capacity = 16) {
     super(Int32Array, capacity);
   }
+
+  push(v: number): void {
+    if (this.length === this.data.length) this.grow();
+    this.data[this.length++] = v;
+  }
 }
 
 export class GrowU8 extends Grow<Uint8Array> {
   constructor(capacity = 16) {
     super(Uint8Array, capacity);
+  }
+
+  push(v: number): void {
+    if (this.length === this.data.length) this.grow();
+    this.data[this.length++] = v;
   }
 }
 

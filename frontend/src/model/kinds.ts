@@ -72,16 +72,41 @@ const NAMES: readonly string[] = [
   'sel.register', 'sel.modify', 'sel.unregister',
 ];
 
+/** Bucket of a kind name in KindTable's quick index: its length and its last character. */
+function bucketOf(name: string): number {
+  return ((name.length & 31) << 7) | (name.charCodeAt(name.length - 1) & 127);
+}
+
 /** Interns kind names into codes; one table per trace. */
 export class KindTable {
   private readonly codes = new Map<string, number>();
   readonly names: string[] = [];
+  /**
+   * The known names by bucket: every event's kind is a fresh string from
+   * JSON.parse, and comparing it with the one or two names of its bucket is
+   * cheaper than hashing it for the Map (which remains the authority).
+   */
+  private readonly quick: (string[] | undefined)[] = [];
+  private readonly quickCodes: (number[] | undefined)[] = [];
 
   constructor() {
     for (const n of NAMES) this.code(n);
+    for (let c = 0; c < this.names.length; c++) {
+      const n = this.names[c];
+      const b = bucketOf(n);
+      (this.quick[b] ??= []).push(n);
+      (this.quickCodes[b] ??= []).push(c);
+    }
   }
 
   code(name: string): number {
+    if (name.length > 0) {
+      const b = bucketOf(name);
+      const names = this.quick[b];
+      if (names !== undefined) {
+        for (let i = 0; i < names.length; i++) if (names[i] === name) return (this.quickCodes[b] as number[])[i];
+      }
+    }
     let c = this.codes.get(name);
     if (c === undefined) {
       c = this.names.length;

@@ -18,7 +18,8 @@ export class Lane {
   readonly objs = new GrowI32();
   /** The event that began the span. */
   readonly seqs = new GrowI32();
-  readonly pyramid = new MaxPyramid();
+  /** Over `states` (its level 0). */
+  readonly pyramid = new MaxPyramid(this.states);
   /** Seqs of this thread's events, ascending. */
   readonly events = new GrowI32();
   /** Seqs of this thread's events that say where it is (line, block, sleep, wait...). */
@@ -44,7 +45,6 @@ export class Lane {
     this.states.push(state);
     this.objs.push(obj);
     this.seqs.push(seq);
-    this.pyramid.push(state);
   }
 
   /** Index of the span covering time t, or -1 before the lane began. */

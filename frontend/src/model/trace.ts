@@ -32,30 +32,48 @@ export class Handoffs {
   }
 }
 
-const WAIT_STATE: Record<number, number> = {
-  [K.sleepBegin]: S.sleeping,
-  [K.lockBlock]: S.blocked,
-  [K.eventWait]: S.waitEvent,
-  [K.condWait]: S.waitCond,
-  [K.barrierWait]: S.waitBarrier,
-  [K.threadJoin]: S.joining,
-  [K.queueBlock]: S.waitQueue,
-  [K.queueJoin]: S.waitQueue,
-  [K.sockBlock]: S.waitIO,
-  [K.selectBegin]: S.waitIO,
-};
+// Per-kind tables indexed by kind code (codes are bytes): one array read per
+// event instead of a Set or object lookup.
+
+/** The state a kind puts its thread in (a wait), or -1. */
+const WAIT_STATE = new Int8Array(256).fill(-1);
+WAIT_STATE[K.sleepBegin] = S.sleeping;
+WAIT_STATE[K.lockBlock] = S.blocked;
+WAIT_STATE[K.eventWait] = S.waitEvent;
+WAIT_STATE[K.condWait] = S.waitCond;
+WAIT_STATE[K.barrierWait] = S.waitBarrier;
+WAIT_STATE[K.threadJoin] = S.joining;
+WAIT_STATE[K.queueBlock] = S.waitQueue;
+WAIT_STATE[K.queueJoin] = S.waitQueue;
+WAIT_STATE[K.sockBlock] = S.waitIO;
+WAIT_STATE[K.selectBegin] = S.waitIO;
+
+function kindFlags(kinds: readonly number[]): Uint8Array {
+  const f = new Uint8Array(256);
+  for (const k of kinds) f[k] = 1;
+  return f;
+}
 
 /** Kinds that end a wait: the thread runs again. */
-const RESUME = new Set<number>([
+const RESUME = kindFlags([
   K.sleepEnd, K.lockAcquire, K.lockFail, K.eventWake, K.condWake, K.barrierPass, K.barrierBroken,
   K.threadJoined, K.queueWake, K.queueFail, K.queueJoined, K.sockWake, K.selectEnd,
 ]);
 
 /** Kinds whose args carry file/line: where a thread is. */
-const LOCATED = new Set<number>([
+const LOCATED = kindFlags([
   K.line, K.lockBlock, K.sleepBegin, K.eventWait, K.condWait, K.barrierWait, K.threadJoin,
   K.queueBlock, K.queueJoin, K.sockBlock, K.selectBegin,
 ]);
+
+const NO_ARGS: Args = Object.freeze({});
+
+/** Tids below this are looked up in an array (the recorder numbers threads 0, 1, 2...); others in the Map. */
+const DENSE_TIDS = 1 << 16;
+
+function isDense(tid: number): boolean {
+  return (tid | 0) === tid && tid >= 0 && tid < DENSE_TIDS;
+}
 
 export class TraceModel {
   header: Header | null = null;
@@ -76,8 +94,10 @@ export class TraceModel {
   version = 0;
   /** Events that arrived ahead of a gap, waiting for it to fill. */
   private readonly early = new Map<number, Envelope>();
-  /** Per lock: the last release (tid, time), for hand-off arrows. */
+  /** Per lock: the last release (tid, time), for hand-off arrows; one record per lock, updated in place. */
   private readonly lastRelease = new Map<number, { tid: number; t: number }>();
+  /** laneByTid for small tids, as an array (one indexed read per event). */
+  private readonly denseLanes: (Lane | undefined)[] = [];
 
   constructor() {
     this.lane(0, 0);
@@ -142,13 +162,17 @@ export class TraceModel {
    */
   ingest(envs: readonly Envelope[]): number {
     const before = this.store.length;
-    for (const e of envs) {
-      if (e.seq < this.store.length) continue;
-      if (e.seq > this.store.length) {
+    const kinds = this.store.kinds;
+    for (let i = 0; i < envs.length; i++) {
+      const e = envs[i];
+      const n = this.store.length;
+      if (e.seq < n) continue;
+      if (e.seq > n) {
         this.early.set(e.seq, e);
         continue;
       }
-      this.ingestEnvelope(e);
+      this.append(e.t, e.tid, kinds.code(e.kind), e.obj ?? -1, e.args ?? null);
+      if (this.early.size === 0) continue;
       let next = this.early.get(this.store.length);
       while (next !== undefined) {
         this.early.delete(next.seq);
@@ -169,13 +193,13 @@ export class TraceModel {
   append(t: number, tid: number, kind: number, obj: number, args: Args | null): number {
     const store = this.store;
     const seq = store.push(t, tid, kind, obj, args);
-    const a = args ?? {};
-    let lane = this.laneByTid.get(tid);
+    const a = args ?? NO_ARGS;
+    let lane = isDense(tid) ? this.denseLanes[tid] : this.laneByTid.get(tid);
     if (lane === undefined) {
       lane = this.lane(tid, t);
     }
     lane.events.push(seq);
-    if (LOCATED.has(kind) && args !== null && (typeof a.line === 'number')) lane.locs.push(seq);
+    if (LOCATED[kind] === 1 && args !== null && (typeof a.line === 'number')) lane.locs.push(seq);
 
     switch (kind) {
       case K.threadNew:
@@ -201,7 +225,14 @@ export class TraceModel {
         this.prints.push(seq);
         break;
       case K.lockRelease:
-        if (obj >= 0) this.lastRelease.set(obj, { tid, t });
+        if (obj >= 0) {
+          const rel = this.lastRelease.get(obj);
+          if (rel === undefined) this.lastRelease.set(obj, { tid, t });
+          else {
+            rel.tid = tid;
+            rel.t = t;
+          }
+        }
         break;
       case K.lockAcquire:
         if (lane.state === S.blocked && lane.stateObj === obj) {
@@ -227,10 +258,10 @@ export class TraceModel {
     }
 
     const wait = WAIT_STATE[kind];
-    if (wait !== undefined) {
+    if (wait >= 0) {
       const about = kind === K.threadJoin ? (typeof a.thread === 'number' ? a.thread : -1) : obj;
       lane.setState(t, wait, about, seq);
-    } else if (RESUME.has(kind) && lane.state !== S.finished) {
+    } else if (RESUME[kind] === 1 && lane.state !== S.finished) {
       lane.setState(t, S.running, -1, seq);
     }
     this.tracker.append(seq);
@@ -246,6 +277,7 @@ export class TraceModel {
     lane.setState(lane.beginT, S.running, -1, -1);
     this.lanes.push(lane);
     this.laneByTid.set(tid, lane);
+    if (isDense(tid)) this.denseLanes[tid] = lane;
     return lane;
   }
 

@@ -8,11 +8,10 @@ type Attrs = Record<string, unknown>;
 export function h<K extends keyof HTMLElementTagNameMap>(
   spec: K | `${K}.${string}` | `${K}#${string}`, attrs: Attrs | null = null, ...children: Children[]
 ): HTMLElementTagNameMap[K] {
-  const m = /^([a-z0-9]+)(?:#([\w-]+))?((?:\.[\w-]+)*)$/.exec(spec);
-  if (m === null) throw new Error(`expected a tag like 'div.cls', got '${spec}'`);
-  const el = document.createElement(m[1] as K);
-  if (m[2]) el.id = m[2];
-  if (m[3]) el.className = m[3].slice(1).replace(/\./g, ' ');
+  const p = parseSpec(spec);
+  const el = document.createElement(p.tag as K);
+  if (p.id !== '') el.id = p.id;
+  if (p.cls !== '') el.className = p.cls;
   if (attrs !== null) {
     for (const [k, v] of Object.entries(attrs)) {
       if (v === undefined || v === null || v === false) continue;
@@ -31,6 +30,27 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   }
   append(el, children);
   return el;
+}
+
+interface Spec {
+  tag: string;
+  id: string;
+  cls: string;
+}
+
+/** Parsed specs: panels rebuild the same few dozen kinds of element many times a second. */
+const specs = new Map<string, Spec>();
+
+function parseSpec(spec: string): Spec {
+  let p = specs.get(spec);
+  if (p === undefined) {
+    const m = /^([a-z0-9]+)(?:#([\w-]+))?((?:\.[\w-]+)*)$/.exec(spec);
+    if (m === null) throw new Error(`expected a tag like 'div.cls', got '${spec}'`);
+    p = { tag: m[1], id: m[2] ?? '', cls: m[3] ? m[3].slice(1).replace(/\./g, ' ') : '' };
+    // Specs with dynamic parts (a state in a class name) are few; bound the cache all the same.
+    if (specs.size < 1000) specs.set(spec, p);
+  }
+  return p;
 }
 
 function append(el: Element, children: Children[]): void {
