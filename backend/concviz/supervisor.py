@@ -206,11 +206,13 @@ class Supervisor:
         cut = data.rfind(b"\n")
         if cut < 0:
             return data
-        lines: list[bytes] = []
+        # One read can hold many of the child's batches: hand each over as
+        # soon as it is translated, so that viewers see the first events of a
+        # burst before the last ones are translated.
         for raw in data[: cut + 1].splitlines():
-            lines.extend(self.translator.feed(raw))
-        if lines:
-            self.sink.events(lines)
+            lines = self.translator.feed(raw)
+            if lines:
+                self.sink.events(lines)
         return data[cut + 1 :]
 
     def _finish(self, ending: Status | None, returncode: int) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from concviz.analysis.fold import Fold
+from concviz.analysis.fold import NO_ARGS, RLOCK_ONLY_ARGS, Fold
 
 # Threads the program started without a threading.Thread object get ids from
 # here, far from the ids the child gives Thread objects.
@@ -58,12 +58,16 @@ class Translator:
             self.tids[hello["main"]] = 0
             return []
         out: list[Line] = []
+        append = out.append
         fold = self.fold
         handlers = fold.handlers
+        rlocks = fold.rlocks
         tids = self.tids
         t0, pid, seq, last_t = self.t0, self.pid, self.seq, self.last_t
         for t, who, kind, obj, raw in _decode_batch(line):
-            if raw == _NULL:
+            # Args are an object or null; no object is 4 bytes long, and len()
+            # is cheaper than comparing Raw values.
+            if len(raw) == 4 and raw == _NULL:
                 raw = _EMPTY
             tid = tids.get(who)
             if tid is None or kind == "thread.begin":
@@ -78,14 +82,19 @@ class Translator:
             last_t = t
             handler = handlers.get(kind)
             if handler is not None:
-                handler(fold, seq, tid, obj, _decode_args(raw))
-            out.append(Line(seq, t, pid, tid, kind, obj, raw))
+                if kind in RLOCK_ONLY_ARGS and obj not in rlocks:
+                    handler(fold, seq, tid, obj, NO_ARGS)
+                else:
+                    handler(fold, seq, tid, obj, _decode_args(raw))
+            append(Line(seq, t, pid, tid, kind, obj, raw))
             seq += 1
         self.seq = seq
         self.last_t = last_t
-        self.fold.events = seq
-        self.fold.last_t = last_t
-        return _encode_lines(out).splitlines() if out else []
+        fold.events = seq
+        fold.last_t = last_t
+        if not out:
+            return []
+        return _encode_lines(out).splitlines()
 
     def _thread(self, who: int, kind: str, raw: _Raw, out: list[Line], t: int, pid: int) -> int:
         """The thread id of ``who``; a thread met without a ``thread.begin`` gets one now."""
