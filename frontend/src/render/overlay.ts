@@ -231,6 +231,8 @@ export function drawLabels(ctx: CanvasRenderingContext2D, L: Layout, v: View, la
   ctx.textBaseline = 'middle';
   const chip = Math.min(12, L.barH);
   const every = labelEvery(L.laneH);
+  // In the overview, the followed thread's name replaces its neighbours' so none overlap.
+  const followIdx = every > 1 && st.follow !== null ? lanes.findIndex((l) => l.tid === st.follow) : -1;
   for (let i = v.first; i < v.last; i++) {
     const lane = lanes[i];
     const y = laneY(L, v, i);
@@ -238,7 +240,8 @@ export function drawLabels(ctx: CanvasRenderingContext2D, L: Layout, v: View, la
       // Thin lanes (overview): a state chip per lane, a name every few lanes.
       ctx.fillStyle = STATE_COLORS[st.playhead <= st.tEnd ? lane.stateAt(st.playhead) : lane.stateAt(st.tEnd)] ?? 'transparent';
       ctx.fillRect(L.labelW - 10, y, 6, Math.max(1, L.laneH - 1));
-      if (i % every === 0 || st.follow === lane.tid) {
+      const near = followIdx >= 0 && i !== followIdx && Math.abs(i - followIdx) < every;
+      if ((i % every === 0 && !near) || i === followIdx) {
         ctx.font = st.follow === lane.tid ? bold : font;
         ctx.fillStyle = st.follow === lane.tid ? THEME.follow : THEME.text;
         ctx.fillText(fit(ctx, lane.name, L.labelW - 22, font), 6, Math.max(y + L.laneH / 2, L.axisH + L.fontPx / 2 + 1));

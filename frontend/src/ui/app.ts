@@ -601,6 +601,8 @@ export class App {
     this.panelsEl.classList.toggle('with-io', io && sync);
     this.panelsEl.classList.toggle('io-only', io && !sync);
     this.panelsEl.classList.toggle('with-queues', queues && !io);
+    // Only a trace with queues has put → get arrows to explain.
+    for (const item of this.root.querySelectorAll<HTMLElement>('.legend-queue')) item.hidden = !queues;
   }
 
   // --- keyboard and drag & drop ------------------------------------------------------

@@ -8,7 +8,7 @@ export function legend(): HTMLElement {
     h('span.legend-sep'),
     h('span.legend-item', null, h('span.glyph', null, '▼▲'), 'acquire/release'),
     h('span.legend-item', null, h('span.glyph', null, '↷'), 'hand-off'),
-    h('span.legend-item', null, h('span.glyph.queue-glyph', null, '■⇢□'), 'put → get'),
+    h('span.legend-item.legend-queue', { hidden: true }, h('span.glyph.queue-glyph', null, '■⇢□'), 'put → get'),
     h('span.legend-item', null, h('span.glyph', null, '○'), 'print'),
     h('span.legend-item', null, h('span.glyph', null, '◇◆'), 'read/write'),
   );
