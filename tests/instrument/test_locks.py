@@ -169,6 +169,16 @@ def test_rlock_recursion(threading_impl: ModuleType) -> None:
     assert Worker(threading_impl, lock.acquire, False).result() is True  # and that thread keeps it
 
 
+def test_rlock_recursion_goes_deep(threading_impl: ModuleType) -> None:
+    lock = threading_impl.RLock()
+    for _ in range(200):
+        assert lock.acquire() is True
+    assert lock._recursion_count() == 200
+    for _ in range(200):
+        lock.release()
+    assert not lock._is_owned()
+
+
 def test_rlock_release_errors(threading_impl: ModuleType) -> None:
     lock = threading_impl.RLock()
     with pytest.raises(RuntimeError, match=r"^cannot release un-acquired lock$"):
@@ -306,6 +316,17 @@ def test_rlock_records_depth(instrumented: ModuleType) -> None:
         pass
     assert [(e.kind, e.args["depth"]) for e in recorded(obj=obj) if e.kind != "obj.new"] == [
         ("lock.acquire", 1), ("lock.acquire", 2), ("lock.release", 1), ("lock.release", 0)]
+
+
+def test_rlock_records_depth_past_the_precomputed_ones(instrumented: ModuleType) -> None:
+    lock = instrumented.RLock()
+    obj = object_id(lock)
+    for _ in range(70):
+        lock.acquire()
+    for _ in range(70):
+        lock.release()
+    depths = [e.args["depth"] for e in recorded(obj=obj) if e.kind != "obj.new"]
+    assert depths == list(range(1, 71)) + list(range(69, -1, -1))
 
 
 def test_rlock_release_by_non_owner_records_nothing(instrumented: ModuleType) -> None:

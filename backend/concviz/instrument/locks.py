@@ -35,7 +35,7 @@ _DEPTHS = [recorder.const({"depth": d}) for d in range(64)]
 
 
 def _depth(depth: int) -> Any:
-    return _DEPTHS[depth] if 0 <= depth < 64 else _depth(depth)
+    return _DEPTHS[depth] if 0 <= depth < 64 else {"depth": depth}
 
 
 def _check_timeout(real: Any, blocking: Any, timeout: Any) -> None:
@@ -150,7 +150,7 @@ class RLock:
         if lock.acquire(False):
             # Only the owner touches _depth, so it needs no lock of its own.
             depth = self._depth = self._depth + 1
-            _append((_ns(), _ident(), "lock.acquire", self._cv_id, _depth(depth)))
+            _append((_ns(), _ident(), "lock.acquire", self._cv_id, _DEPTHS[depth] if depth < 64 else _depth(depth)))
             return True
         if not blocking:
             _append((_ns(), _ident(), "lock.fail", self._cv_id, _NON_BLOCKING))
