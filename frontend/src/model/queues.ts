@@ -2,7 +2,8 @@
 // run inside the object tracker's checkpointed fold) and the put → get links
 // the timeline draws as arrows. Neighbours: objects.ts (the fold's driver),
 // trace.ts (which feeds QueueIndex while ingesting).
-import { GrowF64, GrowI32 } from './grow';
+import { Arrows } from './arrows';
+import { GrowI32 } from './grow';
 import { K } from './kinds';
 import type { Args } from './store';
 
@@ -160,16 +161,8 @@ export function applyQueueEvent(q: QueueState, kind: number, tid: number, seq: n
  * Queue activity indexed while a trace is ingested: the put → get links for
  * arrows (ascending by the get's time) and per-queue wait counts for the banner.
  */
-export class QueueIndex {
-  readonly fromTid = new GrowI32();
-  readonly fromT = new GrowF64();
-  readonly toTid = new GrowI32();
-  /** Ascending (gets are ingested in time order). */
-  readonly toT = new GrowF64();
-  readonly obj = new GrowI32();
-  /** The get's seq. */
-  readonly toSeq = new GrowI32();
-  /** The put's seq. */
+export class QueueIndex extends Arrows {
+  /** The put's seq (the get's is ``toSeq``). */
   readonly fromSeq = new GrowI32();
   /** Per queue: waits of each thread, by op ('put' on a full queue, 'get' on an empty one, 'join'). */
   readonly waits = new Map<number, { put: Map<number, number>; get: Map<number, number>; join: Map<number, number> }>();
@@ -177,10 +170,6 @@ export class QueueIndex {
   readonly joinNs = new Map<number, number>();
   private readonly pending = new Map<string, { tid: number; t: number; seq: number }>();
   private readonly joinStart = new Map<string, number>();
-
-  get length(): number {
-    return this.toT.length;
-  }
 
   /** Indexes event `seq` (call in seq order). */
   append(kind: number, t: number, tid: number, obj: number, seq: number, a: Args): void {
@@ -198,13 +187,8 @@ export class QueueIndex {
         const put = this.pending.get(key);
         if (put === undefined) break;
         this.pending.delete(key);
-        this.fromTid.push(put.tid);
-        this.fromT.push(put.t);
+        this.add(put.tid, put.t, tid, t, obj, seq);
         this.fromSeq.push(put.seq);
-        this.toTid.push(tid);
-        this.toT.push(t);
-        this.toSeq.push(seq);
-        this.obj.push(obj);
         break;
       }
       case K.queueBlock:

@@ -2,7 +2,8 @@
 // arrive (from a live WebSocket, a trace file or a synthetic generator). Each
 // ingest bumps `version`, which the renderer compares to decide what is dirty.
 import type { End, Envelope, Header } from '../generated/events';
-import { GrowF64, GrowI32 } from './grow';
+import { Arrows } from './arrows';
+import { GrowI32 } from './grow';
 import { K } from './kinds';
 import { Lane } from './lane';
 import { ObjectTracker } from './objects';
@@ -18,19 +19,7 @@ export interface ObjInfo {
 }
 
 /** A lock passed from the thread that released it to one that was blocked on it. */
-export class Handoffs {
-  readonly fromTid = new GrowI32();
-  readonly fromT = new GrowF64();
-  readonly toTid = new GrowI32();
-  /** Ascending (hand-offs are recorded in event order). */
-  readonly toT = new GrowF64();
-  readonly obj = new GrowI32();
-  readonly toSeq = new GrowI32();
-
-  get length(): number {
-    return this.toT.length;
-  }
-}
+export class Handoffs extends Arrows {}
 
 // Per-kind tables indexed by kind code (codes are bytes): one array read per
 // event instead of a Set or object lookup.
@@ -238,13 +227,7 @@ export class TraceModel {
         if (lane.state === S.blocked && lane.stateObj === obj) {
           const rel = this.lastRelease.get(obj);
           if (rel !== undefined && rel.tid !== tid) {
-            const h = this.handoffs;
-            h.fromTid.push(rel.tid);
-            h.fromT.push(rel.t);
-            h.toTid.push(tid);
-            h.toT.push(t);
-            h.obj.push(obj);
-            h.toSeq.push(seq);
+            this.handoffs.add(rel.tid, rel.t, tid, t, obj, seq);
           }
         }
         break;

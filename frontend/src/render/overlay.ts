@@ -10,6 +10,7 @@ import type { TraceModel } from '../model/trace';
 import { lowerBound } from '../model/grow';
 import { labelEvery, type Layout } from './layout';
 import { STATE_COLORS, THEME } from './palette';
+import type { Arrows } from '../model/arrows';
 
 export interface View {
   t0: number;
@@ -104,14 +105,6 @@ export function drawMarkers(ctx: CanvasRenderingContext2D, L: Layout, v: View, m
     }
   }
   ctx.restore();
-}
-
-interface Arrows {
-  readonly length: number;
-  readonly fromTid: { data: Int32Array };
-  readonly fromT: { data: Float64Array };
-  readonly toTid: { data: Int32Array };
-  readonly toT: { data: Float64Array };
 }
 
 /** Curved arrows from (fromTid, fromT) to (toTid, toT); `toT` ascending. */
