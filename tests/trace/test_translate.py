@@ -53,3 +53,12 @@ def test_the_fold_sees_what_the_lines_say() -> None:
         (2, 7, "lock.acquire", 4, {"depth": None})]))
     assert tr.fold.objects[4].holders == {0: 1}
     assert tr.fold.events == 2
+
+
+def test_the_line_encoder_has_exactly_the_envelope_fields() -> None:
+    import dataclasses
+
+    from concviz import events
+    from concviz.translate import Line
+
+    assert Line.__struct_fields__ == tuple(f.name for f in dataclasses.fields(events.Envelope))
