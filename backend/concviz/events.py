@@ -133,6 +133,8 @@ class ThreadBegin:
     name: str
     daemon: bool
     ident: int
+    native: int | None = None
+    """The OS thread id (``threading.get_native_id()``), for CPU sampling."""
 
 
 @kind("thread.end")
@@ -626,3 +628,165 @@ class SelUnregister:
 
     sock: int | None
     fd: int
+
+
+# --- processes and the CPU ----------------------------------------------------------
+# Every Python process of a run records its own events; the envelope's ``pid``
+# says which. Thread ids are unique across the run: a child process numbers its
+# threads from ``pid << 20`` (its main thread is ``pid << 20``), and so its
+# objects. Process-shared primitives of ``multiprocessing`` use the same kinds
+# as their ``threading`` twins (``lock.*``, ``event.*``, ``queue.*``), so their
+# holders, waiters and put → get links cross process lanes. ``obj.new`` also
+# introduces ``Pipe`` objects (both ends of one ``multiprocessing.Pipe()``).
+
+StartMethod = Literal["root", "fork", "spawn", "forkserver"]
+
+
+@kind("process.begin")
+@dataclass
+class ProcessBegin:
+    """The process ``pid`` began recording; ``tid`` is its main thread.
+
+    ``method`` is how it was made: ``root`` (the program itself), ``fork``
+    (``os.fork`` or the fork start method, and children of a forkserver) or
+    ``spawn`` (a new interpreter: the spawn start method, a forkserver, any
+    ``python`` the program runs). ``name`` is None until ``process.name``.
+    """
+
+    pid: int
+    ppid: int
+    name: str | None
+    method: StartMethod
+
+
+@kind("process.name")
+@dataclass
+class ProcessName:
+    """The process learnt its name (``multiprocessing``'s ``Process-1``...)."""
+
+    name: str
+
+
+@kind("process.start")
+@dataclass
+class ProcessStart:
+    """``tid`` started the child process ``pid`` (``Process.start()``)."""
+
+    pid: int
+    name: str
+
+
+@kind("process.join")
+@dataclass
+class ProcessJoin:
+    """``tid`` waits in ``Process.join()`` for the process ``pid``."""
+
+    pid: int
+    timeout: float | None
+    file: str | None
+    line: int | None
+
+
+@kind("process.joined")
+@dataclass
+class ProcessJoined:
+    """``join()`` returned; ``exit_code`` is ``Process.exitcode`` (None: still
+    running after a timeout; negative: killed by that signal)."""
+
+    pid: int
+    exit_code: int | None
+
+
+@kind("process.terminate")
+@dataclass
+class ProcessTerminate:
+    """``tid`` sent SIGTERM to the process ``pid`` (``Process.terminate()``)."""
+
+    pid: int
+
+
+@kind("process.kill")
+@dataclass
+class ProcessKill:
+    """``tid`` sent SIGKILL to the process ``pid`` (``Process.kill()``)."""
+
+    pid: int
+
+
+@kind("process.exit")
+@dataclass
+class ProcessExit:
+    """The process is about to exit with ``exit_code`` (recorded by itself;
+    absent when it was killed or called ``os._exit``)."""
+
+    exit_code: int
+
+
+@kind("process.end")
+@dataclass
+class ProcessEnd:
+    """The process ``pid`` is gone: its event stream closed (recorded by the
+    supervisor; the last event of the process's lanes)."""
+
+    pid: int
+
+
+@kind("cpu")
+@dataclass
+class Cpu:
+    """In the ``dt`` nanoseconds before ``t``, the thread ``tid`` ran on a CPU
+    for ``on`` ns and waited to run (runnable, not on a CPU) for ``wait`` ns.
+
+    Measured from outside the program by the supervisor, from
+    ``/proc/PID/task/TID/schedstat``, every ``CPU_SAMPLE_MS`` milliseconds;
+    recorded only when either changed.
+    """
+
+    on: int
+    wait: int
+    dt: int
+
+
+CPU_SAMPLE_MS = 10
+
+
+@kind("pipe.send")
+@dataclass
+class PipeSend:
+    """``send()`` on end ``end`` (0 or 1) of the Pipe ``obj``; ``id`` numbers
+    the messages of that direction, and the ``pipe.recv`` on the other end
+    with the same ``id`` received this one. ``item`` is a short repr."""
+
+    end: int
+    id: int
+    item: str
+    bytes: int
+
+
+@kind("pipe.recv")
+@dataclass
+class PipeRecv:
+    """``recv()`` on end ``end`` returned message ``id`` of the other end."""
+
+    end: int
+    id: int
+    item: str
+    bytes: int
+
+
+@kind("pipe.block")
+@dataclass
+class PipeBlock:
+    """``tid`` waits in ``recv()`` on end ``end``: nothing had arrived."""
+
+    end: int
+    file: str | None
+    line: int | None
+
+
+@kind("pipe.wake")
+@dataclass
+class PipeWake:
+    """The wait in ``recv()`` ended (a message, or the other end closed)."""
+
+    end: int

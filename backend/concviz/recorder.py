@@ -8,12 +8,18 @@ drains the deque every ``FLUSH_S`` seconds, assigns sequence numbers, maps
 thread idents to small thread ids, and writes JSON Lines to the trace pipe.
 The parent (``concviz.supervisor``) reads that pipe.
 
+Every process of a run records: the program's own process writes to the
+pipe it was given; every other (a fork, a spawned interpreter) connects to
+the supervisor's socket (``CHILD_ENV``) and writes its own stream, with ids
+of its own (``pid << ID_SHIFT`` onwards) so that nothing collides.
+
 Neighbours: ``concviz.events`` defines the kinds; ``concviz.instrument``
-produces them.
+produces them; ``concviz.child`` starts recording in a spawned interpreter.
 """
 
 from __future__ import annotations
 
+import _socket
 import _thread
 import itertools
 import os
@@ -37,9 +43,16 @@ ns = perf_counter_ns
 ident = _thread.get_ident
 
 # Small ids, shared by Thread objects (assigned at creation) and by threads
-# that the writer meets without a Thread object. 0 is the main thread.
+# that the writer meets without a Thread object. 0 is the main thread of the
+# program's own process; another process numbers from ``pid << ID_SHIFT``.
+ID_SHIFT = 20
+main_tid = 0
 thread_ids = itertools.count(1)
 object_ids = itertools.count(1)
+
+# How the processes a program starts find the supervisor: a JSON object
+# ``{"socket": PATH, "max_events": N, "max_threads": N, "lines": bool}``.
+CHILD_ENV = "CONCVIZ_CHILD"
 
 def const(args: dict[str, Any]) -> msgspec.Raw:
     """Arguments fixed in advance, for the hot paths, as pre-encoded JSON.
@@ -63,11 +76,12 @@ class Writer:
     batch. Sequence numbers, thread ids and the trace's line format are the
     parent's work (``concviz.translate``), on another core.
 
-    Wire format: a first line ``{"t0": ns, "pid": pid, "main": ident}``, then
+    Wire format: a first line ``{"t0": ns, "pid": pid, "ppid": ppid, "main":
+    ident, "main_tid": tid, "method": how}`` (``events.ProcessBegin``), then
     one line per batch: a JSON array of ``[t, ident, kind, obj, args]``.
     """
 
-    def __init__(self, fd: int, max_events: int) -> None:
+    def __init__(self, fd: int, max_events: int, method: str = "root") -> None:
         self.fd = fd
         self.max_events = max_events
         self.t0 = perf_counter_ns()
@@ -76,9 +90,12 @@ class Writer:
         self._lock = _thread.allocate_lock()
         self._stop = _thread.allocate_lock()
         self._stop.acquire()
+        self._closed = False
         self._done = _thread.allocate_lock()
         self._encode = msgspec.json.Encoder(enc_hook=_encode_fallback).encode
-        self._write(self._encode({"t0": self.t0, "pid": os.getpid(), "main": _thread.get_ident()}) + b"\n")
+        self._write(self._encode({
+            "t0": self.t0, "pid": os.getpid(), "ppid": os.getppid(), "main": _thread.get_ident(),
+            "main_tid": main_tid, "method": method}) + b"\n")
 
     def start(self) -> None:
         self._done.acquire()
@@ -92,8 +109,9 @@ class Writer:
             self._done.release()
 
     def close(self) -> None:
-        """Stop the writer thread and write whatever is left."""
-        if self._stop.locked():
+        """Stop the writer thread and write whatever is left (any number of times)."""
+        if not self._closed:
+            self._closed = True
             self._stop.release()
             self._done.acquire()
         self.flush()
@@ -129,22 +147,78 @@ class Writer:
 
 
 _writer: Writer | None = None
+_child_config: dict[str, Any] | None = None
+_forkserver = False
+
+
+def _use_ids_of(pid: int) -> None:
+    """Number this process's threads and objects from ``pid << ID_SHIFT``."""
+    global main_tid, thread_ids, object_ids
+    main_tid = pid << ID_SHIFT
+    thread_ids = itertools.count(main_tid + 1)
+    object_ids = itertools.count(main_tid + 1)
+
+
+def _connect(path: str) -> int:
+    # The C-level socket: the program's socket class may be instrumented.
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    try:
+        sock.connect(path)
+    except BaseException:
+        sock.close()
+        raise
+    return sock.detach()
 
 
 def _after_fork_in_child() -> None:
-    """A forked child (multiprocessing, os.fork) is not the recorded process:
-    its copy of the buffer and of the writer must write nothing."""
+    """A forked child is a process of its own: its copy of the buffer holds
+    the parent's events (the parent ships them), its copy of the parent's
+    stream is not its to write, and it records into a stream of its own."""
     global _writer
     _buffer.clear()
-    _writer = None
+    inherited, _writer = _writer, None
+    if inherited is not None:
+        try:
+            os.close(inherited.fd)
+        except OSError:
+            pass
+    if _child_config is None:
+        return
+    import threading
+
+    _use_ids_of(os.getpid())
+    threading.current_thread()._concviz_tid = main_tid  # type: ignore[attr-defined]
+    try:
+        _start(_connect(_child_config["socket"]), _child_config["max_events"],
+               "forkserver" if _forkserver else "fork")
+    except OSError:
+        pass  # the supervisor is gone: this process goes unrecorded
 
 
-def start(fd: int, max_events: int) -> Writer:
+def _start(fd: int, max_events: int, method: str) -> Writer:
     global _writer
-    _writer = Writer(fd, max_events)
+    _writer = Writer(fd, max_events, method)
     _writer.start()
-    os.register_at_fork(after_in_child=_after_fork_in_child)
     return _writer
+
+
+def start(fd: int, max_events: int, child_config: dict[str, Any] | None = None) -> Writer:
+    """Record the program's own process into ``fd``; with ``child_config``,
+    every process it starts records too (see ``CHILD_ENV``)."""
+    global _child_config
+    _child_config = child_config
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+    return _start(fd, max_events, "root")
+
+
+def start_child(config: dict[str, Any], forkserver: bool = False) -> Writer:
+    """Record a spawned interpreter (``concviz.child``) into a new stream."""
+    global _child_config, _forkserver
+    _child_config = config
+    _forkserver = forkserver
+    _use_ids_of(os.getpid())
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+    return _start(_connect(config["socket"]), config["max_events"], "spawn")
 
 
 def stop() -> None:

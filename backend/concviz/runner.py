@@ -21,7 +21,7 @@ import types
 from dataclasses import dataclass, field
 from typing import Any
 
-from concviz import recorder
+from concviz import child, recorder
 
 
 @dataclass
@@ -33,6 +33,8 @@ class ChildConfig:
     watch: list[str] = field(default_factory=list)
     lines: bool = False
     trace_fd: int = -1
+    trace_socket: str | None = None
+    """Where the program's other processes send their events (None: they are not recorded)."""
     lifeline_fd: int = -1
     max_threads: int = 2000
     max_events: int = 2_000_000
@@ -59,7 +61,14 @@ def _compile(path: str, watch: list[str]) -> types.CodeType:
     return compile(tree, path, "exec", dont_inherit=True)
 
 
+_root_pid = 0
+
+
 def _record_end(exit_code: int, error: str | None) -> None:
+    if os.getpid() != _root_pid:
+        # A child forked by the program (os.fork) leaving the main module.
+        recorder.append((recorder.ns(), recorder.ident(), "process.exit", None, {"exit_code": exit_code}))
+        return
     recorder.append((recorder.ns(), recorder.ident(), "program.end", None,
                      {"exit_code": exit_code, "error": error}))
 
@@ -74,9 +83,16 @@ def _exit_code(exc: SystemExit) -> int:
 
 
 def run(config: ChildConfig) -> int:
+    global _root_pid
+    _root_pid = os.getpid()
     if config.lifeline_fd >= 0:
         _thread.start_new_thread(_watch_lifeline, (config.lifeline_fd,))
-    recorder.start(config.trace_fd, config.max_events)
+    child_config = None
+    if config.trace_socket is not None:
+        child_config = {"socket": config.trace_socket, "max_events": config.max_events,
+                        "max_threads": config.max_threads, "lines": config.lines}
+        os.environ.update(child.child_environment(child_config))
+    recorder.start(config.trace_fd, config.max_events, child_config)
     atexit.register(recorder.stop)
 
     path = os.path.abspath(config.path)

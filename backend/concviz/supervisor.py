@@ -14,9 +14,12 @@ import enum
 import json
 import os
 import select
+import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -29,8 +32,10 @@ import msgspec
 from concviz import events
 from concviz.analysis.fold import Fold
 from concviz.analysis.summary import summarise
+from concviz.cpu import CpuSampler
+from concviz.merge import Merger
 from concviz.runner import ChildConfig
-from concviz.translate import Translator
+from concviz.translate import Stream, Translator
 
 
 class Status(enum.StrEnum):
@@ -79,6 +84,12 @@ class Sink(Protocol):
 
 _encode = msgspec.json.Encoder().encode
 
+# After the program's own process has gone, how long its other processes'
+# streams may take to end (they were killed with the group: only a process
+# that left the group can still hold one open, and it is not waited for).
+DRAIN_S = 1.0
+READ_SIZE = 1 << 20
+
 
 class Supervisor:
     def __init__(self, spec: RunSpec, sink: Sink) -> None:
@@ -86,6 +97,8 @@ class Supervisor:
         self.sink = sink
         self.fold = Fold()
         self.translator = Translator(self.fold)
+        self.merger = Merger(self.translator, self._deliver)
+        self.cpu = CpuSampler()
         self.status = Status.PENDING
         self.deadlock: list[dict[str, Any]] | None = None
         self.proc: subprocess.Popen[bytes] | None = None
@@ -113,9 +126,17 @@ class Supervisor:
         spec = self.spec
         trace_r, trace_w = os.pipe()
         life_r, self._life_w = os.pipe()
+        # The program's other processes connect here, one stream each.
+        self._socket_dir = tempfile.mkdtemp(prefix="concviz-")
+        socket_path = os.path.join(self._socket_dir, "trace.sock")
+        self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._listener.bind(socket_path)
+        self._listener.listen(64)
+        self._listener.setblocking(False)
         config = ChildConfig(
             path=os.path.abspath(spec.path), argv=spec.argv, watch=spec.watch, lines=spec.lines,
-            trace_fd=trace_w, lifeline_fd=life_r, max_threads=spec.max_threads, max_events=spec.max_events,
+            trace_fd=trace_w, trace_socket=socket_path, lifeline_fd=life_r, max_threads=spec.max_threads,
+            max_events=spec.max_events,
         )
         self.sink.header(_encode(self.header()))
         env = dict(os.environ)
@@ -155,12 +176,14 @@ class Supervisor:
             self.start()
         assert self.proc is not None
         deadline = time.monotonic() + self.spec.timeout
-        pending = b""
         ending: Status | None = None
-        fd = self._trace_r
-        eof = False
+        root = self.merger.add(self.translator.root)
+        # fd → (stream, partial line)
+        readers: dict[int, tuple[Stream, bytearray]] = {self._trace_r: (root, bytearray())}
+        listener = self._listener.fileno()
+        drain_until: float | None = None
         try:
-            while not eof:
+            while readers and (drain_until is None or time.monotonic() < drain_until):
                 if ending is None:
                     if self._stop_requested.is_set():
                         ending = Status.STOPPED
@@ -168,52 +191,94 @@ class Supervisor:
                         ending = Status.TIMED_OUT
                     if ending is not None:
                         self._kill_group()
-                ready, _, _ = select.select([fd], [], [], 0.05)
-                if ready:
-                    chunk = os.read(fd, 1 << 20)
-                    if not chunk:
-                        eof = True
+                wait = 0.05 if not self.merger.merging else 0.01
+                ready, _, _ = select.select([*readers, listener], [], [], min(wait, self.cpu.period_ns / 1e9))
+                for fd in ready:
+                    if fd == listener:
+                        self._accept(readers)
+                        continue
                     try:
-                        pending = self._consume(pending + chunk)
+                        self._read(fd, readers)
                     except (msgspec.DecodeError, msgspec.ValidationError, KeyError, TypeError) as error:
                         # Not what our recorder writes: something in the run
-                        # wrote into the trace pipe. End the run; keep what came before.
+                        # wrote into a trace stream. End the run; keep what came before.
                         self.protocol_error = f"the run's event stream was corrupted: {error}"
                         ending = Status.CRASHED
                         self._kill_group()
+                        self._close_all(readers)
                         break
+                now = time.perf_counter_ns()
+                if ending is None and self.fold.limit is None and self.cpu.due(now):
+                    self._sample_cpu()
+                self.merger.release(now)
                 if ending is None:
-                    if self.fold.limit is not None:
+                    if self.fold.limit is not None or self.fold.events > self.spec.max_events:
+                        if self.fold.limit is None:
+                            self.fold.limit = {"what": "events", "limit": self.spec.max_events}
                         ending = Status.LIMIT_EXCEEDED
                         self._kill_group()
+                        self.merger.side.clear()  # nothing comes after the limit
                     elif ready and (cycle := self.fold.deadlock()) is not None:
                         self.deadlock = cycle
                         ending = Status.DEADLOCKED
                         self._kill_group()
-                if not eof and self.proc.poll() is not None:
-                    # The child is gone; what it left running must go too,
-                    # and then the pipe ends.
+                if self._trace_r not in readers and drain_until is None:
+                    drain_until = time.monotonic() + DRAIN_S
+                elif self._trace_r in readers and self.proc.poll() is not None:
+                    # The program's process is gone; what it left running must
+                    # go too, and then its streams end.
                     self._kill_group()
         finally:
-            os.close(fd)
+            self._close_all(readers)
+            self.merger.flush()
+            self._listener.close()
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
             os.close(self._life_w)
             self._kill_group()
             returncode = self.proc.wait()
         return self._finish(ending, returncode)
 
-    def _consume(self, data: bytes) -> bytes:
-        """Hand complete lines to the sink and the fold; return the partial tail."""
-        cut = data.rfind(b"\n")
-        if cut < 0:
-            return data
-        # One read can hold many of the child's batches: hand each over as
-        # soon as it is translated, so that viewers see the first events of a
-        # burst before the last ones are translated.
-        for raw in data[: cut + 1].splitlines():
-            lines = self.translator.feed(raw)
-            if lines:
-                self.sink.events(lines)
-        return data[cut + 1 :]
+    def _close_all(self, readers: dict[int, tuple[Stream, bytearray]]) -> None:
+        for fd, (stream, _) in readers.items():
+            os.close(fd)
+            self.merger.close(stream)
+        readers.clear()
+
+    def _accept(self, readers: dict[int, tuple[Stream, bytearray]]) -> None:
+        try:
+            conn, _ = self._listener.accept()
+        except (BlockingIOError, InterruptedError):
+            return
+        readers[conn.detach()] = (self.merger.add(), bytearray())
+
+    def _read(self, fd: int, readers: dict[int, tuple[Stream, bytearray]]) -> None:
+        stream, pending = readers[fd]
+        try:
+            chunk = os.read(fd, READ_SIZE)
+        except OSError:
+            chunk = b""
+        if chunk:
+            pending += chunk
+            cut = pending.rfind(b"\n")
+            if cut >= 0:
+                # One read can hold many of a process's batches: hand each over
+                # as soon as it is translated, so that viewers see the first
+                # events of a burst before the last ones are translated.
+                for line in bytes(pending[: cut + 1]).splitlines():
+                    self.merger.feed(stream, line)
+                del pending[: cut + 1]
+            return
+        del readers[fd]
+        os.close(fd)
+        self.merger.close(stream)
+
+    def _sample_cpu(self) -> None:
+        for sample in self.cpu.sample(self.merger.open):
+            self.merger.add_sample(sample.stream, sample.t, sample.tid, "cpu",
+                                   {"on": sample.on, "wait": sample.wait, "dt": sample.dt})
+
+    def _deliver(self, lines: list[bytes]) -> None:
+        self.sink.events(lines)
 
     def _finish(self, ending: Status | None, returncode: int) -> dict[str, Any]:
         program_end = self.fold.program_end

@@ -1,10 +1,12 @@
-"""From the child's compact batches to trace lines, in the parent process.
+"""From the processes' compact batches to trace lines, in the parent process.
 
-The child's writer (``concviz.recorder.Writer``) sends raw tuples
-``[t, ident, kind, obj, args]``; here each gets its sequence number, its time
-relative to the run's start (kept monotonic along ``seq``), the process id
-and a small thread id in place of the OS ident, and becomes one JSON line of
-the trace format (``concviz.events.Envelope``). The same pass feeds the fold.
+Each process of a run writes its own stream (``concviz.recorder.Writer``):
+a hello line, then batches of raw tuples ``[t, ident, kind, obj, args]``.
+Here each event gets its sequence number, its time relative to the run's
+start (kept monotonic along ``seq``), its process id and a thread id in
+place of the OS ident, and becomes one JSON line of the trace format
+(``concviz.events.Envelope``). The same pass feeds the fold. Putting the
+streams of several processes in time order is ``concviz.merge``'s job.
 """
 
 from __future__ import annotations
@@ -15,17 +17,24 @@ import msgspec
 
 from concviz.analysis.fold import NO_ARGS, RLOCK_ONLY_ARGS, Fold
 
-# Threads the program started without a threading.Thread object get ids from
-# here, far from the ids the child gives Thread objects.
+# Threads a process started without a threading.Thread object get ids from
+# here on (plus the process's main thread id), far from the ids of Thread
+# objects and below the next process's ids (``recorder.ID_SHIFT``).
 FOREIGN_TIDS = 1_000_000
 
 _Raw = msgspec.Raw
-_decode_hello = msgspec.json.Decoder(dict[str, int]).decode
+_decode_hello = msgspec.json.Decoder(dict[str, Any]).decode
 _decode_batch = msgspec.json.Decoder(list[tuple[int, int, str, int | None, _Raw]]).decode
 _decode_args = msgspec.json.Decoder(dict[str, Any]).decode
 _encode_lines = msgspec.json.Encoder().encode_lines
+_encode = msgspec.json.encode
 _NULL = msgspec.Raw(b"null")
 _EMPTY = msgspec.Raw(b"{}")
+
+RawEvent = tuple[int, int, str, int | None, _Raw]
+"""``(t, ident, kind, obj, args)`` as a process's writer sent it; ``t`` absolute."""
+Resolved = tuple[int, int, int, str, int | None, _Raw]
+"""``(t, pid, tid, kind, obj, args)``: a raw event with its thread known; ``t`` absolute."""
 
 
 class Line(msgspec.Struct, gc=False):
@@ -40,42 +49,106 @@ class Line(msgspec.Struct, gc=False):
     args: _Raw
 
 
+class Stream:
+    """What the translator knows of one process's stream."""
+
+    __slots__ = ("foreign", "last_t", "main_tid", "method", "natives", "pid", "ppid", "tids")
+
+    def __init__(self) -> None:
+        self.pid = 0
+        self.ppid = 0
+        self.main_tid = 0
+        self.method: str | None = None
+        self.tids: dict[int, int] = {}
+        """OS thread ident → thread id."""
+        self.natives: dict[int, int] = {}
+        """OS native thread id → thread id (for CPU sampling)."""
+        self.foreign = FOREIGN_TIDS
+        self.last_t = 0
+        """The stream's latest time so far (absolute), see ``concviz.merge``."""
+
+
 class Translator:
     def __init__(self, fold: Fold) -> None:
         self.fold = fold
         self.seq = 0
         self.last_t = 0
         self.t0: int | None = None
-        self.pid = 0
-        self.tids: dict[int, int] = {}
-        self._foreign = FOREIGN_TIDS
+        self.root = Stream()
+
+    # --- one stream at a time -----------------------------------------------------
 
     def feed(self, line: bytes) -> list[bytes]:
-        """One line from the child → the trace lines it stands for."""
+        """One line of the program's own process → the trace lines it stands for."""
+        return self.feed_stream(self.root, line)
+
+    def feed_stream(self, stream: Stream, line: bytes) -> list[bytes]:
+        if stream.method is None:
+            return self.sequence(self.hello(stream, line))
+        return self.translate(stream, _decode_batch(line))
+
+    def decode(self, line: bytes) -> list[RawEvent]:
+        return _decode_batch(line)
+
+    def hello(self, stream: Stream, line: bytes) -> list[Resolved]:
+        """The first line of a stream: which process it is. A stream of the
+        current format (with ``method``) begins the process's lanes."""
+        hello = _decode_hello(line)
         if self.t0 is None:
-            hello = _decode_hello(line)
-            self.t0, self.pid = hello["t0"], hello["pid"]
-            self.tids[hello["main"]] = 0
+            self.t0 = hello["t0"]
+        stream.pid = hello["pid"]
+        stream.ppid = hello.get("ppid", 0)
+        stream.main_tid = hello.get("main_tid", 0)
+        stream.foreign = stream.main_tid + FOREIGN_TIDS
+        stream.tids[hello["main"]] = stream.main_tid
+        stream.natives[stream.pid] = stream.main_tid
+        stream.last_t = hello["t0"]
+        method = hello.get("method")
+        if method is None:
+            stream.method = "root"
             return []
+        stream.method = method
+        return [self.event(stream, hello["t0"], stream.main_tid, "process.begin", None, {
+            "pid": stream.pid, "ppid": stream.ppid, "name": "MainProcess" if method == "root" else None,
+            "method": method})]
+
+    def event(self, stream: Stream, t: int, tid: int, kind: str, obj: int | None,
+              args: dict[str, Any]) -> Resolved:
+        """An event made here (a process's beginning and end, a CPU sample)."""
+        return (t, stream.pid, tid, kind, obj, _Raw(_encode(args)))
+
+    # --- several streams: resolve each, merge (concviz.merge), then sequence ------------
+
+    def resolve(self, stream: Stream, batch: list[RawEvent]) -> list[Resolved]:
+        """Thread ids for one stream's raw events, and its time made monotonic."""
+        out: list[Resolved] = []
+        append = out.append
+        tids = stream.tids
+        pid = stream.pid
+        last_t = stream.last_t
+        for t, who, kind, obj, raw in batch:
+            if t < last_t:
+                t = last_t
+            last_t = t
+            tid = tids.get(who)
+            if tid is None or kind == "thread.begin":
+                tid = self._resolve_thread(stream, who, kind, raw, t, out)
+            append((t, pid, tid, kind, obj, raw))
+        stream.last_t = last_t
+        return out
+
+    def sequence(self, events: list[Resolved]) -> list[bytes]:
+        """Resolved events in time order → trace lines, folded."""
         out: list[Line] = []
         append = out.append
         fold = self.fold
         handlers = fold.handlers
         rlocks = fold.rlocks
-        tids = self.tids
-        t0, pid, seq, last_t = self.t0, self.pid, self.seq, self.last_t
-        for t, who, kind, obj, raw in _decode_batch(line):
-            # Args are an object or null; no object is 4 bytes long, and len()
-            # is cheaper than comparing Raw values.
+        t0 = self.t0 or 0
+        seq, last_t = self.seq, self.last_t
+        for t, pid, tid, kind, obj, raw in events:
             if len(raw) == 4 and raw == _NULL:
                 raw = _EMPTY
-            tid = tids.get(who)
-            if tid is None or kind == "thread.begin":
-                self.seq, self.last_t = seq, last_t
-                tid = self._thread(who, kind, raw, out, t - t0, pid)
-                seq, last_t = self.seq, self.last_t
-            # A thread can be switched out between reading the clock and
-            # appending; keep time monotonic along seq (the difference is that switch).
             t -= t0
             if t < last_t:
                 t = last_t
@@ -96,17 +169,78 @@ class Translator:
             return []
         return _encode_lines(out).splitlines()
 
-    def _thread(self, who: int, kind: str, raw: _Raw, out: list[Line], t: int, pid: int) -> int:
+    def _resolve_thread(self, stream: Stream, who: int, kind: str, raw: _Raw, t: int, out: list[Resolved]) -> int:
+        if kind == "thread.begin":
+            return self._begun(stream, who, raw)
+        tid, args = self._foreign_thread(stream, who)
+        out.append(self.event(stream, t, tid, "thread.begin", None, args))
+        return tid
+
+    def _begun(self, stream: Stream, who: int, raw: _Raw) -> int:
+        args = _decode_args(raw)
+        tid: int = args["thread"]
+        stream.tids[who] = tid
+        native = args.get("native")
+        if native is not None:
+            stream.natives[native] = tid
+        return tid
+
+    def _foreign_thread(self, stream: Stream, who: int) -> tuple[int, dict[str, Any]]:
+        tid = stream.tids[who] = stream.foreign
+        stream.foreign += 1
+        return tid, {"thread": tid, "name": f"thread-{tid - stream.main_tid - FOREIGN_TIDS + 1}", "daemon": True,
+                     "ident": who, "native": None}
+
+    def translate(self, stream: Stream, batch: list[RawEvent]) -> list[bytes]:
+        """Raw events of one stream, in order → trace lines."""
+        out: list[Line] = []
+        append = out.append
+        fold = self.fold
+        handlers = fold.handlers
+        rlocks = fold.rlocks
+        tids = stream.tids
+        pid = stream.pid
+        t0 = self.t0 or 0
+        seq, last_t = self.seq, self.last_t
+        for t, who, kind, obj, raw in batch:
+            # Args are an object or null; no object is 4 bytes long, and len()
+            # is cheaper than comparing Raw values.
+            if len(raw) == 4 and raw == _NULL:
+                raw = _EMPTY
+            t -= t0
+            # A thread can be switched out between reading the clock and
+            # appending; keep time monotonic along seq (the difference is that switch).
+            if t < last_t:
+                t = last_t
+            last_t = t
+            tid = tids.get(who)
+            if tid is None or kind == "thread.begin":
+                self.seq, self.last_t = seq, last_t
+                tid = self._thread(stream, who, kind, raw, out, t)
+                seq = self.seq
+            handler = handlers.get(kind)
+            if handler is not None:
+                if kind in RLOCK_ONLY_ARGS and obj not in rlocks:
+                    handler(fold, seq, tid, obj, NO_ARGS)
+                else:
+                    handler(fold, seq, tid, obj, _decode_args(raw))
+            append(Line(seq, t, pid, tid, kind, obj, raw))
+            seq += 1
+        self.seq = seq
+        self.last_t = last_t
+        stream.last_t = last_t + t0
+        fold.events = seq
+        fold.last_t = last_t
+        if not out:
+            return []
+        return _encode_lines(out).splitlines()
+
+    def _thread(self, stream: Stream, who: int, kind: str, raw: _Raw, out: list[Line], t: int) -> int:
         """The thread id of ``who``; a thread met without a ``thread.begin`` gets one now."""
         if kind == "thread.begin":
-            tid: int = _decode_args(raw)["thread"]
-            self.tids[who] = tid
-            return tid
-        tid = self.tids[who] = self._foreign
-        self._foreign += 1
-        args = {"thread": tid, "name": f"thread-{tid - FOREIGN_TIDS + 1}", "daemon": True, "ident": who}
-        t = max(t, self.last_t)
+            return self._begun(stream, who, raw)
+        tid, args = self._foreign_thread(stream, who)
         self.fold.feed_event(self.seq, t, tid, "thread.begin", None, args)
-        out.append(Line(self.seq, t, pid, tid, "thread.begin", None, _Raw(msgspec.json.encode(args))))
+        out.append(Line(self.seq, t, stream.pid, tid, "thread.begin", None, _Raw(_encode(args))))
         self.seq += 1
         return tid

@@ -14,6 +14,7 @@ from concviz.instrument import (
     lines,
     locks,
     output,
+    processes,
     queues,
     selecting,
     semaphore,
@@ -27,7 +28,8 @@ _installed: list[object] = []
 
 def install(max_threads: int = 2000, record_lines: bool = False) -> None:
     threads.install(max_threads)
-    for module in (locks, semaphore, event, condition, barrier, sleep, output, queues, sockets, selecting):
+    for module in (locks, semaphore, event, condition, barrier, sleep, output, queues, sockets, selecting,
+                   processes):
         module.install()
         _installed.append(module)
     _installed.insert(0, threads)

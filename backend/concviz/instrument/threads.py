@@ -19,6 +19,7 @@ from concviz.instrument._support import Patch, location
 _append = recorder.append
 _ns = recorder.ns
 _ident = recorder.ident
+_native_id = threading.get_native_id
 _Thread = threading.Thread
 _original_init = _Thread.__init__
 _original_start = _Thread.start
@@ -80,7 +81,7 @@ def _bootstrap_inner(self: Any) -> None:
         return _original_bootstrap_inner(self)
     me = _ident()
     _append((_ns(), me, "thread.begin", None, {
-        "thread": tid, "name": self._name, "daemon": self._daemonic, "ident": me}))
+        "thread": tid, "name": self._name, "daemon": self._daemonic, "ident": me, "native": _native_id()}))
     try:
         _original_bootstrap_inner(self)
     finally:
@@ -107,7 +108,7 @@ def install(limit: int = 2000) -> None:
     global max_threads
     max_threads = limit
     main = threading.main_thread()
-    main._concviz_tid = 0  # type: ignore[attr-defined]
+    main._concviz_tid = recorder.main_tid  # type: ignore[attr-defined]
     main._concviz_error = None  # type: ignore[attr-defined]
     _patch.set(_Thread, "__init__", __init__)
     _patch.set(_Thread, "start", start)

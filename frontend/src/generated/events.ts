@@ -59,6 +59,7 @@ export interface ThreadBeginArgs {
   name: string;
   daemon: boolean;
   ident: number;
+  native?: number | null;
 }
 
 /** The thread ``tid`` finished; ``error`` is the uncaught exception, if any. */
@@ -371,6 +372,94 @@ export interface SelUnregisterArgs {
   fd: number;
 }
 
+/** The process ``pid`` began recording; ``tid`` is its main thread. ``method`` is how it was made: ``root`` (the program itself), ``fork`` (``os.fork`` or the fork start method, and children of a forkserver) or ``spawn`` (a new interpreter: the spawn start method, a forkserver, any ``python`` the program runs). ``name`` is None until ``process.name``. */
+export interface ProcessBeginArgs {
+  pid: number;
+  ppid: number;
+  name: string | null;
+  method: "root" | "fork" | "spawn" | "forkserver";
+}
+
+/** The process learnt its name (``multiprocessing``'s ``Process-1``...). */
+export interface ProcessNameArgs {
+  name: string;
+}
+
+/** ``tid`` started the child process ``pid`` (``Process.start()``). */
+export interface ProcessStartArgs {
+  pid: number;
+  name: string;
+}
+
+/** ``tid`` waits in ``Process.join()`` for the process ``pid``. */
+export interface ProcessJoinArgs {
+  pid: number;
+  timeout: number | null;
+  file: string | null;
+  line: number | null;
+}
+
+/** ``join()`` returned; ``exit_code`` is ``Process.exitcode`` (None: still running after a timeout; negative: killed by that signal). */
+export interface ProcessJoinedArgs {
+  pid: number;
+  exit_code: number | null;
+}
+
+/** ``tid`` sent SIGTERM to the process ``pid`` (``Process.terminate()``). */
+export interface ProcessTerminateArgs {
+  pid: number;
+}
+
+/** ``tid`` sent SIGKILL to the process ``pid`` (``Process.kill()``). */
+export interface ProcessKillArgs {
+  pid: number;
+}
+
+/** The process is about to exit with ``exit_code`` (recorded by itself; absent when it was killed or called ``os._exit``). */
+export interface ProcessExitArgs {
+  exit_code: number;
+}
+
+/** The process ``pid`` is gone: its event stream closed (recorded by the supervisor; the last event of the process's lanes). */
+export interface ProcessEndArgs {
+  pid: number;
+}
+
+/** In the ``dt`` nanoseconds before ``t``, the thread ``tid`` ran on a CPU for ``on`` ns and waited to run (runnable, not on a CPU) for ``wait`` ns. Measured from outside the program by the supervisor, from ``/proc/PID/task/TID/schedstat``, every ``CPU_SAMPLE_MS`` milliseconds; recorded only when either changed. */
+export interface CpuArgs {
+  on: number;
+  wait: number;
+  dt: number;
+}
+
+/** ``send()`` on end ``end`` (0 or 1) of the Pipe ``obj``; ``id`` numbers the messages of that direction, and the ``pipe.recv`` on the other end with the same ``id`` received this one. ``item`` is a short repr. */
+export interface PipeSendArgs {
+  end: number;
+  id: number;
+  item: string;
+  bytes: number;
+}
+
+/** ``recv()`` on end ``end`` returned message ``id`` of the other end. */
+export interface PipeRecvArgs {
+  end: number;
+  id: number;
+  item: string;
+  bytes: number;
+}
+
+/** ``tid`` waits in ``recv()`` on end ``end``: nothing had arrived. */
+export interface PipeBlockArgs {
+  end: number;
+  file: string | null;
+  line: number | null;
+}
+
+/** The wait in ``recv()`` ended (a message, or the other end closed). */
+export interface PipeWakeArgs {
+  end: number;
+}
+
 /** Every event kind, mapped to the type of its ``args``. */
 export interface KindArgs {
   "thread.new": ThreadNewArgs;
@@ -426,7 +515,21 @@ export interface KindArgs {
   "sel.register": SelRegisterArgs;
   "sel.modify": SelModifyArgs;
   "sel.unregister": SelUnregisterArgs;
+  "process.begin": ProcessBeginArgs;
+  "process.name": ProcessNameArgs;
+  "process.start": ProcessStartArgs;
+  "process.join": ProcessJoinArgs;
+  "process.joined": ProcessJoinedArgs;
+  "process.terminate": ProcessTerminateArgs;
+  "process.kill": ProcessKillArgs;
+  "process.exit": ProcessExitArgs;
+  "process.end": ProcessEndArgs;
+  "cpu": CpuArgs;
+  "pipe.send": PipeSendArgs;
+  "pipe.recv": PipeRecvArgs;
+  "pipe.block": PipeBlockArgs;
+  "pipe.wake": PipeWakeArgs;
 }
 
 export type Kind = keyof KindArgs;
-export const KINDS: Kind[] = ["thread.new", "thread.start", "thread.begin", "thread.end", "thread.join", "thread.joined", "obj.new", "lock.block", "lock.acquire", "lock.fail", "lock.release", "event.set", "event.clear", "event.wait", "event.wake", "cond.wait", "cond.wake", "cond.notify", "barrier.wait", "barrier.pass", "barrier.broken", "sleep.begin", "sleep.end", "print", "line", "var.read", "var.write", "limit", "program.end", "queue.put", "queue.get", "queue.block", "queue.wake", "queue.fail", "queue.task_done", "queue.join", "queue.joined", "sock.listen", "sock.accept", "sock.connect", "sock.send", "sock.recv", "sock.block", "sock.wake", "sock.would_block", "sock.error", "sock.setblocking", "sock.close", "select.begin", "select.end", "sel.register", "sel.modify", "sel.unregister"];
+export const KINDS: Kind[] = ["thread.new", "thread.start", "thread.begin", "thread.end", "thread.join", "thread.joined", "obj.new", "lock.block", "lock.acquire", "lock.fail", "lock.release", "event.set", "event.clear", "event.wait", "event.wake", "cond.wait", "cond.wake", "cond.notify", "barrier.wait", "barrier.pass", "barrier.broken", "sleep.begin", "sleep.end", "print", "line", "var.read", "var.write", "limit", "program.end", "queue.put", "queue.get", "queue.block", "queue.wake", "queue.fail", "queue.task_done", "queue.join", "queue.joined", "sock.listen", "sock.accept", "sock.connect", "sock.send", "sock.recv", "sock.block", "sock.wake", "sock.would_block", "sock.error", "sock.setblocking", "sock.close", "select.begin", "select.end", "sel.register", "sel.modify", "sel.unregister", "process.begin", "process.name", "process.start", "process.join", "process.joined", "process.terminate", "process.kill", "process.exit", "process.end", "cpu", "pipe.send", "pipe.recv", "pipe.block", "pipe.wake"];

@@ -1,0 +1,145 @@
+"""Several processes' event streams → one trace, in time order.
+
+Every process of a run writes its own stream (``concviz.recorder``), read by
+the supervisor as it comes. All processes read one clock (``CLOCK_MONOTONIC``,
+``time.perf_counter_ns``), so their events can be put in time order; but a
+process's events reach the supervisor a few milliseconds after they happen
+(its writer ships every ``FLUSH_S``). So while more than one stream is open,
+events are held back ``HOLDBACK_NS`` and released in time order; with one
+stream (the common case) they pass straight through, as before.
+
+An event that arrives later than the hold-back (a writer starved of the GIL)
+is placed at the latest time already released: its order within its own
+process is always kept, its time may be late by that much.
+
+Samples the supervisor takes itself (CPU use, ``concviz.cpu``) wait on the
+side until the program's events have passed their time, so that they never
+push a program's event later than it happened; a sample may be shown up to
+one batch late instead, which its ``dt`` makes harmless.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable
+from time import perf_counter_ns
+from typing import Any
+
+from concviz.translate import Resolved, Stream, Translator
+
+HOLDBACK_NS = 25_000_000
+
+
+def _time(event: Resolved) -> int:
+    return event[0]
+
+
+class Merger:
+    def __init__(self, translator: Translator, deliver: Callable[[list[bytes]], None],
+                 holdback_ns: int = HOLDBACK_NS) -> None:
+        self.translator = translator
+        self.deliver = deliver
+        self.holdback_ns = holdback_ns
+        self.streams: list[Stream] = []
+        self.open: set[Stream] = set()
+        self.pending: dict[Stream, list[Resolved]] = {}
+        self.streams_by_pid: dict[int, Stream] = {}
+        self.side: list[Resolved] = []
+
+    def add(self, stream: Stream | None = None) -> Stream:
+        stream = stream or Stream()
+        self.streams.append(stream)
+        self.open.add(stream)
+        self.pending[stream] = []
+        return stream
+
+    @property
+    def merging(self) -> bool:
+        return len(self.open) > 1 or any(self.pending.values())
+
+    def feed(self, stream: Stream, line: bytes) -> None:
+        """One line of a stream (its hello, or a batch)."""
+        tr = self.translator
+        if stream.method is None:
+            events = tr.hello(stream, line)
+            self.streams_by_pid[stream.pid] = stream
+            self._hold(stream, events)
+            return
+        if not self.merging:
+            if self.side:
+                # Samples are waiting: put those this batch has passed among its events.
+                events = tr.resolve(stream, tr.decode(line))
+                cut = bisect.bisect_right(self.side, stream.last_t, key=_time)
+                if cut:
+                    events += self.side[:cut]
+                    del self.side[:cut]
+                    events.sort(key=_time)
+                lines = tr.sequence(events)
+            else:
+                lines = tr.translate(stream, tr.decode(line))
+            if lines:
+                self.deliver(lines)
+            return
+        self._hold(stream, tr.resolve(stream, tr.decode(line)))
+
+    def add_sample(self, stream: Stream, t: int, tid: int, kind: str, args: dict[str, Any]) -> None:
+        """A sample the supervisor took of ``stream``'s process at time ``t`` (absolute)."""
+        self.side.append(self.translator.event(stream, t, tid, kind, None, args))
+
+    def _release_side(self, until: int) -> None:
+        cut = bisect.bisect_right(self.side, until, key=_time)
+        if cut:
+            lines = self.translator.sequence(self.side[:cut])
+            del self.side[:cut]
+            if lines:
+                self.deliver(lines)
+
+    def add_event(self, stream: Stream, t: int, tid: int, kind: str, obj: int | None, args: dict[str, Any]) -> None:
+        """An event made by the supervisor about ``stream``'s process, at time ``t`` (absolute)."""
+        self._hold(stream, [self.translator.event(stream, max(t, stream.last_t), tid, kind, obj, args)])
+        stream.last_t = max(t, stream.last_t)
+
+    def close(self, stream: Stream, t: int | None = None) -> None:
+        """The stream ended: its process is gone (``process.end``)."""
+        if stream not in self.open:
+            return
+        if stream.method not in (None, "root") and stream.pid:
+            self.add_event(stream, perf_counter_ns() if t is None else t, stream.main_tid, "process.end", None,
+                           {"pid": stream.pid})
+        self.open.discard(stream)
+
+    def _hold(self, stream: Stream, events: list[Resolved]) -> None:
+        if events:
+            self.pending[stream].extend(events)
+
+    def release(self, now: int | None = None) -> None:
+        """Deliver what can no longer be preceded by an event still on its way."""
+        watermark = (perf_counter_ns() if now is None else now) - self.holdback_ns
+        if not any(self.pending.values()):
+            if self.side:
+                self._release_side(watermark)
+            return
+        if len(self.open) <= 1 and sum(1 for p in self.pending.values() if p) <= 1 and not self.side:
+            self.flush()
+            return
+        self._release_until(watermark)
+
+    def flush(self) -> None:
+        """Deliver everything held (the run is over, or one stream is left)."""
+        self._release_until(None)
+
+    def _release_until(self, watermark: int | None) -> None:
+        ready: list[Resolved] = []
+        for events in (*self.pending.values(), self.side):
+            if not events:
+                continue
+            cut = len(events) if watermark is None else bisect.bisect_right(events, watermark, key=_time)
+            if cut:
+                ready.extend(events[:cut])
+                del events[:cut]
+        if not ready:
+            return
+        ready.sort(key=_time)  # stable: each stream's own order is kept
+        lines = self.translator.sequence(ready)
+        if lines:
+            self.deliver(lines)
