@@ -47,4 +47,4 @@ def boot() -> None:
 
     instrument.install(max_threads=config["max_threads"], record_lines=config["lines"])
     if forkserver:
-        recorder.append((recorder.ns(), recorder.ident(), "process.name", None, {"name": "forkserver"}))
+        recorder.append((recorder.ns(), recorder.ident(), "process.name", None, {"name": "forkserver", "helper": True}))

@@ -662,9 +662,14 @@ class ProcessBegin:
 @kind("process.name")
 @dataclass
 class ProcessName:
-    """The process learnt its name (``multiprocessing``'s ``Process-1``...)."""
+    """The process learnt its name (``multiprocessing``'s ``Process-1``...).
+
+    ``helper`` marks a process of ``multiprocessing``'s own (the forkserver)
+    that never touches the program's objects.
+    """
 
     name: str
+    helper: bool = False
 
 
 @kind("process.start")

@@ -99,6 +99,7 @@ class Supervisor:
         self.translator = Translator(self.fold)
         self.merger = Merger(self.translator, self._deliver)
         self.cpu = CpuSampler()
+        self._delivered = False
         self.status = Status.PENDING
         self.deadlock: list[dict[str, Any]] | None = None
         self.proc: subprocess.Popen[bytes] | None = None
@@ -218,10 +219,11 @@ class Supervisor:
                         ending = Status.LIMIT_EXCEEDED
                         self._kill_group()
                         self.merger.side.clear()  # nothing comes after the limit
-                    elif ready and (cycle := self.fold.deadlock()) is not None:
+                    elif self._delivered and (cycle := self.fold.deadlock()) is not None:
                         self.deadlock = cycle
                         ending = Status.DEADLOCKED
                         self._kill_group()
+                self._delivered = False
                 if self._trace_r not in readers and drain_until is None:
                     drain_until = time.monotonic() + DRAIN_S
                 elif self._trace_r in readers and self.proc.poll() is not None:
@@ -278,6 +280,7 @@ class Supervisor:
                                    {"on": sample.on, "wait": sample.wait, "dt": sample.dt})
 
     def _deliver(self, lines: list[bytes]) -> None:
+        self._delivered = True
         self.sink.events(lines)
 
     def _finish(self, ending: Status | None, returncode: int) -> dict[str, Any]:

@@ -273,7 +273,8 @@ def test_lifecycle_records_new_start_begin_end_join_joined(instrumented: ModuleT
     events = {e.kind: e for e in recorded() if e.kind.startswith("thread.")}
     assert events["thread.new"].args == {
         "thread": tid, "name": "w", "daemon": False, "target": work.__qualname__}
-    assert events["thread.begin"].args == {"thread": tid, "name": "w", "daemon": False, "ident": them}
+    assert events["thread.begin"].args == {"thread": tid, "name": "w", "daemon": False, "ident": them,
+                                           "native": thread.native_id}
     assert events["thread.end"].args == {"thread": tid, "error": None}
     assert events["thread.join"].args["file"] == __file__
     assert events["thread.joined"].args == {"thread": tid, "alive": False}

@@ -136,7 +136,8 @@ def test_stopping_a_run_leaves_no_process_behind(server: Server) -> None:
     watched = watch(server.ws_url, run_id, until_events=1)
     assert watched.events
     child = run_child(server)
-    assert len(session_members(child)) >= 2  # the runner and its grandchild `sleep`
+    # The runner and its grandchild `sleep` (started after the run's first events).
+    assert poll(lambda: len(session_members(child)) >= 2, timeout=10), session_members(child)
     response = server.post(f"/api/runs/{run_id}/stop")
     assert response.status_code == 202
     record = server.wait_ended(run_id, timeout=30)

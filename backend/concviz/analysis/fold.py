@@ -13,12 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from concviz.analysis import fold_io
+from concviz.analysis import fold_io, fold_processes
 
 LOCK_TYPES = frozenset({"Lock", "RLock"})
 # Waits that only another thread of the program can end (not a socket, a
 # select, a sleep: the outside world or the clock ends those).
-_THREAD_ONLY_WAITS = frozenset({"lock", "join", "event", "cond", "barrier", "queue"})
+_THREAD_ONLY_WAITS = frozenset({"lock", "join", "event", "cond", "barrier", "queue", "process", "pipe"})
 HOLDABLE = frozenset({"Lock", "RLock", "Semaphore", "BoundedSemaphore"})
 # Kinds whose handlers read ``args`` only when the object is an RLock (its
 # depth): a caller that decodes args itself may pass ``NO_ARGS`` for any other
@@ -80,6 +80,8 @@ class Fold:
         self.queues: dict[int, fold_io.QueueStats] = {}
         self.selects: dict[int, fold_io.SelectStats] = {}
         self.sockets = fold_io.SocketStats()
+        # Processes, pipes and CPU samples (concviz.analysis.fold_processes).
+        self.processes = fold_processes.Processes()
 
     def thread(self, tid: int) -> Thread:
         th = self.threads.get(tid)
@@ -113,6 +115,7 @@ class Fold:
         th = self.thread(args["thread"])
         th.name = args["name"]
         th.alive = True
+        fold_processes.thread_begun(self, args["thread"])
 
     def _thread_end(self, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
         th = self.thread(args["thread"])
@@ -286,7 +289,7 @@ class Fold:
     def _stuck(self, th: Thread) -> bool:
         """Whether ``th`` can never release anything by itself: ended, or
         waiting without a timeout for something only another thread can give."""
-        if not th.alive:
+        if not th.alive or self.processes.of_helper(th.tid):
             return True
         if th.tid == 0 and self.program_end is not None and not th.waiting:
             return True  # the interpreter is waiting for the other threads
@@ -361,5 +364,6 @@ _HANDLERS: dict[str, Any] = {
     "limit": Fold._limit,
 }
 _HANDLERS.update(fold_io.HANDLERS)
+_HANDLERS.update(fold_processes.HANDLERS)
 Fold.kinds = frozenset(_HANDLERS)
 Fold.handlers = _HANDLERS

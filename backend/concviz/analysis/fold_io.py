@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from concviz.analysis.fold import Fold
 
-QUEUE_TYPES = frozenset({"Queue", "LifoQueue", "PriorityQueue", "SimpleQueue"})
+QUEUE_TYPES = frozenset({"Queue", "LifoQueue", "PriorityQueue", "SimpleQueue", "JoinableQueue"})
 
 
 @dataclass

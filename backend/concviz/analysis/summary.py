@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from concviz.analysis import fold_processes
 from concviz.analysis.fold import HOLDABLE, Fold
 from concviz.analysis.fold_io import QUEUE_TYPES, QueueStats, SelectStats
 
@@ -92,6 +93,8 @@ def summarise(fold: Fold, deadlock: list[dict[str, Any]] | None = None) -> dict[
         "lost_updates": lost,
         "deadlock": {"cycle": deadlock} if deadlock else None,
         "sockets": asdict(fold.sockets),
+        "processes": fold_processes.summary(fold),
+        "cpu_s": {str(tid): round(ns / 1e9, 6) for tid, ns in fold.processes.cpu_ns.items()},
     }
 
 
@@ -105,6 +108,9 @@ def io_objects(fold: Fold) -> dict[str, dict[str, Any]]:
             q = fold.queues.get(o.id) or QueueStats()
             out[o.name] = common | {"puts": q.puts, "gets": q.gets, "task_done": q.task_done,
                                     "max_items": q.max_items}
+        elif o.type == "Pipe":
+            pipe = fold.processes.pipes.get(o.id) or fold_processes.PipeStats()
+            out[o.name] = common | {"sends": pipe.sends, "recvs": pipe.recvs}
         elif o.id in fold.selects or o.type == "select" or o.type.endswith("Selector"):
             sel = fold.selects.get(o.id) or SelectStats()
             out[o.name] = common | {"calls": sel.calls, "max_ready": sel.max_ready}

@@ -13,6 +13,7 @@ from concviz.instrument import (
     event,
     lines,
     locks,
+    mp_sync,
     output,
     processes,
     queues,
@@ -29,7 +30,7 @@ _installed: list[object] = []
 def install(max_threads: int = 2000, record_lines: bool = False) -> None:
     threads.install(max_threads)
     for module in (locks, semaphore, event, condition, barrier, sleep, output, queues, sockets, selecting,
-                   processes):
+                   processes, mp_sync):
         module.install()
         _installed.append(module)
     _installed.insert(0, threads)

@@ -380,9 +380,10 @@ export interface ProcessBeginArgs {
   method: "root" | "fork" | "spawn" | "forkserver";
 }
 
-/** The process learnt its name (``multiprocessing``'s ``Process-1``...). */
+/** The process learnt its name (``multiprocessing``'s ``Process-1``...). ``helper`` marks a process of ``multiprocessing``'s own (the forkserver) that never touches the program's objects. */
 export interface ProcessNameArgs {
   name: string;
+  helper?: boolean;
 }
 
 /** ``tid`` started the child process ``pid`` (``Process.start()``). */
