@@ -59,7 +59,7 @@ class _SemLockRecorded(_Recorded):
         real_release = sl.release
         obj = self._cv_id
         rlock = self._cv_type == "RLock"
-        bounded = sl.maxvalue != synchronize.SEM_VALUE_MAX
+        bounded = sl.maxvalue != synchronize.SEM_VALUE_MAX  # type: ignore[attr-defined]
 
         def depth() -> int | None:
             return int(sl._count()) if rlock else None
@@ -99,13 +99,13 @@ class _SemLockRecorded(_Recorded):
         self.release = release
 
     def __enter__(self) -> bool:
-        return self.acquire()  # type: ignore[attr-defined,no-any-return]
+        return self.acquire()
 
     def __exit__(self, *args: object) -> None:
-        self.release()  # type: ignore[attr-defined]
+        self.release()
 
     def __getstate__(self) -> Any:
-        return (super().__getstate__(), self._cv_id)  # type: ignore[misc]
+        return (super().__getstate__(), self._cv_id)
 
     def __setstate__(self, state: Any) -> None:
         self._cv_id = state[1]
@@ -155,7 +155,7 @@ class Event(_Recorded, synchronize.Event):
 # --- the factories: a context's Lock(), RLock()... ---------------------------------
 
 
-def _recorded_factory(name: str, recorded: type, takes_value: bool) -> Any:
+def _recorded_factory(name: str, recorded: Any, takes_value: bool) -> Any:
     """``BaseContext.<name>``: the recorded twin for the program's own code,
     the original (through the original method) for the standard library's."""
     original = getattr(BaseContext, name)
