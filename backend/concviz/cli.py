@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 from concviz import params as params_mod
 from concviz import scenarios
+from concviz.analysis.fold_io import QUEUE_TYPES
 from concviz.supervisor import RunSpec, Supervisor
 
 EXIT_USAGE = 2
@@ -166,6 +167,14 @@ def describe_end(spec: RunSpec, end: dict[str, Any], output: str | None) -> str:
            f"{s['threads']} threads, {s['events']:,} events"]
     if end.get("error"):
         out.append(f"  {end['error']}")
+    processes = s.get("processes") or {}
+    if len(processes) > 1:
+        for pid, p in list(processes.items())[:12]:
+            code = "running" if p["exit_code"] is None else f"exit {p['exit_code']}"
+            out.append(f"  process {p['name']} (pid {pid}, parent {p['parent']}): {p['threads']} threads, "
+                       f"{p['cpu_s']:.2f} s CPU, {code}")
+        if len(processes) > 12:
+            out.append(f"  … and {len(processes) - 12} more processes")
     names = s["names"]
     for name, w in s["watched"].items():
         out.append(f"  watched {name}: {w['initial']!r} → {w['final']!r} after {w['writes']} writes; "
@@ -197,7 +206,6 @@ def describe_end(spec: RunSpec, end: dict[str, Any], output: str | None) -> str:
 
 
 _LOCKS = {"Lock", "RLock", "Semaphore", "BoundedSemaphore"}
-_QUEUES = {"Queue", "LifoQueue", "PriorityQueue", "SimpleQueue"}
 
 
 def _describe_object(name: str, o: dict[str, Any]) -> str | None:
@@ -208,9 +216,11 @@ def _describe_object(name: str, o: dict[str, Any]) -> str | None:
             return None
         return (f"  {kind} {name}: {o['acquisitions']} acquisitions, max {o['max_holders']} holding, "
                 f"max {o['max_waiters']} waiting")
-    if kind in _QUEUES:
+    if kind in QUEUE_TYPES:
         return (f"  {kind} {name}: {o.get('puts', 0)} put, {o.get('gets', 0)} got, max {o.get('max_items', 0)} items, "
                 f"max {o['max_waiters']} waiting")
+    if kind == "Pipe":
+        return f"  Pipe {name}: {o.get('sends', 0)} sent, {o.get('recvs', 0)} received"
     if "calls" in o:
         return f"  {kind} {name}: {o['calls']} calls, max {o.get('max_ready', 0)} ready at once"
     if o["max_waiters"]:

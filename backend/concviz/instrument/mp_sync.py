@@ -40,7 +40,7 @@ class _Recorded:
 
     _cv_id: int
 
-    def _cv_register(self, type_name: str, value: int | None, depth: int) -> None:
+    def _cv_register(self, type_name: str, value: int | None, depth: int, ctx: Any) -> None:
         self._cv_id = new_object(type_name, value, described=describe(depth + 1))
 
 
@@ -152,42 +152,48 @@ class Event(_Recorded, synchronize.Event):
         return flag
 
 
-# --- the factories: a context's Lock(), RLock()... ---------------------------------
+# --- the factories: a context's Lock(), RLock(), Queue()... ----------------------
+
+ValueParam = tuple[str, int] | None
+"""The factory's parameter that ``obj.new`` reports as ``value`` (name, default)."""
 
 
-def _recorded_factory(name: str, recorded: Any, takes_value: bool) -> Any:
-    """``BaseContext.<name>``: the recorded twin for the program's own code,
-    the original (through the original method) for the standard library's."""
+def install_factory(patch: Patch, name: str, recorded: Any, value_param: ValueParam) -> None:
+    """Make ``BaseContext.<name>`` (and ``multiprocessing.<name>``, the default
+    context's method bound at import) return ``recorded`` to the program's own
+    code, and the original, through the original method, to the standard
+    library's. ``recorded`` has ``_cv_register(type, value, depth, ctx)``,
+    called before its ``__init__``."""
     original = getattr(BaseContext, name)
 
     def factory(self: BaseContext, *args: Any, **kwargs: Any) -> Any:
         if not is_user_file(sys._getframe(1).f_code.co_filename):
             return original(self, *args, **kwargs)
+        ctx = self.get_context()
+        value = None
+        if value_param is not None:
+            value = args[0] if args else kwargs.get(value_param[0], value_param[1])
         obj = recorded.__new__(recorded)
-        value = (args[0] if args else kwargs.get("value", 1)) if takes_value else None
-        obj._cv_register(name, value, 2)
-        recorded.__init__(obj, *args, ctx=self.get_context(), **kwargs)
+        obj._cv_register(name, value, 2, ctx)
+        recorded.__init__(obj, *args, ctx=ctx, **kwargs)
         return obj
 
     factory.__name__ = factory.__qualname__ = name
     factory.__doc__ = original.__doc__
-    return factory
+    patch.set(BaseContext, name, factory)
+    patch.set(multiprocessing, name, types.MethodType(factory, multiprocessing.context._default_context))
 
 
-_FACTORIES = {
-    "Lock": (Lock, False), "RLock": (RLock, False), "Semaphore": (Semaphore, True),
-    "BoundedSemaphore": (BoundedSemaphore, True), "Event": (Event, False),
+_FACTORIES: dict[str, tuple[Any, ValueParam]] = {
+    "Lock": (Lock, None), "RLock": (RLock, None), "Semaphore": (Semaphore, ("value", 1)),
+    "BoundedSemaphore": (BoundedSemaphore, ("value", 1)), "Event": (Event, None),
 }
 _patch = Patch()
 
 
 def install() -> None:
-    default = multiprocessing.context._default_context
-    for name, (recorded, takes_value) in _FACTORIES.items():
-        factory = _recorded_factory(name, recorded, takes_value)
-        _patch.set(BaseContext, name, factory)
-        # ``multiprocessing.Lock`` is the default context's method, bound at import.
-        _patch.set(multiprocessing, name, types.MethodType(factory, default))
+    for name, (recorded, value_param) in _FACTORIES.items():
+        install_factory(_patch, name, recorded, value_param)
 
 
 def uninstall() -> None:
