@@ -1,0 +1,74 @@
+"""No process of a run outlives it, whatever start method made it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from .helpers import METHODS
+
+PROGRAM = """
+import multiprocessing as mp, os, sys, time
+
+def nap():
+    time.sleep(60)
+
+if __name__ == "__main__":
+    mp.set_start_method(sys.argv[1])
+    procs = [mp.Process(target=nap) for _ in range(2)]
+    for p in procs:
+        p.start()
+    with open(sys.argv[2], "w") as f:
+        f.write(" ".join(str(p.pid) for p in procs))
+    for p in procs:
+        p.join()
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def _poll(condition: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("ending", ["timeout", "killed"])
+def test_no_child_process_survives_the_run(tmp_path: Path, method: str, ending: str) -> None:
+    script = tmp_path / "prog.py"
+    script.write_text(textwrap.dedent(PROGRAM))
+    pids_file = tmp_path / "pids"
+    timeout = "3" if ending == "timeout" else "60"
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "concviz.cli", "run", "-q", "--timeout", timeout, "-o", "t.jsonl", str(script),
+         method, str(pids_file)], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert _poll(lambda: pids_file.exists() and pids_file.read_text().strip() != "", 30)
+        children = [int(p) for p in pids_file.read_text().split()]
+        assert all(_alive(pid) for pid in children)
+        if ending == "killed":
+            os.kill(cli.pid, signal.SIGKILL)
+        cli.wait(timeout=30)
+        assert _poll(lambda: not any(_alive(pid) for pid in children), 10), [p for p in children if _alive(p)]
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+            cli.wait()

@@ -1,0 +1,224 @@
+"""Every process of a run records into one trace, whatever the start method."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from concviz.recorder import ID_SHIFT
+
+from .helpers import METHODS, run_program
+
+CHILD = """
+import multiprocessing as mp
+import sys, threading
+
+def work(n):
+    lock = threading.Lock()
+    with lock:
+        print("child", n)
+
+if __name__ == "__main__":
+    mp.set_start_method(sys.argv[1])
+    procs = [mp.Process(target=work, args=(n,)) for n in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    print("codes", [p.exitcode for p in procs])
+"""
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_each_child_process_is_recorded_with_its_parent_and_exit(tmp_path: Path, method: str) -> None:
+    run = run_program(tmp_path, CHILD, method)
+    assert run.proc.returncode == 0, run.proc.stderr
+    assert sorted(run.proc.stdout.splitlines()) == ["child 0", "child 1", "codes [0, 0]"]
+    assert [e["seq"] for e in run.events] == list(range(len(run.events)))
+    assert [e["t"] for e in run.events] == sorted(e["t"] for e in run.events)
+    begins = run.begins()
+    root = run.events[0]["pid"]
+    assert begins[root]["args"]["method"] == "root"
+    names = run.names()
+    children = [pid for pid, name in names.items() if name.startswith("Process-")]
+    assert len(children) == 2
+    for pid in children:
+        begin = begins[pid]
+        assert begin["tid"] == pid << ID_SHIFT
+        # A forkserver's children are forked by the forkserver, itself a child of the program.
+        parent = begin["args"]["ppid"]
+        assert parent == root or names.get(parent) == "forkserver"
+        assert begin["args"]["method"] == {"fork": "fork", "spawn": "spawn", "forkserver": "forkserver"}[method]
+        mine = [e for e in run.events if e["pid"] == pid]
+        assert mine[0]["kind"] == "process.begin" and mine[-1]["kind"] == "process.end"
+        assert [e["args"]["exit_code"] for e in mine if e["kind"] == "process.exit"] == [0]
+        assert any(e["kind"] == "print" for e in mine) and any(e["kind"] == "lock.acquire" for e in mine)
+    starts = {e["args"]["pid"]: e for e in run.kinds("process.start")}
+    joined = {e["args"]["pid"]: e for e in run.kinds("process.joined")}
+    for pid in children:
+        assert starts[pid]["pid"] == root and starts[pid]["seq"] < begins[pid]["seq"]
+        assert joined[pid]["args"]["exit_code"] == 0
+    summary = run.end["summary"]["processes"]
+    assert {int(pid) for pid in summary} >= {root, *children}
+    assert all(summary[str(pid)]["parent"] in (root, *begins) for pid in children)
+
+
+def test_a_child_killed_by_a_signal_shows_it(tmp_path: Path) -> None:
+    run = run_program(tmp_path, """
+        import multiprocessing as mp, os, signal
+
+        def die():
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        if __name__ == "__main__":
+            p = mp.Process(target=die)
+            p.start()
+            p.join()
+            print(p.exitcode)
+    """)
+    assert run.proc.stdout == "-9\n"
+    (joined,) = run.kinds("process.joined")
+    assert joined["args"]["exit_code"] == -9
+    child = joined["args"]["pid"]
+    assert [e["kind"] for e in run.events if e["pid"] == child][-1] == "process.end"
+    assert run.end["summary"]["processes"][str(child)]["exit_code"] == -9
+
+
+def test_terminate_is_recorded(tmp_path: Path) -> None:
+    run = run_program(tmp_path, """
+        import multiprocessing as mp, time
+
+        def forever():
+            while True:
+                time.sleep(0.01)
+
+        if __name__ == "__main__":
+            p = mp.Process(target=forever)
+            p.start()
+            p.terminate()
+            p.join()
+            print(p.exitcode)
+    """)
+    assert run.proc.stdout == "-15\n"
+    assert [e["kind"] for e in run.kinds("process.terminate", "process.joined")] == [
+        "process.terminate", "process.joined"]
+
+
+def test_spawn_without_the_main_guard_fails_as_under_plain_python(tmp_path: Path) -> None:
+    source = """
+        import multiprocessing as mp
+
+        def f():
+            pass
+
+        p = mp.get_context("spawn").Process(target=f)
+        p.start()
+        p.join()
+        print("child exit code", p.exitcode)
+    """
+    run = run_program(tmp_path, source)
+    plain = subprocess.run([sys.executable, str(tmp_path / "prog.py")], capture_output=True, text=True, timeout=60)
+    assert (run.proc.returncode, run.proc.stdout) == (plain.returncode, plain.stdout) == (0, "child exit code 1\n")
+    # The child's own error, the standard library's explanation of the missing guard.
+    assert "freeze_support" in plain.stderr and "freeze_support" in run.proc.stderr
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_queue_item_put_in_a_child_is_got_in_the_parent(tmp_path: Path, method: str) -> None:
+    run = run_program(tmp_path, """
+        import multiprocessing as mp, sys
+
+        def child(q, jq):
+            q.put([42, None, "hello"])
+            item = jq.get()
+            jq.task_done()
+
+        if __name__ == "__main__":
+            mp.set_start_method(sys.argv[1])
+            q = mp.Queue()
+            jq = mp.JoinableQueue()
+            p = mp.Process(target=child, args=(q, jq))
+            p.start()
+            jq.put("task")
+            print(q.get())
+            jq.join()
+            p.join()
+    """, method)
+    assert run.proc.stdout == "[42, None, 'hello']\n", run.proc.stderr
+    objects = {e["args"]["name"]: e["obj"] for e in run.kinds("obj.new")}
+    puts = {(e["obj"], e["args"]["id"]): e for e in run.kinds("queue.put")}
+    gets = run.kinds("queue.get")
+    assert len(gets) == 2
+    for get in gets:
+        put = puts[(get["obj"], get["args"]["id"])]
+        assert put["pid"] != get["pid"] and put["seq"] < get["seq"]
+        assert put["args"]["item"] == get["args"]["item"]
+    (from_child,) = [g for g in gets if g["obj"] == objects["q"]]
+    assert from_child["args"]["item"] == "[42, None, 'hello']"
+    assert [e["args"]["unfinished"] for e in run.kinds("queue.task_done")] == [0]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_deadlock_between_two_processes_is_found(tmp_path: Path, method: str) -> None:
+    run = run_program(tmp_path, """
+        import multiprocessing as mp, sys
+
+        def worker(first, second, mine, theirs):
+            with first:
+                mine.set()
+                theirs.wait()
+                with second:
+                    pass
+
+        if __name__ == "__main__":
+            mp.set_start_method(sys.argv[1])
+            lock_a = mp.Lock()
+            lock_b = mp.Lock()
+            one, two = mp.Event(), mp.Event()
+            p1 = mp.Process(target=worker, args=(lock_a, lock_b, one, two))
+            p2 = mp.Process(target=worker, args=(lock_b, lock_a, two, one))
+            p1.start(); p2.start()
+            p1.join(); p2.join()
+    """, method)
+    assert run.end["status"] == "deadlocked", run.proc.stderr
+    assert run.proc.returncode == 3
+    cycle = run.end["summary"]["deadlock"]["cycle"]
+    assert sorted(step["waits_for"] for step in cycle) == ["lock_a", "lock_b"]
+    assert len({step["thread"] >> ID_SHIFT for step in cycle}) == 2  # two different processes
+
+
+def test_a_process_shared_semaphore_and_event_behave_and_record(tmp_path: Path) -> None:
+    run = run_program(tmp_path, """
+        import multiprocessing as mp
+
+        def child(sem, ev, rl):
+            with rl:
+                with rl:
+                    pass
+            with sem:
+                ev.set()
+
+        if __name__ == "__main__":
+            sem = mp.BoundedSemaphore(2)
+            ev = mp.Event()
+            rl = mp.RLock()
+            p = mp.Process(target=child, args=(sem, ev, rl))
+            p.start()
+            print(ev.wait(10), sem.get_value())
+            p.join()
+            try:
+                sem.release(); sem.release(); sem.release()
+            except ValueError as error:
+                print("ValueError", error)
+    """)
+    assert run.proc.stdout.splitlines()[0].startswith("True")
+    assert run.proc.stdout.splitlines()[-1] == "ValueError semaphore or lock released too many times"
+    objects = {e["args"]["name"]: e for e in run.kinds("obj.new")}
+    assert (objects["sem"]["args"]["type"], objects["sem"]["args"]["value"]) == ("BoundedSemaphore", 2)
+    depths = [e["args"]["depth"] for e in run.events if e["obj"] == objects["rl"]["obj"]
+              and e["kind"] in ("lock.acquire", "lock.release")]
+    assert depths == [1, 2, 1, 0]
+    assert [e["kind"] for e in run.events if e["obj"] == objects["ev"]["obj"]][-1] in ("event.set", "event.wake")
