@@ -83,11 +83,7 @@ class CpuSampler:
                 before = last.get(key)
                 last[key] = (on, wait, now)
                 if before is None or on < before[0] or wait < before[1]:
-                    # A thread's first reading (or a new thread with a reused
-                    # id): all its time so far, over at least as long.
-                    if on or wait:
-                        out.append(Sample(stream, tid, now, on, wait, max(on + wait, self.period_ns)))
-                    continue
+                    continue  # a first reading (or a new thread with a reused id): the baseline
                 d_on, d_wait = on - before[0], wait - before[1]
                 if d_on or d_wait:
                     out.append(Sample(stream, tid, now, d_on, d_wait, now - before[2]))

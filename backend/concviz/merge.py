@@ -13,9 +13,10 @@ is placed at the latest time already released: its order within its own
 process is always kept, its time may be late by that much.
 
 Samples the supervisor takes itself (CPU use, ``concviz.cpu``) wait on the
-side until the program's events have passed their time, so that they never
-push a program's event later than it happened; a sample may be shown up to
-one batch late instead, which its ``dt`` makes harmless.
+side until the program's events have passed their time and then follow the
+batch that passed it, so that they never push a program's event later than
+it happened; a sample may be shown up to one batch late instead (a couple of
+milliseconds), which its ``dt`` makes harmless.
 """
 
 from __future__ import annotations
@@ -66,19 +67,13 @@ class Merger:
             self._hold(stream, events)
             return
         if not self.merging:
-            if self.side:
-                # Samples are waiting: put those this batch has passed among its events.
-                events = tr.resolve(stream, tr.decode(line))
-                cut = bisect.bisect_right(self.side, stream.last_t, key=_time)
-                if cut:
-                    events += self.side[:cut]
-                    del self.side[:cut]
-                    events.sort(key=_time)
-                lines = tr.sequence(events)
-            else:
-                lines = tr.translate(stream, tr.decode(line))
+            lines = tr.translate(stream, tr.decode(line))
             if lines:
                 self.deliver(lines)
+            if self.side:
+                # Samples this batch has passed go after it (a sample's time
+                # may be shown up to one batch late; a program's event never is).
+                self._release_side(stream.last_t)
             return
         self._hold(stream, tr.resolve(stream, tr.decode(line)))
 
@@ -87,6 +82,9 @@ class Merger:
         self.side.append(self.translator.event(stream, t, tid, kind, None, args))
 
     def _release_side(self, until: int) -> None:
+        if self.translator.fold.limit is not None:
+            self.side.clear()  # nothing comes after a limit
+            return
         cut = bisect.bisect_right(self.side, until, key=_time)
         if cut:
             lines = self.translator.sequence(self.side[:cut])

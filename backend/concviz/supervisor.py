@@ -218,7 +218,6 @@ class Supervisor:
                             self.fold.limit = {"what": "events", "limit": self.spec.max_events}
                         ending = Status.LIMIT_EXCEEDED
                         self._kill_group()
-                        self.merger.side.clear()  # nothing comes after the limit
                     elif self._delivered and (cycle := self.fold.deadlock()) is not None:
                         self.deadlock = cycle
                         ending = Status.DEADLOCKED
