@@ -5,7 +5,12 @@ export class TraceBuilder {
   readonly events: Envelope[] = [];
 
   add(t: number, tid: number, kind: string, obj: number | null = null, args: Record<string, unknown> = {}): this {
-    this.events.push({ seq: this.events.length, t, pid: 1, tid, kind, obj, args });
+    return this.inProcess(1, t, tid, kind, obj, args);
+  }
+
+  /** An event of process `pid` (add() puts every event in process 1). */
+  inProcess(pid: number, t: number, tid: number, kind: string, obj: number | null = null, args: Record<string, unknown> = {}): this {
+    this.events.push({ seq: this.events.length, t, pid, tid, kind, obj, args });
     return this;
   }
 

@@ -185,7 +185,7 @@ def main() -> None:
                 page.click(".run-btn")
                 page.wait_for_timeout(200)
                 page.screenshot(path=str(out / f"form-422-{w}x{h}.png"))
-                for name in ("race", "deadlock", "semaphore"):
+                for name in ("race", "deadlock", "semaphore", "multiprocess"):
                     page.set_input_files("input[type=file]", str(traces / f"{name}.jsonl"))
                     page.wait_for_function(
                         "window.concviz && window.concviz.model && window.concviz.model.eventCount > 0"
@@ -201,6 +201,20 @@ def main() -> None:
                         page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + 120)
                         page.wait_for_timeout(150)
                         page.screenshot(path=str(out / f"race-hover-{w}x{h}.png"))
+                        page.mouse.move(0, 0)
+                    if name == "multiprocess":
+                        # Process-1's main thread while three processes share two cores, then its header.
+                        box = page.locator(".timeline-canvas").bounding_box()
+                        assert box is not None
+                        row, lane_h, axis_h = page.evaluate(
+                            "() => { const a = window.concviz; const L = a.timeline.layout;"
+                            " return [a.model.rowOf(5101 * 1048576), L.laneH, L.axisH]; }"
+                        )
+                        for i, r in enumerate((row, row - 1)):
+                            y = box["y"] + axis_h + (r + 0.5) * lane_h
+                            page.mouse.move(box["x"] + box["width"] * 0.55, y)
+                            page.wait_for_timeout(150)
+                            page.screenshot(path=str(out / f"multiprocess-hover{i}-{w}x{h}.png"))
                         page.mouse.move(0, 0)
                     if name == "semaphore":
                         page.keyboard.press("Home")

@@ -6,7 +6,9 @@ semaphore, print, start/join) writes a JSON Lines trace in the format of
 ``backend/concviz/events.py``: header, envelopes, end with a summary. Open
 the files with the page's "Open trace…" button (standalone mode).
 
-    python frontend/tools/synth_trace.py OUTDIR     # race.jsonl, deadlock.jsonl, semaphore.jsonl
+    python frontend/tools/synth_trace.py OUTDIR     # race.jsonl, deadlock.jsonl, semaphore.jsonl, multiprocess.jsonl
+
+multiprocess.jsonl comes from synth_multiprocess.py (processes, CPU samples, a Pipe).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import itertools
 import json
 import sys
 from pathlib import Path
+
+from synth_multiprocess import write as write_multiprocess
 
 US = 1_000  # ns
 MS = 1_000_000
@@ -457,7 +461,8 @@ def main() -> None:
     race(out / "race.jsonl")
     deadlock(out / "deadlock.jsonl")
     semaphore(out / "semaphore.jsonl")
-    for name in ("race", "deadlock", "semaphore"):
+    write_multiprocess(out / "multiprocess.jsonl")
+    for name in ("race", "deadlock", "semaphore", "multiprocess"):
         p = out / f"{name}.jsonl"
         print(f"{p}: {sum(1 for _ in p.open()) - 2} events")
 

@@ -1,8 +1,10 @@
-// One short line per queue and for the network activity of a finished run,
-// from the End summary plus counts indexed while ingesting: the banner's
-// detail for queue, socket and select scenarios.
+// One short line per queue, per process of a multi-process run and for the
+// network activity of a finished run, from the End summary plus counts
+// indexed while ingesting: the banner's detail for queue, socket, select and
+// multiprocessing scenarios.
 import type { End } from '../generated/events';
 import { K } from './kinds';
+import { exitText } from './processes';
 import { isQueueType } from './queues';
 import { isSelectorType } from './sockets';
 import { formatDuration } from './time';
@@ -90,7 +92,88 @@ export function socketsLine(model: TraceModel, sk: SocketsSummary, withSelect: b
   return parts.join('; ');
 }
 
-/** The lines for the banner: one per queue, one per select site, one for the sockets. */
+/** At most this many lines about processes (the rest are summed up in one more). */
+const MAX_PROCESS_LINES = 6;
+
+interface ProcessSummary { name?: unknown; parent?: unknown; exit_code?: unknown; threads?: unknown; cpu_s?: unknown }
+
+export interface ProcessRow {
+  pid: number;
+  name: string | null;
+  parent: number | null;
+  exit: number | null;
+  threads: number;
+  /** Seconds on a CPU, when measured. */
+  cpuS: number | null;
+  /** "Process-1 (pid 1234): 2 threads, 0.98 s on a CPU, exit 0". */
+  line: string;
+}
+
+/**
+ * What each process of a multi-process run did (none for a single process):
+ * from the summary's `processes` ({pid: {name, parent, exit_code, threads,
+ * cpu_s}}), else from what the trace said.
+ */
+export function processSummaries(end: End, model: TraceModel): ProcessRow[] {
+  const raw = ((end.summary ?? {}) as Record<string, unknown>).processes;
+  const rows: Omit<ProcessRow, 'line'>[] = [];
+  if (raw !== null && typeof raw === 'object' && Object.keys(raw).length > 0) {
+    for (const [pid, v] of Object.entries(raw as Record<string, ProcessSummary>)) {
+      if (v === null || typeof v !== 'object') continue;
+      const known = model.processes.get(Number(pid));
+      rows.push({
+        pid: Number(pid),
+        name: typeof v.name === 'string' ? v.name : known?.name ?? null,
+        parent: typeof v.parent === 'number' ? v.parent : known?.ppid ?? null,
+        exit: typeof v.exit_code === 'number' ? v.exit_code : known?.exit ?? null,
+        threads: n(v.threads) || (known?.lanes.length ?? 0),
+        cpuS: typeof v.cpu_s === 'number' ? v.cpu_s : null,
+      });
+    }
+    // The trace's order: the program, then its children as they began.
+    const order = (pid: number) => model.processes.get(pid)?.order ?? Number.MAX_SAFE_INTEGER;
+    rows.sort((a, b) => order(a.pid) - order(b.pid) || a.pid - b.pid);
+  } else {
+    for (const p of model.processes.list) {
+      if (p.lanes.length === 0) continue;
+      rows.push({ pid: p.pid, name: p.name, parent: p.ppid, exit: p.exit, threads: p.lanes.length, cpuS: model.hasCpu ? p.cpuNs() / 1e9 : null });
+    }
+  }
+  if (rows.length < 2) return [];
+  const rootPid = model.processes.root.pid;
+  return rows.map((r) => {
+    // The program's parent is concviz's runner, and most children's is the program: say only the unusual.
+    const parent = r.parent !== null && r.pid !== rootPid && r.parent !== rootPid ? `parent ${r.parent}` : '';
+    const ids = [r.name !== null ? `pid ${r.pid}` : '', parent].filter((x) => x !== '');
+    const who = `${r.name ?? `pid ${r.pid}`}${ids.length > 0 ? ` (${ids.join(', ')})` : ''}`;
+    const parts = [plural(r.threads, 'thread')];
+    if (r.cpuS !== null) parts.push(`${formatDuration(r.cpuS * 1e9, 2)} on a CPU`);
+    const exit = exitText(r.exit);
+    if (exit !== null) parts.push(exit);
+    return { ...r, line: `${who}: ${parts.join(', ')}` };
+  });
+}
+
+/** One line per process, only when there are several; past the first few, one line sums up the rest. */
+export function processLines(end: End, model: TraceModel): string[] {
+  const rows = processSummaries(end, model);
+  const shown = rows.length > MAX_PROCESS_LINES ? rows.slice(0, MAX_PROCESS_LINES - 1) : rows;
+  const lines = shown.map((r) => r.line);
+  const rest = rows.slice(shown.length);
+  if (rest.length > 0) {
+    const threads = rest.reduce((k, r) => k + r.threads, 0);
+    const cpu = rest.every((r) => r.cpuS === null) ? '' : `, ${formatDuration(rest.reduce((k, r) => k + (r.cpuS ?? 0), 0) * 1e9, 2)} on a CPU`;
+    const failed = rest.filter((r) => r.exit !== null && r.exit !== 0).length;
+    lines.push(`and ${plural(rest.length, 'more process', 'more processes')}: ${plural(threads, 'thread')}${cpu}${failed > 0 ? `, ${failed} did not exit 0` : ''}`);
+  }
+  return lines;
+}
+
+/**
+ * The lines for the banner: one per queue, one per select site, one for the
+ * sockets. (The banner shows the processes of a multi-process run apart, as
+ * chips: processSummaries.)
+ */
 export function describeActivity(end: End, model: TraceModel): string[] {
   const s = (end.summary ?? {}) as Record<string, unknown>;
   const objects = (s.objects ?? {}) as Record<string, { kind?: unknown }>;

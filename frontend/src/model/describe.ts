@@ -1,6 +1,9 @@
-// Plain-English sentences for queue, socket and select events (the timeline's
-// hover tooltip), and for what a thread waits on in a queue or I/O span.
+// Plain-English sentences for queue, socket, select, process and pipe events
+// (the timeline's hover tooltip), and for what a thread waits on in a queue,
+// I/O or join span.
+import { CPU_SAMPLE_NS } from './cpu';
 import { K } from './kinds';
+import { exitText } from './processes';
 import { shortSocketName } from './sockets';
 import { formatDuration } from './time';
 import type { TraceModel } from './trace';
@@ -18,7 +21,25 @@ function items(n: number): string {
   return `${n} item${n === 1 ? '' : 's'}`;
 }
 
-/** A sentence for a queue/socket/select event, or null for other kinds. */
+function pct(x: number): string {
+  return `${Math.round(x * 100)}%`;
+}
+
+/** "Process-1 (pid 1234)". */
+function proc(model: TraceModel, pid: number | null): string {
+  if (pid === null) return 'a process';
+  const name = model.processName(pid);
+  return name === `pid ${pid}` ? name : `${name} (pid ${pid})`;
+}
+
+/** What process.joined says of the child: "it exited with code 0", "it was killed by SIGKILL (9)". */
+function joinedText(code: number | null): string {
+  if (code === null) return 'timed out: the process is still running';
+  const e = exitText(code) ?? '';
+  return code < 0 ? `the process was ${e}` : `the process exited (${e})`;
+}
+
+/** A sentence for a queue/socket/select/process/pipe event, or null for other kinds. */
 export function describeEvent(model: TraceModel, seq: number): string | null {
   const s = model.store;
   const kind = s.kind.data[seq];
@@ -84,12 +105,52 @@ export function describeEvent(model: TraceModel, seq: number): string | null {
       return `${kind === K.selRegister ? 'register' : 'modify'} fd ${num(a.fd) ?? '?'}${num(a.sock) !== null ? ` (${shortSocketName(model.objectName(num(a.sock)!))})` : ''} → ${String(a.callback ?? '?')}`;
     case K.selUnregister:
       return `unregister fd ${num(a.fd) ?? '?'}`;
+    case K.processBegin: {
+      const m = String(a.method ?? '');
+      const how = m === 'root' ? 'the program itself' : m === 'fork' ? 'a copy of its parent (fork)'
+        : m === 'spawn' ? 'a new Python interpreter (spawn)' : m === 'forkserver' ? 'forked by the forkserver' : m;
+      const parent = num(a.ppid);
+      return `process ${proc(model, num(a.pid))} began: ${how}${m !== 'root' && parent !== null ? `, parent pid ${parent}` : ''}`;
+    }
+    case K.processName:
+      return `this process is now called ${String(a.name ?? '?')}`;
+    case K.processStart:
+      return `start() launched process ${proc(model, num(a.pid))}`;
+    case K.processJoin: {
+      const timeout = num(a.timeout);
+      return `waits in join() for process ${proc(model, num(a.pid))} to end${timeout !== null ? ` (at most ${timeout} s)` : ''}`;
+    }
+    case K.processJoined:
+      return `join() on ${proc(model, num(a.pid))} returned: ${joinedText(num(a.exit_code))}`;
+    case K.processTerminate:
+      return `terminate() sent SIGTERM to ${proc(model, num(a.pid))}`;
+    case K.processKill:
+      return `kill() sent SIGKILL to ${proc(model, num(a.pid))}`;
+    case K.processExit:
+      return `the process is about to exit with code ${num(a.exit_code) ?? '?'}`;
+    case K.processEnd:
+      return `process ${proc(model, num(a.pid))} is gone: every thread of it has ended`;
+    case K.cpu: {
+      const dt = num(a.dt) ?? CPU_SAMPLE_NS;
+      return `in the last ${formatDuration(dt, 2)}: on a core ${pct((num(a.on) ?? 0) / dt)}, runnable but waiting for a core ${pct((num(a.wait) ?? 0) / dt)}`;
+    }
+    case K.pipeSend:
+      return `send() ${String(a.item ?? '?')} (${num(a.bytes) ?? 0} bytes) into ${on}, end ${num(a.end) ?? '?'}`;
+    case K.pipeRecv: {
+      const i = model.pipes.indexOfHead(seq);
+      const from = i < 0 ? '' : `, sent by ${model.threadName(model.pipes.fromTid.data[i])} ${formatDuration(s.t.data[seq] - model.pipes.fromT.data[i], 3)} earlier`;
+      return `recv() got ${String(a.item ?? '?')} (${num(a.bytes) ?? 0} bytes) from ${on}, end ${num(a.end) ?? '?'}${from}`;
+    }
+    case K.pipeBlock:
+      return `waits in recv() on ${on}: nothing has arrived yet`;
+    case K.pipeWake:
+      return `recv() on ${on} can go on`;
     default:
       return null;
   }
 }
 
-/** What a queue or I/O wait is about, from the event that began it: "to get from tasks (empty)". */
+/** What a queue, I/O or process-join wait is about, from the event that began it: "to get from tasks (empty)". */
 export function waitDetail(model: TraceModel, seq: number): string | null {
   if (seq < 0) return null;
   const s = model.store;
@@ -106,6 +167,10 @@ export function waitDetail(model: TraceModel, seq: number): string | null {
       return `in ${String(a.op ?? '?')}() on ${on}`;
     case K.selectBegin:
       return `in select() on ${num(a.watched) ?? '?'} socket(s)`;
+    case K.pipeBlock:
+      return `in recv() on ${on} (end ${num(a.end) ?? '?'})`;
+    case K.processJoin:
+      return `${proc(model, num(a.pid))}`;
     default:
       return null;
   }

@@ -57,6 +57,20 @@ export const K = {
   selRegister: 50,
   selModify: 51,
   selUnregister: 52,
+  processBegin: 53,
+  processName: 54,
+  processStart: 55,
+  processJoin: 56,
+  processJoined: 57,
+  processTerminate: 58,
+  processKill: 59,
+  processExit: 60,
+  processEnd: 61,
+  cpu: 62,
+  pipeSend: 63,
+  pipeRecv: 64,
+  pipeBlock: 65,
+  pipeWake: 66,
 } as const;
 
 const NAMES: readonly string[] = [
@@ -70,6 +84,8 @@ const NAMES: readonly string[] = [
   'queue.task_done', 'sock.listen', 'sock.accept', 'sock.connect', 'sock.send', 'sock.recv',
   'sock.would_block', 'sock.error', 'sock.setblocking', 'sock.close',
   'sel.register', 'sel.modify', 'sel.unregister',
+  'process.begin', 'process.name', 'process.start', 'process.join', 'process.joined', 'process.terminate',
+  'process.kill', 'process.exit', 'process.end', 'cpu', 'pipe.send', 'pipe.recv', 'pipe.block', 'pipe.wake',
 ];
 
 /** Bucket of a kind name in KindTable's quick index: its length and its last character. */

@@ -2,11 +2,13 @@
 // incrementally as events arrive), the seqs of its own events (for markers and
 // hit tests) and of its events that carry a source location.
 import { GrowF64, GrowI32, GrowU8, upperBound } from './grow';
+import type { CpuSeries } from './cpu';
+import type { Proc } from './processes';
 import { MaxPyramid } from './pyramid';
 import { S } from './states';
 
 export class Lane {
-  /** Display position (main thread first, then by begin time). */
+  /** Display row (by process, then main thread first, then by first appearance); see rows.ts. */
   index = 0;
   name: string;
   beginT: number;
@@ -14,8 +16,8 @@ export class Lane {
   /** The span i covers [starts[i], starts[i+1]) (the last one: until the trace's end). */
   readonly starts = new GrowF64();
   readonly states = new GrowU8();
-  /** What the state is about: lock/event/... object id, the joined tid, or -1. */
-  readonly objs = new GrowI32();
+  /** What the state is about: lock/event/... object id, the joined tid or pid, or -1 (ids may exceed int32). */
+  readonly objs = new GrowF64();
   /** The event that began the span. */
   readonly seqs = new GrowI32();
   /** Over `states` (its level 0). */
@@ -26,6 +28,10 @@ export class Lane {
   readonly locs = new GrowI32();
   state: number = S.none;
   stateObj = -1;
+  /** The process it belongs to (trace.ts sets it when the lane is made). */
+  proc: Proc | null = null;
+  /** Its CPU samples, once it has any. */
+  cpu: CpuSeries | null = null;
 
   constructor(readonly tid: number, name: string, beginT: number) {
     this.name = name;

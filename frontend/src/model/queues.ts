@@ -3,7 +3,6 @@
 // the timeline draws as arrows. Neighbours: objects.ts (the fold's driver),
 // trace.ts (which feeds QueueIndex while ingesting).
 import { Arrows } from './arrows';
-import { GrowI32 } from './grow';
 import { K } from './kinds';
 import type { Args } from './store';
 
@@ -39,6 +38,10 @@ export interface QueueState {
   joiners: number[];
   puts: number;
   gets: number;
+  /** The process (tid >> 20) of the first thread that used it, or -1. */
+  firstProcess: number;
+  /** Used from more than one process: a multiprocessing queue. */
+  crossProcess: boolean;
 }
 
 export function isQueueType(type: string): boolean {
@@ -51,13 +54,25 @@ export function discipline(type: string): Discipline {
   return 'fifo';
 }
 
-/** SimpleQueue has no task_done()/join(): its unfinished count means nothing. */
-export function tracksTasks(type: string): boolean {
-  return type !== 'SimpleQueue';
+/**
+ * SimpleQueue has no task_done()/join(): its unfinished count means nothing;
+ * nor has multiprocessing's Queue (named "Queue" like queue.Queue, but used
+ * from several processes; its JoinableQueue has them).
+ */
+export function tracksTasks(type: string, crossProcess = false): boolean {
+  return type !== 'SimpleQueue' && !(crossProcess && type === 'Queue');
+}
+
+/** Threads of a child process are numbered from pid << 20; the program's own from 0. */
+function processOfTid(tid: number): number {
+  return Math.floor(tid / 1048576);
 }
 
 export function newQueue(id: number, type: string, name: string, maxsize: number | null): QueueState {
-  return { id, type, name, maxsize, items: [], size: 0, unfinished: 0, getters: [], putters: [], joiners: [], puts: 0, gets: 0 };
+  return {
+    id, type, name, maxsize, items: [], size: 0, unfinished: 0, getters: [], putters: [], joiners: [], puts: 0, gets: 0,
+    firstProcess: -1, crossProcess: false,
+  };
 }
 
 export function cloneQueue(q: QueueState): QueueState {
@@ -118,6 +133,9 @@ function take(q: QueueState, id: number | null): void {
 
 /** Folds one queue event into `q` (mutating it). */
 export function applyQueueEvent(q: QueueState, kind: number, tid: number, seq: number, a: Args): void {
+  const proc = processOfTid(tid);
+  if (q.firstProcess < 0) q.firstProcess = proc;
+  else if (q.firstProcess !== proc) q.crossProcess = true;
   switch (kind) {
     case K.queuePut: {
       q.puts++;
@@ -160,15 +178,17 @@ export function applyQueueEvent(q: QueueState, kind: number, tid: number, seq: n
 /**
  * Queue activity indexed while a trace is ingested: the put → get links for
  * arrows (ascending by the get's time) and per-queue wait counts for the banner.
+ * A process-shared queue (multiprocessing) is put to in one process and got
+ * from in another; their events may reach the trace get first, so a get
+ * waits for its put as well as the other way round.
  */
 export class QueueIndex extends Arrows {
-  /** The put's seq (the get's is ``toSeq``). */
-  readonly fromSeq = new GrowI32();
   /** Per queue: waits of each thread, by op ('put' on a full queue, 'get' on an empty one, 'join'). */
   readonly waits = new Map<number, { put: Map<number, number>; get: Map<number, number>; join: Map<number, number> }>();
   /** Per queue: total time threads spent in join() (ns). */
   readonly joinNs = new Map<number, number>();
   private readonly pending = new Map<string, { tid: number; t: number; seq: number }>();
+  private readonly early = new Map<string, { tid: number; t: number; seq: number }>();
   private readonly joinStart = new Map<string, number>();
 
   /** Indexes event `seq` (call in seq order). */
@@ -177,7 +197,13 @@ export class QueueIndex extends Arrows {
     switch (kind) {
       case K.queuePut: {
         const id = num(a.id);
-        if (id !== null) this.pending.set(`${obj}:${id}`, { tid, t, seq });
+        if (id === null) break;
+        const key = `${obj}:${id}`;
+        const get = this.early.get(key);
+        if (get !== undefined) {
+          this.early.delete(key);
+          this.add(tid, t, get.tid, get.t, obj, get.seq, seq);
+        } else this.pending.set(key, { tid, t, seq });
         break;
       }
       case K.queueGet: {
@@ -185,10 +211,12 @@ export class QueueIndex extends Arrows {
         if (id === null) break;
         const key = `${obj}:${id}`;
         const put = this.pending.get(key);
-        if (put === undefined) break;
+        if (put === undefined) {
+          this.early.set(key, { tid, t, seq });
+          break;
+        }
         this.pending.delete(key);
-        this.add(put.tid, put.t, tid, t, obj, seq);
-        this.fromSeq.push(put.seq);
+        this.add(put.tid, put.t, tid, t, obj, seq, put.seq);
         break;
       }
       case K.queueBlock:
@@ -219,15 +247,6 @@ export class QueueIndex extends Arrows {
 
   /** The put that a get (by seq) took its item from, as an index into the links; -1 if unknown. */
   linkOfGet(getSeq: number): number {
-    // toSeq is ascending like toT: binary search.
-    let lo = 0;
-    let hi = this.toSeq.length;
-    const d = this.toSeq.data;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (d[mid] < getSeq) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < this.toSeq.length && d[lo] === getSeq ? lo : -1;
+    return this.indexOfHead(getSeq);
   }
 }

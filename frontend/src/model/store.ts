@@ -1,5 +1,6 @@
-// The event store: one typed column per Envelope field (≈21 bytes an event),
-// indexed by seq. Args are kept in a side table only for events whose args say
+// The event store: one typed column per Envelope field (≈29 bytes an event),
+// indexed by seq. Thread and object ids are float64 columns: a child process
+// numbers its threads and objects from pid << 20, past the int32 range. Args are kept in a side table only for events whose args say
 // something (most lock events carry none), so a million events stay compact.
 import { GrowF64, GrowI32, GrowU8 } from './grow';
 import { KindTable } from './kinds';
@@ -9,10 +10,10 @@ const NO_ARGS: Args = Object.freeze({});
 
 export class EventStore {
   readonly t = new GrowF64(1024);
-  readonly tid = new GrowI32(1024);
+  readonly tid = new GrowF64(1024);
   readonly kind = new GrowU8(1024);
   /** Object id, or -1 for none. */
-  readonly obj = new GrowI32(1024);
+  readonly obj = new GrowF64(1024);
   /** Index into `args`, or -1 when the event's args are empty or all null. */
   readonly aux = new GrowI32(1024);
   readonly args: Args[] = [];

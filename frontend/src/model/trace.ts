@@ -3,10 +3,13 @@
 // ingest bumps `version`, which the renderer compares to decide what is dirty.
 import type { End, Envelope, Header } from '../generated/events';
 import { Arrows } from './arrows';
+import { CpuSeries } from './cpu';
 import { GrowI32 } from './grow';
 import { K } from './kinds';
 import { Lane } from './lane';
 import { ObjectTracker } from './objects';
+import { PipeIndex } from './pipes';
+import { ProcessIndex, type Proc } from './processes';
 import { QueueIndex } from './queues';
 import { SelectCalls } from './select_calls';
 import { S } from './states';
@@ -21,6 +24,9 @@ export interface ObjInfo {
 /** A lock passed from the thread that released it to one that was blocked on it. */
 export class Handoffs extends Arrows {}
 
+/** A row of the timeline: a thread's lane, or the header of a process (multi-process runs only). */
+export type Row = Lane | Proc;
+
 // Per-kind tables indexed by kind code (codes are bytes): one array read per
 // event instead of a Set or object lookup.
 
@@ -32,6 +38,8 @@ WAIT_STATE[K.eventWait] = S.waitEvent;
 WAIT_STATE[K.condWait] = S.waitCond;
 WAIT_STATE[K.barrierWait] = S.waitBarrier;
 WAIT_STATE[K.threadJoin] = S.joining;
+WAIT_STATE[K.processJoin] = S.joiningProcess;
+WAIT_STATE[K.pipeBlock] = S.waitIO;
 WAIT_STATE[K.queueBlock] = S.waitQueue;
 WAIT_STATE[K.queueJoin] = S.waitQueue;
 WAIT_STATE[K.sockBlock] = S.waitIO;
@@ -46,16 +54,19 @@ function kindFlags(kinds: readonly number[]): Uint8Array {
 /** Kinds that end a wait: the thread runs again. */
 const RESUME = kindFlags([
   K.sleepEnd, K.lockAcquire, K.lockFail, K.eventWake, K.condWake, K.barrierPass, K.barrierBroken,
-  K.threadJoined, K.queueWake, K.queueFail, K.queueJoined, K.sockWake, K.selectEnd,
+  K.threadJoined, K.queueWake, K.queueFail, K.queueJoined, K.sockWake, K.selectEnd, K.processJoined, K.pipeWake,
 ]);
 
 /** Kinds whose args carry file/line: where a thread is. */
 const LOCATED = kindFlags([
   K.line, K.lockBlock, K.sleepBegin, K.eventWait, K.condWait, K.barrierWait, K.threadJoin,
-  K.queueBlock, K.queueJoin, K.sockBlock, K.selectBegin,
+  K.queueBlock, K.queueJoin, K.sockBlock, K.selectBegin, K.processJoin, K.pipeBlock,
 ]);
 
 const NO_ARGS: Args = Object.freeze({});
+
+/** A child process numbers its threads (and objects) from pid << 20 (never `<<` here: past int32). */
+const CHILD_TID_STRIDE = 1 << 20;
 
 /** Tids below this are looked up in an array (the recorder numbers threads 0, 1, 2...); others in the Map. */
 const DENSE_TIDS = 1 << 16;
@@ -76,6 +87,12 @@ export class TraceModel {
   readonly queues = new QueueIndex();
   /** Every select()/selector call. */
   readonly selects = new SelectCalls();
+  /** The processes, their lanes and the start() → child arrows. */
+  readonly processes = new ProcessIndex();
+  /** Pipe send → recv links. */
+  readonly pipes = new PipeIndex();
+  /** How many `cpu` samples arrived (0: the strips are not drawn). */
+  cpuSamples = 0;
   /** Seqs of print events. */
   readonly prints = new GrowI32();
   readonly tracker = new ObjectTracker(this.store);
@@ -87,9 +104,52 @@ export class TraceModel {
   private readonly lastRelease = new Map<number, { tid: number; t: number }>();
   /** laneByTid for small tids, as an array (one indexed read per event). */
   private readonly denseLanes: (Lane | undefined)[] = [];
+  private rowList: Row[] = [];
+  /** Lane and process counts rowList was built for. */
+  private rowsBuilt = [-1, -1];
 
   constructor() {
-    this.lane(0, 0);
+    this.lane(0, 0, -1);
+  }
+
+  /**
+   * The timeline's rows, top to bottom. One process: its lanes (main thread
+   * first, then by first appearance). Several: per process (the program's
+   * first, then in the order they began) a header row and its lanes. Sets
+   * every lane's `index` to its row.
+   */
+  get rows(): readonly Row[] {
+    const procs = this.processes;
+    if (this.rowsBuilt[0] === this.lanes.length && this.rowsBuilt[1] === procs.list.length) return this.rowList;
+    this.rowsBuilt = [this.lanes.length, procs.list.length];
+    if (!procs.multi) {
+      this.lanes.forEach((l, i) => { l.index = i; });
+      this.rowList = this.lanes;
+      return this.rowList;
+    }
+    const rows: Row[] = [];
+    for (const p of procs.list) {
+      if (p.lanes.length === 0) continue;
+      rows.push(p);
+      for (const l of p.lanes) {
+        l.index = rows.length;
+        rows.push(l);
+      }
+    }
+    this.rowList = rows;
+    return rows;
+  }
+
+  /** The row of thread `tid`'s lane, or -1. */
+  rowOf(tid: number): number {
+    const lane = this.laneByTid.get(tid);
+    if (lane === undefined) return -1;
+    void this.rows;
+    return lane.index;
+  }
+
+  get hasCpu(): boolean {
+    return this.cpuSamples > 0;
   }
 
   get eventCount(): number {
@@ -134,6 +194,7 @@ export class TraceModel {
 
   setEnd(e: End): void {
     this.end = e;
+    this.processes.applySummary((e.summary as { processes?: unknown }).processes);
     const names = (e.summary as { names?: Record<string, string> }).names;
     if (names !== undefined && names !== null) {
       for (const [tid, name] of Object.entries(names)) {
@@ -160,7 +221,7 @@ export class TraceModel {
         this.early.set(e.seq, e);
         continue;
       }
-      this.append(e.t, e.tid, kinds.code(e.kind), e.obj ?? -1, e.args ?? null);
+      this.append(e.t, e.tid, kinds.code(e.kind), e.obj ?? -1, e.args ?? null, e.pid ?? -1);
       if (this.early.size === 0) continue;
       let next = this.early.get(this.store.length);
       while (next !== undefined) {
@@ -175,17 +236,32 @@ export class TraceModel {
   }
 
   private ingestEnvelope(e: Envelope): void {
-    this.append(e.t, e.tid, this.store.kinds.code(e.kind), e.obj ?? -1, e.args ?? null);
+    this.append(e.t, e.tid, this.store.kinds.code(e.kind), e.obj ?? -1, e.args ?? null, e.pid ?? -1);
   }
 
-  /** Appends one event (seq = the current count). Also used by synthetic generators. */
-  append(t: number, tid: number, kind: number, obj: number, args: Args | null): number {
+  /**
+   * Appends one event (seq = the current count) of thread `tid` in process
+   * `pid` (-1: the program's own). Also used by synthetic generators.
+   */
+  append(t: number, tid: number, kind: number, obj: number, args: Args | null, pid = -1): number {
     const store = this.store;
     const seq = store.push(t, tid, kind, obj, args);
     const a = args ?? NO_ARGS;
     let lane = isDense(tid) ? this.denseLanes[tid] : this.laneByTid.get(tid);
     if (lane === undefined) {
-      lane = this.lane(tid, t);
+      lane = this.lane(tid, t, pid);
+    } else if (seq === 0 && pid >= 0) {
+      // The first event names the program's own process (lane 0 was made before it).
+      this.processes.of(pid);
+    }
+    if (kind === K.cpu) {
+      // A sample, not something the thread did: no marker, no hover target.
+      if (lane.cpu === null) lane.cpu = new CpuSeries();
+      // The first sample of a thread covers the 10 ms before it, some of them before the thread began.
+      lane.cpu.add(t, Number(a.on ?? 0), Number(a.wait ?? 0), Number(a.dt ?? 0), seq, lane.beginT);
+      this.cpuSamples++;
+      this.tracker.append(seq);
+      return seq;
     }
     lane.events.push(seq);
     if (LOCATED[kind] === 1 && args !== null && (typeof a.line === 'number')) lane.locs.push(seq);
@@ -231,6 +307,29 @@ export class TraceModel {
           }
         }
         break;
+      case K.processBegin:
+      case K.processName:
+      case K.processStart:
+      case K.processJoined:
+      case K.processTerminate:
+      case K.processKill:
+      case K.processExit:
+      case K.processEnd: {
+        const gone = this.processes.append(kind, t, tid, pid, seq, a);
+        // Threads that did not say goodbye (a terminated process, os._exit) are finished from here.
+        if (gone !== null) {
+          for (const l of gone.lanes) {
+            if (!Number.isNaN(l.endT)) continue;
+            l.endT = t;
+            l.setState(t, S.finished, -1, seq);
+          }
+        }
+        break;
+      }
+      case K.pipeSend:
+      case K.pipeRecv:
+        this.pipes.append(kind, t, tid, obj, seq, a);
+        break;
       default:
         break;
     }
@@ -242,7 +341,8 @@ export class TraceModel {
 
     const wait = WAIT_STATE[kind];
     if (wait >= 0) {
-      const about = kind === K.threadJoin ? (typeof a.thread === 'number' ? a.thread : -1) : obj;
+      const about = kind === K.threadJoin ? (typeof a.thread === 'number' ? a.thread : -1)
+        : kind === K.processJoin ? (typeof a.pid === 'number' ? a.pid : -1) : obj;
       lane.setState(t, wait, about, seq);
     } else if (RESUME[kind] === 1 && lane.state !== S.finished) {
       lane.setState(t, S.running, -1, seq);
@@ -253,10 +353,15 @@ export class TraceModel {
 
   private readonly pendingNames = new Map<number, string>();
 
-  private lane(tid: number, t: number): Lane {
-    const name = this.pendingNames.get(tid) ?? (tid === 0 ? 'MainThread' : `Thread ${tid}`);
+  private lane(tid: number, t: number, pid: number): Lane {
+    const proc = this.processes.of(pid);
+    // A child process's main thread is tid pid << 20 (its process.begin, whose handler runs after this).
+    const main = tid === 0 || tid === proc.mainTid || (pid > 0 && tid === pid * CHILD_TID_STRIDE);
+    const name = this.pendingNames.get(tid) ?? (main ? 'MainThread' : `Thread ${tid % CHILD_TID_STRIDE}`);
     const lane = new Lane(tid, name, tid === 0 ? 0 : t);
     lane.index = this.lanes.length;
+    lane.proc = proc;
+    proc.lanes.push(lane);
     lane.setState(lane.beginT, S.running, -1, -1);
     this.lanes.push(lane);
     this.laneByTid.set(tid, lane);
@@ -268,7 +373,20 @@ export class TraceModel {
     return this.objects.get(id)?.name ?? `#${id}`;
   }
 
+  /**
+   * A thread's name; in a multi-process run a child's threads say whose they
+   * are: "Process-1" for its main thread, "Thread-2 (Process-1)" for others.
+   */
   threadName(tid: number): string {
-    return this.laneByTid.get(tid)?.name ?? `thread ${tid}`;
+    const lane = this.laneByTid.get(tid);
+    if (lane === undefined) return `thread ${tid}`;
+    const p = lane.proc;
+    if (p === null || p.isRoot || !this.processes.multi) return lane.name;
+    return tid === p.mainTid || (p.mainTid < 0 && p.lanes[0] === lane) ? p.label : `${lane.name} (${p.label})`;
+  }
+
+  /** The process `pid`'s name ("Process-1", or "pid 1234" until it has one). */
+  processName(pid: number): string {
+    return this.processes.label(pid);
   }
 }

@@ -1,15 +1,16 @@
 // Vector parts of the timeline drawn over the state bars: event markers,
-// lock hand-off and queue put → get arrows, highlighted events, lane labels, the time axis and the
-// playhead. Each part has a budget so that a dense view never draws thousands
+// lock hand-off, queue put → get, pipe send → recv and process start arrows,
+// highlighted events, the cores scale of process headers, the time axis and
+// the playhead (the label column is labels.ts). Each part has a budget so that a dense view never draws thousands
 // of tiny shapes: markers appear only where they are at least a few pixels apart.
 import { laneEventIndexAt } from '../model/hittest';
 import { K } from '../model/kinds';
-import type { Lane } from '../model/lane';
+import { Lane } from '../model/lane';
 import { formatDuration, formatTick, niceTicks } from '../model/time';
-import type { TraceModel } from '../model/trace';
+import type { Row, TraceModel } from '../model/trace';
 import { lowerBound } from '../model/grow';
-import { labelEvery, type Layout } from './layout';
-import { STATE_COLORS, THEME } from './palette';
+import type { Layout } from './layout';
+import { THEME } from './palette';
 import type { Arrows } from '../model/arrows';
 
 export interface View {
@@ -20,12 +21,15 @@ export interface View {
   last: number;
 }
 
-const MARKER_KINDS = new Set<number>([K.lockAcquire, K.lockRelease, K.print, K.varRead, K.varWrite, K.queuePut, K.queueGet]);
+const MARKER_KINDS = new Set<number>([
+  K.lockAcquire, K.lockRelease, K.print, K.varRead, K.varWrite, K.queuePut, K.queueGet, K.pipeSend, K.pipeRecv,
+  K.processStart, K.processTerminate, K.processKill,
+]);
 
 /** Arrows are drawn only when at most this many fall in (or near) the view: zoomed out they would be a smear. */
 export const MAX_ARROWS = 400;
 
-function laneY(L: Layout, v: View, index: number): number {
+export function laneY(L: Layout, v: View, index: number): number {
   return L.axisH + index * L.laneH - v.scrollY;
 }
 
@@ -37,18 +41,20 @@ export function drawMarkers(ctx: CanvasRenderingContext2D, L: Layout, v: View, m
   const store = m.store;
   const kinds = store.kind.data;
   const t1 = v.t0 + v.nsPerPx * L.plotW;
+  const rows = m.rows;
   ctx.save();
   ctx.beginPath();
   ctx.rect(L.labelW, L.axisH, L.plotW, L.plotH);
   ctx.clip();
   const half = L.barH / 2;
   for (let i = v.first; i < v.last; i++) {
-    const lane = m.lanes[i];
+    const lane = rows[i];
+    if (!(lane instanceof Lane)) continue;
     const a = laneEventIndexAt(lane, store, v.t0);
     const b = laneEventIndexAt(lane, store, t1);
     // Only when this lane's events are on average >= 6 px apart.
     if (b - a === 0 || (b - a) * 6 > L.plotW) continue;
-    const cy = laneY(L, v, i) + L.laneH / 2;
+    const cy = laneY(L, v, i) + L.barMid;
     const ev = lane.events.data;
     for (let j = a; j < b; j++) {
       const seq = ev[j];
@@ -79,6 +85,36 @@ export function drawMarkers(ctx: CanvasRenderingContext2D, L: Layout, v: View, m
         ctx.lineWidth = 2;
         ctx.strokeStyle = THEME.queueLink;
         ctx.strokeRect(x - s / 2, cy - s / 2, s, s);
+      } else if (k === K.pipeSend || k === K.pipeRecv) {
+        // send: a filled triangle pointing right (a message leaves); recv: a hollow one.
+        const s = Math.min(6, half - 1);
+        ctx.beginPath();
+        ctx.moveTo(x - s, cy - s);
+        ctx.lineTo(x + s, cy);
+        ctx.lineTo(x - s, cy + s);
+        ctx.closePath();
+        ctx.fillStyle = k === K.pipeSend ? THEME.pipeLink : '#ffffff';
+        ctx.fill();
+        ctx.lineWidth = 2;
+        ctx.strokeStyle = THEME.pipeLink;
+        ctx.stroke();
+      } else if (k === K.processStart) {
+        // start(): a filled star-like plus in the spawn colour, where the arrow to the child leaves.
+        const s = Math.min(6, half - 1);
+        ctx.fillStyle = THEME.spawn;
+        ctx.fillRect(x - s, cy - 1.5, 2 * s, 3);
+        ctx.fillRect(x - 1.5, cy - s, 3, 2 * s);
+      } else if (k === K.processTerminate || k === K.processKill) {
+        // terminate()/kill(): a red cross.
+        const s = Math.min(5, half - 1);
+        ctx.lineWidth = 2.5;
+        ctx.strokeStyle = '#b91c1c';
+        ctx.beginPath();
+        ctx.moveTo(x - s, cy - s);
+        ctx.lineTo(x + s, cy + s);
+        ctx.moveTo(x + s, cy - s);
+        ctx.lineTo(x - s, cy + s);
+        ctx.stroke();
       } else if (k === K.print) {
         ctx.beginPath();
         ctx.arc(x, cy, Math.min(4, half - 1), 0, Math.PI * 2);
@@ -122,6 +158,7 @@ function drawArrows(
   ctx.strokeStyle = color;
   ctx.fillStyle = color;
   ctx.lineWidth = width;
+  void m.rows; // lane.index is the row: up to date once the rows are
   for (let i = a; i < b; i++) {
     const from = m.laneByTid.get(h.fromTid.data[i]);
     const to = m.laneByTid.get(h.toTid.data[i]);
@@ -129,8 +166,8 @@ function drawArrows(
     if ((from.index < v.first && to.index < v.first) || (from.index >= v.last && to.index >= v.last)) continue;
     const x0 = xOf(L, v, h.fromT.data[i]);
     const x1 = xOf(L, v, h.toT.data[i]);
-    const y0 = laneY(L, v, from.index) + L.laneH / 2;
-    const y1 = laneY(L, v, to.index) + L.laneH / 2;
+    const y0 = laneY(L, v, from.index) + L.barMid;
+    const y1 = laneY(L, v, to.index) + L.barMid;
     const dir = y1 > y0 ? 1 : -1;
     const tipY = y1 - dir * (L.barH / 2);
     ctx.setLineDash(dash);
@@ -158,6 +195,16 @@ export function drawQueueLinks(ctx: CanvasRenderingContext2D, L: Layout, v: View
   drawArrows(ctx, L, v, m, m.queues, THEME.queueLink, [7, 3], 2.25);
 }
 
+/** Arrows from a pipe send() to the recv() on the other end that got the message. */
+export function drawPipeLinks(ctx: CanvasRenderingContext2D, L: Layout, v: View, m: TraceModel): void {
+  drawArrows(ctx, L, v, m, m.pipes, THEME.pipeLink, [3, 3], 2.25);
+}
+
+/** Arrows from a parent's Process.start() to the child process's main thread as it begins. */
+export function drawProcessStarts(ctx: CanvasRenderingContext2D, L: Layout, v: View, m: TraceModel): void {
+  drawArrows(ctx, L, v, m, m.processes.starts, THEME.spawn, [], 2.5);
+}
+
 /** Rings around highlighted events (a lost update's read and writes), whatever the zoom. */
 export function drawHighlights(ctx: CanvasRenderingContext2D, L: Layout, v: View, m: TraceModel, seqs: readonly number[]): void {
   if (seqs.length === 0) return;
@@ -173,7 +220,7 @@ export function drawHighlights(ctx: CanvasRenderingContext2D, L: Layout, v: View
     const lane = m.laneByTid.get(m.store.tid.data[seq]);
     if (lane === undefined) continue;
     const x = xOf(L, v, m.store.t.data[seq]);
-    const y = laneY(L, v, lane.index) + L.laneH / 2;
+    const y = laneY(L, v, m.rowOf(lane.tid)) + L.barMid;
     ctx.beginPath();
     ctx.arc(x, y, Math.max(7, L.laneH / 2), 0, Math.PI * 2);
     ctx.stroke();
@@ -181,87 +228,31 @@ export function drawHighlights(ctx: CanvasRenderingContext2D, L: Layout, v: View
   ctx.restore();
 }
 
-export interface LabelState {
-  follow: number | null;
-  hoverLane: number;
-  playhead: number;
-  tEnd: number;
-  alert: ReadonlySet<number>;
-}
-
-const ellipsized = new Map<string, string>();
-
-function fit(ctx: CanvasRenderingContext2D, text: string, maxW: number, font: string): string {
-  const key = `${font}|${maxW}|${text}`;
-  let s = ellipsized.get(key);
-  if (s !== undefined) return s;
-  s = text;
-  if (ctx.measureText(s).width > maxW) {
-    let lo = 0;
-    let hi = text.length;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (ctx.measureText(text.slice(0, mid) + '…').width <= maxW) lo = mid;
-      else hi = mid - 1;
-    }
-    s = text.slice(0, lo) + '…';
-  }
-  if (ellipsized.size > 5000) ellipsized.clear();
-  ellipsized.set(key, s);
-  return s;
-}
-
-/** The sticky label column: thread names, a chip with each thread's state at the playhead. */
-export function drawLabels(ctx: CanvasRenderingContext2D, L: Layout, v: View, lanes: readonly Lane[], st: LabelState): void {
+/** In the first visible process header, the scale of the headers' "cores in use" areas. */
+export function drawHeaderCaptions(ctx: CanvasRenderingContext2D, L: Layout, v: View, rows: readonly Row[], cores: number): void {
+  if (L.laneH < 20) return;
   ctx.save();
-  ctx.fillStyle = THEME.bg;
-  ctx.fillRect(0, L.axisH, L.labelW, L.plotH);
   ctx.beginPath();
-  ctx.rect(0, L.axisH, L.labelW, L.plotH);
+  ctx.rect(L.labelW, L.axisH, L.plotW, L.plotH);
   ctx.clip();
-  const font = `600 ${L.fontPx}px system-ui, -apple-system, "Segoe UI", sans-serif`;
-  const bold = `800 ${L.fontPx}px system-ui, -apple-system, "Segoe UI", sans-serif`;
+  ctx.font = '600 11px system-ui, sans-serif';
   ctx.textBaseline = 'middle';
-  const chip = Math.min(12, L.barH);
-  const every = labelEvery(L.laneH);
-  // In the overview, the followed thread's name replaces its neighbours' so none overlap.
-  const followIdx = every > 1 && st.follow !== null ? lanes.findIndex((l) => l.tid === st.follow) : -1;
+  ctx.textAlign = 'right';
+  const text = `cores in use (0–${cores})`;
+  const w = ctx.measureText(text).width;
+  // Every header has the same scale: say it once, in the first one in view.
   for (let i = v.first; i < v.last; i++) {
-    const lane = lanes[i];
-    const y = laneY(L, v, i);
-    if (every > 1) {
-      // Thin lanes (overview): a state chip per lane, a name every few lanes.
-      ctx.fillStyle = STATE_COLORS[st.playhead <= st.tEnd ? lane.stateAt(st.playhead) : lane.stateAt(st.tEnd)] ?? 'transparent';
-      ctx.fillRect(L.labelW - 10, y, 6, Math.max(1, L.laneH - 1));
-      const near = followIdx >= 0 && i !== followIdx && Math.abs(i - followIdx) < every;
-      if ((i % every === 0 && !near) || i === followIdx) {
-        ctx.font = st.follow === lane.tid ? bold : font;
-        ctx.fillStyle = st.follow === lane.tid ? THEME.follow : THEME.text;
-        ctx.fillText(fit(ctx, lane.name, L.labelW - 22, font), 6, Math.max(y + L.laneH / 2, L.axisH + L.fontPx / 2 + 1));
-      }
-      continue;
-    }
-    if (i % 2 === 1) {
-      ctx.fillStyle = THEME.stripe;
-      ctx.fillRect(0, y, L.labelW, L.laneH);
-    }
-    const followed = st.follow === lane.tid;
-    if (followed || st.hoverLane === i) {
-      ctx.fillStyle = followed ? '#dbeafe' : '#eef2ff';
-      ctx.fillRect(0, y, L.labelW, L.laneH);
-    }
-    const state = st.playhead <= st.tEnd ? lane.stateAt(st.playhead) : lane.stateAt(st.tEnd);
-    ctx.fillStyle = STATE_COLORS[state] ?? 'transparent';
-    ctx.fillRect(L.labelW - chip - 6, y + (L.laneH - chip) / 2, chip, chip);
-    const alarm = st.alert.has(lane.tid);
-    const f = alarm || followed ? bold : font;
-    ctx.font = f;
-    ctx.fillStyle = alarm ? '#b91c1c' : followed ? THEME.follow : THEME.text;
-    ctx.fillText(fit(ctx, lane.name, L.labelW - chip - 16, f), 6, y + L.laneH / 2 + 1);
+    const p = rows[i];
+    if (p instanceof Lane || !p.lanes.some((l) => l.cpu !== null)) continue;
+    const y = laneY(L, v, i) + L.laneH / 2;
+    const x = L.labelW + L.plotW - 6;
+    ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
+    ctx.fillRect(x - w - 5, y - 8, w + 10, 16);
+    ctx.fillStyle = THEME.processText;
+    ctx.fillText(text, x, y + 1);
+    break;
   }
   ctx.restore();
-  ctx.fillStyle = THEME.grid;
-  ctx.fillRect(L.labelW - 1, L.axisH, 1, L.plotH);
 }
 
 export function drawAxis(ctx: CanvasRenderingContext2D, L: Layout, v: View): void {
@@ -308,8 +299,8 @@ export function drawPlayhead(ctx: CanvasRenderingContext2D, L: Layout, v: View, 
   ctx.fill();
 }
 
-export function drawScrollbar(ctx: CanvasRenderingContext2D, L: Layout, scrollY: number, lanes: number): void {
-  const total = lanes * L.laneH;
+export function drawScrollbar(ctx: CanvasRenderingContext2D, L: Layout, scrollY: number, rows: number): void {
+  const total = rows * L.laneH;
   if (total <= L.plotH) return;
   const x = L.width - 7;
   ctx.fillStyle = '#f3f4f6';

@@ -9,6 +9,7 @@ export const STATE_COLORS: Record<number, string> = {
   [S.running]: '#009e73', // bluish green
   [S.sleeping]: '#56b4e9', // sky blue
   [S.joining]: '#cc79a7', // reddish purple
+  [S.joiningProcess]: '#cc79a7',
   [S.waitEvent]: '#e69f00', // orange
   [S.waitCond]: '#e69f00',
   [S.waitBarrier]: '#e69f00',
@@ -42,13 +43,40 @@ export const THEME = {
   handoff: 'rgba(17, 24, 39, 0.75)',
   /** Queue put → get arrows and markers: the queue state's blue. */
   queueLink: '#0072b2',
+  /** Pipe send → recv arrows and markers. */
+  pipeLink: '#8a5a00',
+  /** Process start() → the child's first event. */
+  spawn: '#6d28d9',
+  /** Process header rows: the band while the process exists, outside its life, the line above it. */
+  processBand: '#dfe7f1',
+  processBandOff: '#f5f7fa',
+  processLine: '#7b8aa0',
+  processText: '#1e293b',
 };
+
+/** The CPU strips: time on a core (solid), runnable but waiting for a core (hatched), the empty track. */
+export const CPU_COLORS = {
+  on: '#1e293b',
+  wait: '#d55e00',
+  waitLight: '#f6c9a8',
+  track: '#d9dde4',
+  grid: '#b8c2d0',
+};
+
+/** Each process's colour: the bar at the left of its group of lanes. */
+const PROCESS_HUES = ['#64748b', '#0072b2', '#cc79a7', '#009e73', '#e69f00', '#56b4e9', '#d55e00', '#6d28d9'];
+
+export function processColor(order: number): string {
+  return PROCESS_HUES[order % PROCESS_HUES.length];
+}
 
 /** Distinct, dark-enough hues for per-thread text (output panel, source chips). */
 const THREAD_HUES = ['#0b5394', '#a61c00', '#38761d', '#741b47', '#b45f06', '#134f5c', '#5b0f00', '#20124d'];
 
 export function threadColor(tid: number): string {
-  return THREAD_HUES[tid % THREAD_HUES.length];
+  // A child process's tids are pid << 20 + n: mix the pid in, or every main thread would share a colour.
+  const pid = Math.floor(tid / 1048576);
+  return THREAD_HUES[(tid % 1048576 + pid * 3) % THREAD_HUES.length];
 }
 
 /** '#rrggbb' → a little-endian RGBA word for an ImageData's Uint32Array. */

@@ -1,15 +1,20 @@
-// The canvas timeline: one lane per thread, coloured by state. Input (wheel,
-// drag, click, hover) changes the view and marks it dirty; drawing happens at
-// most once per animation frame, and only when something changed.
+// The canvas timeline: one lane per thread, coloured by state, with its CPU
+// strip; in a multi-process run, the lanes grouped under a header per process.
+// Input (wheel, drag, click, hover) changes the view and marks it dirty;
+// drawing happens at most once per animation frame, and only when something
+// changed.
 import { nearestEvent, spanAt, type SpanHit } from '../model/hittest';
-import type { Lane } from '../model/lane';
+import { Lane } from '../model/lane';
+import type { Proc } from '../model/processes';
 import type { TraceModel } from '../model/trace';
 import {
   clampScroll, clampTime, ensureVisible, fitAll, fitRange, panBy, visibleLanes, zoomAt, type Viewport,
 } from '../model/viewport';
 import { computeLayout, type Layout } from './layout';
+import { drawLabels } from './labels';
 import {
-  drawAxis, drawHandoffs, drawHighlights, drawQueueLinks, drawLabels, drawMarkers, drawPlayhead, drawScrollbar, type View,
+  drawAxis, drawHandoffs, drawHeaderCaptions, drawHighlights, drawMarkers, drawPipeLinks, drawPlayhead,
+  drawProcessStarts, drawQueueLinks, drawScrollbar, type View,
 } from './overlay';
 import { SpansLayer } from './spans_layer';
 
@@ -17,9 +22,16 @@ import { SpansLayer } from './spans_layer';
 const LIVE_INTERVAL = 50;
 
 export interface HoverInfo {
-  lane: Lane;
-  /** Time under the pointer (ns). */
+  /** The lane under the pointer, or null on a process header. */
+  lane: Lane | null;
+  /** The process header under the pointer, or null on a lane. */
+  proc: Proc | null;
+  /** Time under the pointer (ns; NaN over a process header's label). */
   t: number;
+  /** Nanoseconds one CSS pixel covers (what the CPU strip averages over). */
+  nsPerPx: number;
+  /** The process headers' "cores in use" scale: their full height is this many cores. */
+  coresScale: number;
   span: SpanHit | null;
   /** The event under the pointer, or -1. */
   seq: number;
@@ -81,6 +93,7 @@ export class Timeline {
     this.highlights = [];
     this.alertTids = new Set();
     this.nameKey = '';
+    this.spans.reset();
     this.invalidate();
   }
 
@@ -138,7 +151,8 @@ export class Timeline {
   }
 
   private relayout(w = this.L.width, h = this.L.height, dpr = this.L.dpr): void {
-    this.L = computeLayout(w, h, dpr, this.model?.lanes.length ?? 1, this.nameW, this.overviewOn);
+    const m = this.model;
+    this.L = computeLayout(w, h, dpr, m?.rows.length ?? 1, this.nameW, this.overviewOn, m?.hasCpu ?? false);
     this.v = { ...this.v, width: this.L.plotW };
   }
 
@@ -182,7 +196,7 @@ export class Timeline {
   }
 
   scrollBy(dy: number): void {
-    const n = this.model?.lanes.length ?? 0;
+    const n = this.model?.rows.length ?? 0;
     this.v = { ...this.v, scrollY: clampScroll(this.v.scrollY + dy, this.L.laneH, this.L.plotH, n) };
     this.invalidate();
   }
@@ -217,16 +231,19 @@ export class Timeline {
     const m = this.model;
     const L0 = this.L;
     if (m !== null) {
-      const key = `${m.lanes.length}|${m.end !== null}|${L0.fontPx}`;
+      const rows = m.rows.length;
+      const procs = rows - m.lanes.length;
+      const key = `${rows}|${m.end !== null}|${L0.fontPx}|${m.processes.list.map((p) => p.title()).join('|')}`;
       if (key !== this.nameKey) {
         this.nameKey = key;
         // What the canvas shows, for screen readers (and end-to-end tests).
         this.canvas.dataset.lanes = String(m.lanes.length);
-        this.canvas.setAttribute('aria-label', `Timeline: ${m.lanes.length} lanes, one per thread, coloured by state`);
-        this.nameW = this.measureNames(m, computeLayout(L0.width, L0.height, L0.dpr, m.lanes.length).fontPx);
+        this.canvas.dataset.processes = String(procs);
+        this.canvas.setAttribute('aria-label', `Timeline: ${m.lanes.length} lanes, one per thread${procs > 0 ? `, in ${procs} processes` : ''}, coloured by state`);
+        this.nameW = this.measureNames(m, computeLayout(L0.width, L0.height, L0.dpr, rows).fontPx);
       }
-      const want = computeLayout(L0.width, L0.height, L0.dpr, m.lanes.length, this.nameW, this.overviewOn);
-      if (want.laneH !== L0.laneH || want.labelW !== L0.labelW) this.relayout();
+      const want = computeLayout(L0.width, L0.height, L0.dpr, rows, this.nameW, this.overviewOn, m.hasCpu);
+      if (want.laneH !== L0.laneH || want.labelW !== L0.labelW || want.cpuH !== L0.cpuH) this.relayout();
     }
     const L = this.L;
     const ctx = this.ctx;
@@ -241,19 +258,23 @@ export class Timeline {
       const [a, b] = m.live ? [0, m.endTime] : m.focusRange();
       this.v = { ...this.v, ...fitRange(a, b, L.plotW) };
     }
-    this.v = { ...this.v, scrollY: clampScroll(this.v.scrollY, L.laneH, L.plotH, m.lanes.length) };
-    const [first, last] = visibleLanes(this.v.scrollY, L.laneH, L.plotH, m.lanes.length);
+    const rows = m.rows;
+    this.v = { ...this.v, scrollY: clampScroll(this.v.scrollY, L.laneH, L.plotH, rows.length) };
+    const [first, last] = visibleLanes(this.v.scrollY, L.laneH, L.plotH, rows.length);
     const view: View = { t0: this.v.t0, nsPerPx: this.v.nsPerPx, scrollY: this.v.scrollY, first, last };
     const tEnd = m.endTime;
-    this.spans.draw(ctx, L, m.lanes, first, last, this.v.scrollY, this.v.t0, this.v.nsPerPx, tEnd);
+    this.spans.draw(ctx, L, rows, first, last, this.v.scrollY, this.v.t0, this.v.nsPerPx, tEnd);
     drawAxis(ctx, L, view);
+    drawHeaderCaptions(ctx, L, view, rows, this.spans.coresScale);
     drawMarkers(ctx, L, view, m);
     drawHandoffs(ctx, L, view, m);
     drawQueueLinks(ctx, L, view, m);
+    drawPipeLinks(ctx, L, view, m);
+    drawProcessStarts(ctx, L, view, m);
     drawHighlights(ctx, L, view, m, this.highlights);
-    drawLabels(ctx, L, view, m.lanes, { follow: this.follow, hoverLane: this.hoverLane, playhead: this.playhead, tEnd, alert: this.alertTids });
+    drawLabels(ctx, L, view, rows, { follow: this.follow, hoverLane: this.hoverLane, playhead: this.playhead, tEnd, alert: this.alertTids });
     drawPlayhead(ctx, L, view, this.playhead, m.live && this.playhead >= tEnd);
-    drawScrollbar(ctx, L, this.v.scrollY, m.lanes.length);
+    drawScrollbar(ctx, L, this.v.scrollY, rows.length);
     const ms = performance.now() - start;
     this.drawTimes.push(ms);
     if (this.drawTimes.length > 10000) this.drawTimes.splice(0, 5000);
@@ -266,6 +287,18 @@ export class Timeline {
     let w = 0;
     const step = Math.max(1, Math.floor(m.lanes.length / 2000));
     for (let i = 0; i < m.lanes.length; i += step) w = Math.max(w, ctx.measureText(m.lanes[i].name).width);
+    if (m.rows.length > m.lanes.length) {
+      // Grouped lanes are indented; a header's detail line is smaller but longer.
+      w += 6;
+      const px = Math.min(fontPx, 14);
+      for (const p of m.processes.list) {
+        if (p.lanes.length === 0) continue;
+        ctx.font = `800 ${px}px system-ui, -apple-system, "Segoe UI", sans-serif`;
+        w = Math.max(w, ctx.measureText(p.label).width);
+        ctx.font = `500 ${Math.max(10, px - 2)}px system-ui, -apple-system, "Segoe UI", sans-serif`;
+        w = Math.max(w, ctx.measureText(p.detail()).width - 20);
+      }
+    }
     return Math.ceil(w);
   }
 
@@ -276,22 +309,30 @@ export class Timeline {
     return { x: e.clientX - r.left, y: e.clientY - r.top };
   }
 
+  /** The row under y, or -1. */
   private laneIndexAt(y: number): number {
     const m = this.model;
     if (m === null || y < this.L.axisH) return -1;
     const i = Math.floor((y - this.L.axisH + this.v.scrollY) / this.L.laneH);
-    return i >= 0 && i < m.lanes.length ? i : -1;
+    return i >= 0 && i < m.rows.length ? i : -1;
   }
 
   /** What is under the canvas point (x, y), found through the lane's indexes. */
   hitTest(x: number, y: number): HoverInfo | null {
     const m = this.model;
     const i = this.laneIndexAt(y);
-    if (m === null || i < 0 || x < this.L.labelW) return null;
-    const lane = m.lanes[i];
+    if (m === null || i < 0) return null;
+    const row = m.rows[i];
     const t = this.v.t0 + (x - this.L.labelW) * this.v.nsPerPx;
-    const seq = nearestEvent(lane, m.store, t, this.v.nsPerPx * 5, () => true);
-    return { lane, t, span: spanAt(lane, t, m.endTime), seq };
+    const nsPerPx = this.v.nsPerPx;
+    // Over a header's label there is no time: the tooltip shows the process only.
+    const coresScale = this.spans.coresScale;
+    if (!(row instanceof Lane)) {
+      return { lane: null, proc: row, t: x < this.L.labelW ? Number.NaN : t, nsPerPx, coresScale, span: null, seq: -1 };
+    }
+    if (x < this.L.labelW) return null;
+    const seq = nearestEvent(row, m.store, t, this.v.nsPerPx * 5, () => true);
+    return { lane: row, proc: null, t, nsPerPx, coresScale, span: spanAt(row, t, m.endTime), seq };
   }
 
   private bindInput(): void {
@@ -319,7 +360,7 @@ export class Timeline {
         if (Math.abs(x - d.x) + Math.abs(y - d.y) > 4) d.moved = true;
         if (d.moved) {
           this.v = clampTime({ ...this.v, t0: d.t0 - (x - d.x) * this.v.nsPerPx }, this.model?.endTime ?? 0);
-          const n = this.model?.lanes.length ?? 0;
+          const n = this.model?.rows.length ?? 0;
           this.v = { ...this.v, scrollY: clampScroll(d.scrollY - (y - d.y), this.L.laneH, this.L.plotH, n) };
           this.cb.hover(null, 0, 0);
           this.userMoved();
@@ -335,7 +376,10 @@ export class Timeline {
       const { x, y } = this.local(e);
       const i = this.laneIndexAt(y);
       if (d.label) {
-        if (i >= 0 && this.model !== null) this.cb.follow(this.model.lanes[i].tid);
+        const row = i >= 0 && this.model !== null ? this.model.rows[i] : null;
+        // A process header follows the process's main thread.
+        const tid = row === null ? null : row instanceof Lane ? row.tid : row.lanes[0]?.tid ?? null;
+        if (tid !== null) this.cb.follow(tid);
       } else if (y >= this.L.axisH - 30 || i >= 0) {
         this.cb.playhead(Math.max(0, this.v.t0 + (x - this.L.labelW) * this.v.nsPerPx));
       }

@@ -511,8 +511,8 @@ export class App {
     if (m === null) return;
     this.followTid = this.followTid === tid ? null : tid;
     this.timeline.follow = this.followTid;
-    const lane = m.laneByTid.get(tid);
-    if (lane !== undefined && this.followTid !== null) this.timeline.revealLane(lane.index);
+    const row = m.rowOf(tid);
+    if (row >= 0 && this.followTid !== null) this.timeline.revealLane(row);
     this.scheduleUpdate();
   }
 
@@ -565,7 +565,8 @@ export class App {
     this.controls.setEnabled(m !== null && m.eventCount > 0);
     this.controls.update(t, m?.endTime ?? 0, this.playing, m?.live === true && this.runId !== null, this.followTail);
     if (m !== null) {
-      this.countEl.textContent = `${m.eventCount.toLocaleString()} events · ${m.lanes.length} threads`;
+      const procs = m.rows.length - m.lanes.length;
+      this.countEl.textContent = `${m.eventCount.toLocaleString()} events · ${m.lanes.length} threads${procs > 0 ? ` · ${procs} processes` : ''}`;
       const snap = m.tracker.at(m.store.seqAtTime(t));
       this.layoutPanels(m);
       this.objects.render(m, snap);
@@ -593,7 +594,10 @@ export class App {
       io = io || m.selects.length > 0;
     }
     const queues = m !== null && [...m.objects.values()].some((o) => isQueueType(o.type));
-    const key = `${io}|${sync}|${queues}`;
+    const pipes = m !== null && (m.pipes.length > 0 || [...m.objects.values()].some((o) => o.type === 'Pipe'));
+    const procs = m !== null && m.rows.length > m.lanes.length;
+    const cpu = m !== null && m.hasCpu;
+    const key = `${io}|${sync}|${queues}|${pipes}|${procs}|${cpu}`;
     if (key === this.panelsKey) return;
     this.panelsKey = key;
     if (this.ioPanelEl !== null) this.ioPanelEl.hidden = !io;
@@ -603,6 +607,10 @@ export class App {
     this.panelsEl.classList.toggle('with-queues', queues && !io);
     // Only a trace with queues has put → get arrows to explain.
     for (const item of this.root.querySelectorAll<HTMLElement>('.legend-queue')) item.hidden = !queues;
+    // Likewise send → recv, start → child and the CPU strips.
+    for (const item of this.root.querySelectorAll<HTMLElement>('.legend-pipe')) item.hidden = !pipes;
+    for (const item of this.root.querySelectorAll<HTMLElement>('.legend-process')) item.hidden = !procs;
+    for (const item of this.root.querySelectorAll<HTMLElement>('.legend-cpu')) item.hidden = !cpu;
   }
 
   // --- keyboard and drag & drop ------------------------------------------------------

@@ -1,7 +1,9 @@
 // The diagnosis banner above the timeline: from the End summary (lost updates,
-// the deadlock cycle, what the queues and sockets did, why a run stopped), or
-// the live status of a run.
-import { describeActivity } from '../model/activity';
+// the deadlock cycle, what the queues and sockets did, what each process of a
+// multi-process run did, why a run stopped), or the live status of a run.
+import { describeActivity, processSummaries, type ProcessRow } from '../model/activity';
+import { exitText } from '../model/processes';
+import { formatDuration } from '../model/time';
 import { diagnose, show, type LostUpdate } from '../model/diagnosis';
 import type { TraceModel } from '../model/trace';
 import type { End } from '../generated/events';
@@ -89,9 +91,31 @@ export class Banner {
       row.append(chips, toggle);
       parts.push(row, explain);
     }
+    const procs = processSummaries(end, model);
+    if (procs.length > 0) parts.push(this.processRow(procs, model));
     clear(this.el, parts);
   }
+
+  /** One chip per process (name, CPU time, exit): compact, so that a pool of workers leaves room for the timeline. */
+  private processRow(procs: ProcessRow[], model: TraceModel): HTMLElement {
+    const chips = procs.slice(0, MAX_PROCESS_CHIPS).map((r) => {
+      const p = model.processes.get(r.pid);
+      const main = p === undefined ? null : p.mainTid >= 0 ? p.mainTid : p.lanes[0]?.tid ?? null;
+      const exit = exitText(r.exit);
+      const failed = r.exit !== null && r.exit !== 0;
+      return h(`button.proc-chip${failed ? '.failed' : ''}`, {
+        type: 'button', title: `${r.line}${main !== null ? ' — click to follow its main thread' : ''}`,
+        onclick: () => { if (main !== null) this.act.follow(main); },
+      }, h('strong', null, r.name ?? `pid ${r.pid}`),
+      r.cpuS !== null ? h('span.proc-cpu', null, ` ${formatDuration(r.cpuS * 1e9, 2)} CPU`) : null,
+      exit !== null ? h('span.proc-exit', null, ` · ${exit}`) : null);
+    });
+    const more = procs.length > MAX_PROCESS_CHIPS ? h('span.more', null, `+${procs.length - MAX_PROCESS_CHIPS} more`) : null;
+    return h('div.proc-row', { 'aria-label': 'Processes' }, h('span.proc-label', null, `${procs.length} processes:`), chips, more);
+  }
 }
+
+const MAX_PROCESS_CHIPS = 24;
 
 function baseName(p: string): string {
   return p.split(/[\\/]/).pop() ?? p;

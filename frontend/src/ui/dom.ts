@@ -71,5 +71,8 @@ export function shortName(name: string, tid: number): string {
   if (tid === 0) return 'Main';
   const m = /^Thread-(\d+)/.exec(name);
   if (m !== null) return `T${m[1]}`;
+  // A child process's main thread goes by the process's name (trace.ts threadName).
+  const p = /^(?:Process|ForkPoolWorker|SpawnPoolWorker|ForkServerPoolWorker)-(\d+)$/.exec(name);
+  if (p !== null) return `${name.startsWith('Process') ? 'P' : 'W'}${p[1]}`;
   return name.length > 10 ? `${name.slice(0, 9)}…` : name;
 }

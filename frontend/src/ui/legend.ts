@@ -1,6 +1,11 @@
-// The legend above the timeline: state colours and marker shapes.
-import { LEGEND, STATE_COLORS } from '../render/palette';
+// The legend above the timeline: state colours and marker shapes, the CPU
+// strips and the multi-process arrows (those only for traces that have them:
+// app.ts shows them).
+import { CPU_SOURCE } from '../model/cpu';
+import { CPU_COLORS, LEGEND, STATE_COLORS, THEME } from '../render/palette';
 import { h } from './dom';
+
+const CPU_TITLE = `CPU: time on a core, ${CPU_SOURCE}. The strip under each lane fills with the thread's share of a core; a process's header shows the cores its threads use together. Hatched: runnable, but waiting for a free core.`;
 
 export function legend(): HTMLElement {
   return h('div.legend', { 'aria-label': 'Legend' },
@@ -9,6 +14,14 @@ export function legend(): HTMLElement {
     h('span.legend-item', null, h('span.glyph', null, '▼▲'), 'acquire/release'),
     h('span.legend-item', null, h('span.glyph', null, '↷'), 'hand-off'),
     h('span.legend-item.legend-queue', { hidden: true }, h('span.glyph.queue-glyph', null, '■⇢□'), 'put → get'),
+    h('span.legend-item.legend-pipe', { hidden: true, title: 'A message sent into a multiprocessing Pipe, to the recv() that got it' },
+      h('span.glyph', { style: { color: THEME.pipeLink, fontWeight: '800' } }, '▶⇢▷'), 'send → recv'),
+    h('span.legend-item.legend-process', { hidden: true, title: 'Process.start() in the parent → the child process begins' },
+      h('span.glyph', { style: { color: THEME.spawn, fontWeight: '800' } }, '+→'), 'start → child'),
+    h('span.legend-item.legend-cpu', { hidden: true, title: CPU_TITLE },
+      h('span.cpu-key', { style: { background: `linear-gradient(to top, ${CPU_COLORS.on} 55%, ${CPU_COLORS.track} 55%)` } }), 'CPU (on a core)'),
+    h('span.legend-item.legend-cpu', { hidden: true, title: CPU_TITLE },
+      h('span.cpu-key', { style: { background: `repeating-linear-gradient(135deg, ${CPU_COLORS.wait} 0 2px, ${CPU_COLORS.waitLight} 2px 4px)` } }), 'waiting for a core'),
     h('span.legend-item', null, h('span.glyph', null, '○'), 'print'),
     h('span.legend-item', null, h('span.glyph', null, '◇◆'), 'read/write'),
   );

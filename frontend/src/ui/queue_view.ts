@@ -26,7 +26,7 @@ export function queueCard(model: TraceModel, q: QueueState, chips: Chips): HTMLE
     h('span.obj-name', null, q.name), h('span.obj-type', null, q.type),
     h(`span.badge.qsize${full ? '.full' : count === 0 ? '.empty' : ''}`, { 'data-testid': 'queue-size' },
       `${count} / ${bounded ? q.maxsize : '∞'} item${(bounded ? q.maxsize : count) === 1 ? '' : 's'}`),
-    tracksTasks(q.type) ? h('span.badge.unfinished', { 'data-testid': 'queue-unfinished', title: 'Tasks put but not yet task_done(): join() returns at 0' },
+    tracksTasks(q.type, q.crossProcess) ? h('span.badge.unfinished', { 'data-testid': 'queue-unfinished', title: 'Tasks put but not yet task_done(): join() returns at 0' },
       `${q.unfinished} unfinished`) : null);
 
   const items = orderedItems(q);

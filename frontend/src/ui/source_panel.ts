@@ -77,7 +77,7 @@ export class SourcePanel {
       }
       if (f !== this.file) continue;
       const list = byLine.get(p.line) ?? [];
-      list.push({ tid: lane.tid, state: p.state, name: lane.name });
+      list.push({ tid: lane.tid, state: p.state, name: model.threadName(lane.tid) });
       byLine.set(p.line, list);
     }
     if (followFile !== null && followFile !== this.file) {

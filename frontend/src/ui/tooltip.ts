@@ -1,14 +1,34 @@
 // The hover tooltip of the timeline: the thread, its state there and for how
-// long, the event under the pointer with its arguments, and the source line.
+// long, its CPU use there, the event under the pointer with its arguments, and
+// the source line; over a process header, the process and its cores in use.
+import { CPU_SAMPLE_NS, CPU_SOURCE, cpuAt } from '../model/cpu';
 import { describeEvent, waitDetail } from '../model/describe';
 import { K } from '../model/kinds';
+import type { Lane } from '../model/lane';
 import { threadPlaceAt } from '../model/playhead';
+import type { Proc } from '../model/processes';
+import { localTid, processCpuSeries } from '../model/processes';
 import { STATE_LABELS, S } from '../model/states';
 import { formatDuration } from '../model/time';
 import type { TraceModel } from '../model/trace';
 import type { HoverInfo } from '../render/timeline';
-import { STATE_COLORS } from '../render/palette';
+import { CPU_COLORS, STATE_COLORS } from '../render/palette';
 import { clear, h } from './dom';
+
+function pct(x: number): string {
+  return `${Math.round(x * 100)}%`;
+}
+
+/** "over the 10 ms sample here" / "averaged over the 40 ms under the pointer". */
+function windowText(window: number): string {
+  return window <= CPU_SAMPLE_NS ? `in the ${formatDuration(CPU_SAMPLE_NS, 2)} sample here` : `averaged over the ${formatDuration(window, 2)} under the pointer`;
+}
+
+/** A small gauge filled to `share` (0..1) of its width. */
+function gauge(share: number): HTMLElement {
+  const p = Math.round(Math.max(0, Math.min(1, share)) * 100);
+  return h('span.cpu-swatch', { style: { background: `linear-gradient(to right, ${CPU_COLORS.track} ${p}%, transparent ${p}%)` } });
+}
 
 export class Tooltip {
   readonly el = h('div.tooltip', { role: 'tooltip' });
@@ -22,23 +42,43 @@ export class Tooltip {
       this.el.hidden = true;
       return;
     }
-    const { lane, span } = info;
-    const rows: (HTMLElement | null)[] = [h('div.tt-title', null, lane.name, h('span.tt-tid', null, ` · thread ${lane.tid}`))];
+    const rows = info.proc !== null ? this.processRows(model, info.proc, info) : info.lane !== null ? this.laneRows(model, info.lane, info) : [];
+    clear(this.el, rows);
+    this.el.hidden = false;
+    const r = this.el.getBoundingClientRect();
+    const left = Math.min(x + 16, window.innerWidth - r.width - 8);
+    const top = y + 18 + r.height > window.innerHeight ? y - r.height - 12 : y + 18;
+    this.el.style.left = `${Math.max(4, left)}px`;
+    this.el.style.top = `${Math.max(4, top)}px`;
+  }
+
+  private laneRows(model: TraceModel, lane: Lane, info: HoverInfo): (HTMLElement | null)[] {
+    const { span } = info;
+    const proc = lane.proc !== null && model.rows.length > model.lanes.length ? ` · ${lane.proc.label}` : '';
+    const rows: (HTMLElement | null)[] = [h('div.tt-title', null, lane.name, h('span.tt-tid', null, ` · thread ${localTid(lane.tid)}${proc}`))];
     if (span !== null) {
       let what = STATE_LABELS[span.state] ?? 'unknown';
-      const detail = span.state === S.waitQueue || span.state === S.waitIO ? waitDetail(model, span.seq) : null;
-      if (detail !== null) what = `${span.state === S.waitQueue ? 'waiting' : 'waiting for I/O'} ${detail}`;
+      const detail = span.state === S.waitQueue || span.state === S.waitIO || span.state === S.joiningProcess ? waitDetail(model, span.seq) : null;
+      if (detail !== null && span.state === S.joiningProcess) what += ` ${detail}`;
+      else if (detail !== null) what = `${span.state === S.waitQueue ? 'waiting' : 'waiting for I/O'} ${detail}`;
       else if (span.obj >= 0 && span.state === S.joining) what += ` ${model.threadName(span.obj)}`;
       else if (span.obj >= 0 && span.state >= S.waitEvent) what += ` ${model.objectName(span.obj)}`;
       rows.push(h('div.tt-state', null, h('span.swatch', { style: { background: STATE_COLORS[span.state] } }), what));
       rows.push(h('div.tt-dim', null, `for ${formatDuration(span.end - span.start)} (${formatDuration(span.start, 4)} → ${formatDuration(span.end, 4)})`));
+    }
+    const alive = lane.cpu !== null && span !== null && span.state > S.finished;
+    if (alive && lane.cpu !== null) {
+      const c = cpuAt([lane.cpu], info.t, info.nsPerPx);
+      const waiting = c.wait >= 0.005 ? `, runnable but waiting for a core ${pct(c.wait)}` : '';
+      rows.push(h('div.tt-cpu', null, gauge(c.on), `CPU: on a core ${pct(c.on)}${waiting}`));
+      rows.push(h('div.tt-dim', null, `${windowText(c.window)}; ${formatDuration(lane.cpu.totalOn, 3)} on a core in all`));
     }
     if (info.seq >= 0) {
       const s = model.store;
       const kind = s.kindName(info.seq);
       const a = s.argsOf(info.seq);
       const obj = s.obj.data[info.seq];
-      const parts = Object.entries(a).filter(([k, v]) => v !== null && k !== 'file' && k !== 'line')
+      const parts = Object.entries(a).filter(([k, v]) => v !== null && k !== 'file' && k !== 'line' && k !== 'native')
         .map(([k, v]) => `${k}=${typeof v === 'string' ? JSON.stringify(v.length > 60 ? v.slice(0, 60) + '…' : v) : JSON.stringify(v)}`);
       const sentence = describeEvent(model, info.seq);
       if (sentence !== null) rows.push(h('div.tt-sentence', null, sentence));
@@ -48,12 +88,33 @@ export class Tooltip {
     }
     const place = threadPlaceAt(model, lane, info.t);
     if (place.line !== null) rows.push(h('div.tt-where', null, `${(place.file ?? '').split(/[\\/]/).pop() ?? ''}:${place.line}`));
-    clear(this.el, rows);
-    this.el.hidden = false;
-    const r = this.el.getBoundingClientRect();
-    const left = Math.min(x + 16, window.innerWidth - r.width - 8);
-    const top = y + 18 + r.height > window.innerHeight ? y - r.height - 12 : y + 18;
-    this.el.style.left = `${Math.max(4, left)}px`;
-    this.el.style.top = `${Math.max(4, top)}px`;
+    if (alive) rows.push(h('div.tt-note', null, `CPU: time on a core, ${CPU_SOURCE}.`));
+    return rows;
+  }
+
+  private processRows(model: TraceModel, p: Proc, info: HoverInfo): (HTMLElement | null)[] {
+    const rows: (HTMLElement | null)[] = [h('div.tt-title', null, p.label, h('span.tt-tid', null, ' · process'))];
+    const detail = p.detail();
+    if (detail !== '') rows.push(h('div.tt-sentence', null, detail));
+    const life: string[] = [];
+    if (!Number.isNaN(p.beginT)) life.push(`began at ${formatDuration(p.beginT, 4)}`);
+    if (p.ended) life.push(`gone at ${formatDuration(p.endT, 4)}`);
+    const threads = `${p.lanes.length} thread${p.lanes.length === 1 ? '' : 's'}`;
+    rows.push(h('div.tt-dim', null, [threads, ...life].join(' · ')));
+    const series = processCpuSeries(p);
+    if (series.length > 0) {
+      const end = Number.isNaN(p.endT) ? model.endTime : p.endT;
+      const begin = Number.isNaN(p.beginT) ? (p.lanes[0]?.beginT ?? 0) : p.beginT;
+      if (info.t >= begin && info.t <= end) {
+        const c = cpuAt(series, info.t, info.nsPerPx);
+        const waiting = c.wait >= 0.005 ? `; runnable but waiting for a core: ${c.wait.toFixed(2)}` : '';
+        rows.push(h('div.tt-cpu', null, gauge(c.on / info.coresScale), `Cores in use: ${c.on.toFixed(2)}${waiting}`));
+        rows.push(h('div.tt-dim', null, `sum over its threads, ${windowText(c.window)}; the header's height is ${info.coresScale} core${info.coresScale === 1 ? '' : 's'}`));
+      }
+      rows.push(h('div.tt-dim', null, `${formatDuration(p.cpuNs(), 3)} on a core in all`));
+      rows.push(h('div.tt-note', null, `CPU: time on a core, ${CPU_SOURCE}.`));
+    }
+    rows.push(h('div.tt-note', null, 'Click the name to follow its main thread.'));
+    return rows;
   }
 }
