@@ -1,0 +1,62 @@
+"""In a real Chromium: a multi-process run, its process groups, CPU strips and cross-process links."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+Shot = Callable[[str], Path]
+
+pytestmark = pytest.mark.e2e
+TIMEOUT_MS = 60_000
+
+
+def run_from_page(page: Page, server: str, scenario: str) -> None:
+    page.goto(server)
+    page.locator(f"[data-name={scenario}]").click()
+    page.get_by_role("button", name=re.compile("Run")).click()
+    expect(page).to_have_url(re.compile(r"/runs/[0-9a-f]+"), timeout=TIMEOUT_MS)
+
+
+def tooltips_down_the_timeline(page: Page, x_share: float) -> list[str]:
+    """Hover from the top of the timeline to its bottom at one x; the tooltip texts seen."""
+    canvas = page.locator("canvas.timeline-canvas")
+    box = canvas.bounding_box()
+    assert box is not None
+    seen: list[str] = []
+    tip = page.get_by_role("tooltip")
+    for y in range(int(box["y"]) + 32, int(box["y"] + box["height"]) - 4, 5):
+        page.mouse.move(box["x"] + box["width"] * x_share, y)
+        if tip.is_visible():
+            seen.append(tip.inner_text())
+    return seen
+
+
+def test_a_queue_between_processes_shows_process_groups_cpu_and_the_link(
+        page: Page, server: str, screenshot: Shot) -> None:
+    run_from_page(page, server, "mp_queue")
+    banner = page.locator("section.banner")
+    expect(banner).to_contain_text("Finished", timeout=TIMEOUT_MS)
+    expect(banner.get_by_label("Processes")).to_contain_text("2 processes")
+    canvas = page.locator("canvas.timeline-canvas")
+    expect(canvas).to_have_attribute("data-processes", "2")
+    # The item that crossed from the child to the parent: its put → get, in the queue's summary.
+    expect(banner).to_contain_text("1 item put, 1 got")
+    texts = "\n".join(tooltips_down_the_timeline(page, 0.6))
+    assert "Process-1" in texts and "MainProcess" in texts, texts
+    assert "Cores in use" in texts, texts  # a process header
+    screenshot("mp_queue")
+
+
+def test_the_gil_shows_threads_sharing_a_core_and_processes_in_parallel(
+        page: Page, server: str, screenshot: Shot) -> None:
+    run_from_page(page, server, "gil")
+    expect(page.locator("section.banner")).to_contain_text("Finished", timeout=TIMEOUT_MS)
+    expect(page.locator("canvas.timeline-canvas")).to_have_attribute("data-processes", "5")
+    texts = tooltips_down_the_timeline(page, 0.5)
+    assert any(re.search(r"CPU: on a core \d+%", t) for t in texts), texts
+    screenshot("gil")
