@@ -222,3 +222,46 @@ def test_a_process_shared_semaphore_and_event_behave_and_record(tmp_path: Path) 
               and e["kind"] in ("lock.acquire", "lock.release")]
     assert depths == [1, 2, 1, 0]
     assert [e["kind"] for e in run.events if e["obj"] == objects["ev"]["obj"]][-1] in ("event.set", "event.wake")
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_pipe_messages_are_linked_from_send_to_recv_across_processes(tmp_path: Path, method: str) -> None:
+    source = """
+        import multiprocessing as mp, sys
+
+        def child(conn):
+            for _ in range(3):
+                conn.send(conn.recv() ** 2)
+            conn.send_bytes(b"raw")
+
+        if __name__ == "__main__":
+            mp.set_start_method(sys.argv[1])
+            parent_conn, child_conn = mp.Pipe()
+            p = mp.Process(target=child, args=(child_conn,))
+            p.start()
+            for i in range(3):
+                parent_conn.send(i + 2)
+                print(parent_conn.recv())
+            print(parent_conn.recv_bytes())
+            p.join()
+            reader, writer = mp.Pipe(duplex=False)
+            writer.send("one way")
+            print(reader.recv(), reader.poll())
+    """
+    run = run_program(tmp_path, source, method)
+    plain = subprocess.run([sys.executable, str(tmp_path / "prog.py"), method], capture_output=True, text=True,
+                           timeout=60)
+    assert run.proc.stdout == plain.stdout == "4\n9\n16\nb'raw'\none way False\n", run.proc.stderr
+    pipes = {e["args"]["name"]: e["obj"] for e in run.kinds("obj.new") if e["args"]["type"] == "Pipe"}
+    assert set(pipes) == {"parent_conn, child_conn", "reader, writer"}
+    sends = {(e["obj"], e["args"]["end"], e["args"]["id"]): e for e in run.kinds("pipe.send")}
+    recvs = run.kinds("pipe.recv")
+    assert len(sends) == len(recvs) == 8
+    for recv in recvs:
+        send = sends[(recv["obj"], 1 - recv["args"]["end"], recv["args"]["id"])]
+        assert send["seq"] < recv["seq"] and send["args"]["item"] == recv["args"]["item"]
+        if recv["obj"] == pipes["parent_conn, child_conn"]:
+            assert send["pid"] != recv["pid"]  # every message of the first pipe crossed processes
+    for tid in {e["tid"] for e in run.kinds("pipe.block")}:
+        waits = [e["kind"] for e in run.kinds("pipe.block", "pipe.wake") if e["tid"] == tid]
+        assert waits == ["pipe.block", "pipe.wake"] * (len(waits) // 2)

@@ -89,6 +89,11 @@ def _assigned_name(frame: FrameType) -> str | None:
     after = instructions[i + 1 : i + 3]
     if after and after[0].opname in _STORE_OPS:
         return str(after[0].argval)
+    if after and after[0].opname == "UNPACK_SEQUENCE":
+        # ``reader, writer = Pipe()``: the names of the parts, in order.
+        parts = instructions[i + 2 : i + 2 + int(after[0].argval)]
+        if parts and all(ins.opname in _STORE_OPS for ins in parts):
+            return ", ".join(str(ins.argval) for ins in parts)
     if len(after) == 2 and after[0].opname in _LOAD_OPS and after[1].opname == "STORE_ATTR":
         return str(after[1].argval)
     return None

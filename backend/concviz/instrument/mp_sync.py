@@ -158,30 +158,43 @@ ValueParam = tuple[str, int] | None
 """The factory's parameter that ``obj.new`` reports as ``value`` (name, default)."""
 
 
+def describe_factory_caller() -> tuple[str | None, str | None, int | None]:
+    """(name, file, line) of the program's statement that called a context's factory."""
+    return describe(3)
+
+
+def patch_factory(patch: Patch, name: str, make: Any) -> None:
+    """Replace ``BaseContext.<name>`` by ``make(original)``, and
+    ``multiprocessing.<name>`` too (the default context's method, bound at import)."""
+    factory = make(getattr(BaseContext, name))
+    factory.__name__ = factory.__qualname__ = name
+    patch.set(BaseContext, name, factory)
+    patch.set(multiprocessing, name, types.MethodType(factory, multiprocessing.context._default_context))
+
+
 def install_factory(patch: Patch, name: str, recorded: Any, value_param: ValueParam) -> None:
-    """Make ``BaseContext.<name>`` (and ``multiprocessing.<name>``, the default
-    context's method bound at import) return ``recorded`` to the program's own
+    """Make a context's ``<name>()`` return ``recorded`` to the program's own
     code, and the original, through the original method, to the standard
     library's. ``recorded`` has ``_cv_register(type, value, depth, ctx)``,
     called before its ``__init__``."""
-    original = getattr(BaseContext, name)
 
-    def factory(self: BaseContext, *args: Any, **kwargs: Any) -> Any:
-        if not is_user_file(sys._getframe(1).f_code.co_filename):
-            return original(self, *args, **kwargs)
-        ctx = self.get_context()
-        value = None
-        if value_param is not None:
-            value = args[0] if args else kwargs.get(value_param[0], value_param[1])
-        obj = recorded.__new__(recorded)
-        obj._cv_register(name, value, 2, ctx)
-        recorded.__init__(obj, *args, ctx=ctx, **kwargs)
-        return obj
+    def make(original: Any) -> Any:
+        def factory(self: BaseContext, *args: Any, **kwargs: Any) -> Any:
+            if not is_user_file(sys._getframe(1).f_code.co_filename):
+                return original(self, *args, **kwargs)
+            ctx = self.get_context()
+            value = None
+            if value_param is not None:
+                value = args[0] if args else kwargs.get(value_param[0], value_param[1])
+            obj = recorded.__new__(recorded)
+            obj._cv_register(name, value, 2, ctx)
+            recorded.__init__(obj, *args, ctx=ctx, **kwargs)
+            return obj
 
-    factory.__name__ = factory.__qualname__ = name
-    factory.__doc__ = original.__doc__
-    patch.set(BaseContext, name, factory)
-    patch.set(multiprocessing, name, types.MethodType(factory, multiprocessing.context._default_context))
+        factory.__doc__ = original.__doc__
+        return factory
+
+    patch_factory(patch, name, make)
 
 
 _FACTORIES: dict[str, tuple[Any, ValueParam]] = {
