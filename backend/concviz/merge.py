@@ -8,9 +8,15 @@ process's events reach the supervisor a few milliseconds after they happen
 events are held back ``HOLDBACK_NS`` and released in time order; with one
 stream (the common case) they pass straight through, as before.
 
-An event that arrives later than the hold-back (a writer starved of the GIL)
-is placed at the latest time already released: its order within its own
-process is always kept, its time may be late by that much.
+Each process's writer ends every flush with a tick, "everything I recorded
+before t has been sent" (an idle one ticks every 20 ms). While several
+streams are open, events are released in time order up to the oldest tick of
+the open streams, so an event of one process never comes after a later
+event of another. A process that cannot tick (its writer starved of the GIL
+by C code that never lets go) holds the others back at most ``HOLDBACK_NS``;
+an event of it that arrives later still is placed at the latest time already
+released: its order within its own process is always kept, its time may be
+late by that much.
 
 Samples the supervisor takes itself (CPU use, ``concviz.cpu``) wait on the
 side until the program's events have passed their time and then follow the
@@ -28,7 +34,7 @@ from typing import Any
 
 from concviz.translate import Resolved, Stream, Translator
 
-HOLDBACK_NS = 25_000_000
+HOLDBACK_NS = 200_000_000
 
 
 def _time(event: Resolved) -> int:
@@ -61,6 +67,9 @@ class Merger:
     def feed(self, stream: Stream, line: bytes) -> None:
         """One line of a stream (its hello, or a batch)."""
         tr = self.translator
+        if line[:1] == b"{" and stream.method is not None:
+            tr.tick(stream, line)
+            return
         if stream.method is None:
             events = tr.hello(stream, line)
             self.streams_by_pid[stream.pid] = stream
@@ -112,13 +121,12 @@ class Merger:
 
     def release(self, now: int | None = None) -> None:
         """Deliver what can no longer be preceded by an event still on its way."""
-        watermark = (perf_counter_ns() if now is None else now) - self.holdback_ns
+        now = perf_counter_ns() if now is None else now
+        known = min((s.known_until for s in self.open), default=now)
+        watermark = max(known, now - self.holdback_ns)
         if not any(self.pending.values()):
             if self.side:
                 self._release_side(watermark)
-            return
-        if len(self.open) <= 1 and sum(1 for p in self.pending.values() if p) <= 1 and not self.side:
-            self.flush()
             return
         self._release_until(watermark)
 

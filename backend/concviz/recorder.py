@@ -35,6 +35,10 @@ import msgspec
 # environment variable CONCVIZ_FLUSH_S).
 FLUSH_S = float(os.environ.get("CONCVIZ_FLUSH_S", "0.002"))
 BATCH = 2048  # events per line on the wire, so the parent never holds a huge partial line
+# A flush ends with a tick ``{"t": ns}``: this process has sent everything it
+# recorded before ``t`` (the supervisor merges processes by time up to the
+# oldest tick). An idle process ticks every TICK_IDLE_NS.
+TICK_IDLE_NS = 20_000_000
 
 Args = dict[str, Any] | msgspec.Raw | None
 _buffer: deque[tuple[int, int, str, int | None, Args]] = deque()
@@ -78,7 +82,8 @@ class Writer:
 
     Wire format: a first line ``{"t0": ns, "pid": pid, "ppid": ppid, "main":
     ident, "main_tid": tid, "method": how}`` (``events.ProcessBegin``), then
-    one line per batch: a JSON array of ``[t, ident, kind, obj, args]``.
+    one line per batch: a JSON array of ``[t, ident, kind, obj, args]``, and
+    after each flush a tick ``{"t": ns}``.
     """
 
     def __init__(self, fd: int, max_events: int, method: str = "root") -> None:
@@ -91,6 +96,7 @@ class Writer:
         self._stop = _thread.allocate_lock()
         self._stop.acquire()
         self._closed = False
+        self._ticked = 0
         self._done = _thread.allocate_lock()
         self._encode = msgspec.json.Encoder(enc_hook=_encode_fallback).encode
         self._write(self._encode({
@@ -118,8 +124,14 @@ class Writer:
 
     def flush(self) -> None:
         with self._lock:
+            # Everything appended before this moment is in this flush (up to a
+            # thread switched out between its clock and its append).
+            now = perf_counter_ns()
             n = len(_buffer)
             if not n:
+                if now - self._ticked >= TICK_IDLE_NS:
+                    self._ticked = now
+                    self._write(b'{"t":%d}\n' % now)
                 return
             popleft = _buffer.popleft
             items = [popleft() for _ in range(n)]
@@ -133,7 +145,9 @@ class Writer:
                 self.limit_hit = True
             self.count += len(items)
             encode = self._encode
-            self._write(b"".join(encode(items[i : i + BATCH]) + b"\n" for i in range(0, len(items), BATCH)))
+            self._ticked = now
+            self._write(b"".join(encode(items[i : i + BATCH]) + b"\n" for i in range(0, len(items), BATCH))
+                        + b'{"t":%d}\n' % now)
 
     def _write(self, data: bytes) -> None:
         view = memoryview(data)

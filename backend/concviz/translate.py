@@ -24,6 +24,7 @@ FOREIGN_TIDS = 1_000_000
 
 _Raw = msgspec.Raw
 _decode_hello = msgspec.json.Decoder(dict[str, Any]).decode
+_decode_tick = msgspec.json.Decoder(dict[str, int]).decode
 _decode_batch = msgspec.json.Decoder(list[tuple[int, int, str, int | None, _Raw]]).decode
 _decode_args = msgspec.json.Decoder(dict[str, Any]).decode
 _encode_lines = msgspec.json.Encoder().encode_lines
@@ -52,7 +53,7 @@ class Line(msgspec.Struct, gc=False):
 class Stream:
     """What the translator knows of one process's stream."""
 
-    __slots__ = ("foreign", "last_t", "main_tid", "method", "natives", "pid", "ppid", "tids")
+    __slots__ = ("foreign", "known_until", "last_t", "main_tid", "method", "natives", "pid", "ppid", "tids")
 
     def __init__(self) -> None:
         self.pid = 0
@@ -66,6 +67,8 @@ class Stream:
         self.foreign = FOREIGN_TIDS
         self.last_t = 0
         """The stream's latest time so far (absolute), see ``concviz.merge``."""
+        self.known_until = 0
+        """Everything the process recorded before this time (absolute) has arrived."""
 
 
 class Translator:
@@ -85,7 +88,14 @@ class Translator:
     def feed_stream(self, stream: Stream, line: bytes) -> list[bytes]:
         if stream.method is None:
             return self.sequence(self.hello(stream, line))
+        if line[:1] == b"{":
+            self.tick(stream, line)
+            return []
         return self.translate(stream, _decode_batch(line))
+
+    def tick(self, stream: Stream, line: bytes) -> None:
+        """``{"t": ns}``: the stream has sent everything recorded before ``t``."""
+        stream.known_until = max(stream.known_until, _decode_tick(line)["t"])
 
     def decode(self, line: bytes) -> list[RawEvent]:
         return _decode_batch(line)
@@ -102,7 +112,7 @@ class Translator:
         stream.foreign = stream.main_tid + FOREIGN_TIDS
         stream.tids[hello["main"]] = stream.main_tid
         stream.natives[stream.pid] = stream.main_tid
-        stream.last_t = hello["t0"]
+        stream.last_t = stream.known_until = hello["t0"]
         method = hello.get("method")
         if method is None:
             stream.method = "root"
