@@ -16,7 +16,7 @@ fork, pickled with a duplicated descriptor for spawn).
 from __future__ import annotations
 
 import sys
-from multiprocessing import connection, reduction
+from multiprocessing import connection, context, reduction
 from typing import Any
 
 from concviz import recorder
@@ -120,6 +120,10 @@ class Connection(_Connection):
 
 
 def _reduce(conn: Connection) -> Any:
+    if context.get_spawning_popen() is None:
+        # Sent through another connection (not to a child being started): the
+        # shared counters cannot go along, so the end goes as the original.
+        return connection.reduce_connection(conn)  # type: ignore[attr-defined]
     return _rebuild, (reduction.DupFd(conn.fileno()), conn.readable, conn.writable,
                       conn._cv_id, conn._cv_end, conn._cv_counts)
 

@@ -291,6 +291,10 @@ _patch = Patch()
 
 def install() -> None:
     _patch.set(socket, "socket", Socket)
+    # multiprocessing sends sockets to other processes by their exact type.
+    from multiprocessing import reduction
+
+    reduction.register(Socket, reduction._reduce_socket)  # type: ignore[attr-defined]
 
 
 def uninstall() -> None:
