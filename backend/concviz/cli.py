@@ -219,6 +219,9 @@ def _describe_object(name: str, o: dict[str, Any]) -> str | None:
     if kind in QUEUE_TYPES:
         return (f"  {kind} {name}: {o.get('puts', 0)} put, {o.get('gets', 0)} got, max {o.get('max_items', 0)} items, "
                 f"max {o['max_waiters']} waiting")
+    if "jobs" in o:
+        failed = f", {o['failed']} failed" if o["failed"] else ""
+        return f"  {kind} {name}: {o['jobs']} jobs, {o['tasks']} tasks done{failed}"
     if kind == "Pipe":
         return f"  Pipe {name}: {o.get('sends', 0)} sent, {o.get('recvs', 0)} received"
     if "calls" in o:

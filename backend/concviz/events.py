@@ -795,3 +795,77 @@ class PipeWake:
     """The wait in ``recv()`` ended (a message, or the other end closed)."""
 
     end: int
+
+
+# --- pools (multiprocessing.Pool, ThreadPool) ------------------------------------------
+# ``obj.new`` introduces a ``Pool`` or ``ThreadPool`` (``value``: its processes).
+# A task is ``(job, i)``: ``job`` numbers the submissions of the process that
+# submitted (one ``apply_async``, ``map``, ``imap``...), ``i`` a task of it
+# (a chunk of a map). The worker's events have no ``obj``: ``job`` links them.
+
+
+@kind("pool.submit")
+@dataclass
+class PoolSubmit:
+    """``tid`` submitted job ``job`` of ``tasks`` tasks (None: not known yet, imap) to the pool ``obj``."""
+
+    job: int
+    tasks: int | None
+    file: str | None
+    line: int | None
+
+
+@kind("pool.task")
+@dataclass
+class PoolTask:
+    """A worker (this thread, in its process) began task ``i`` of job ``job``."""
+
+    job: int
+    i: int
+
+
+@kind("pool.done")
+@dataclass
+class PoolDone:
+    """The worker finished task ``i`` of job ``job``; ``ok`` is false when it raised."""
+
+    job: int
+    i: int
+    ok: bool
+
+
+@kind("pool.result")
+@dataclass
+class PoolResult:
+    """The result of task ``i`` of job ``job`` reached the pool ``obj``'s process."""
+
+    job: int
+    i: int
+    ok: bool
+
+
+@kind("pool.close")
+@dataclass
+class PoolClose:
+    """``close()``: the pool ``obj`` takes no more tasks."""
+
+
+@kind("pool.terminate")
+@dataclass
+class PoolTerminate:
+    """``terminate()``: the pool ``obj``'s workers are stopped at once."""
+
+
+@kind("pool.join")
+@dataclass
+class PoolJoin:
+    """``tid`` waits in ``join()`` for the pool ``obj``'s workers to exit."""
+
+    file: str | None
+    line: int | None
+
+
+@kind("pool.joined")
+@dataclass
+class PoolJoined:
+    """``join()`` returned."""

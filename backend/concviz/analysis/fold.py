@@ -18,7 +18,7 @@ from concviz.analysis import fold_io, fold_processes
 LOCK_TYPES = frozenset({"Lock", "RLock"})
 # Waits that only another thread of the program can end (not a socket, a
 # select, a sleep: the outside world or the clock ends those).
-_THREAD_ONLY_WAITS = frozenset({"lock", "join", "event", "cond", "barrier", "queue", "process", "pipe"})
+_THREAD_ONLY_WAITS = frozenset({"lock", "join", "event", "cond", "barrier", "queue", "process", "pipe", "pool"})
 HOLDABLE = frozenset({"Lock", "RLock", "Semaphore", "BoundedSemaphore"})
 # Kinds whose handlers read ``args`` only when the object is an RLock (its
 # depth): a caller that decodes args itself may pass ``NO_ARGS`` for any other

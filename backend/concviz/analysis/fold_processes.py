@@ -7,7 +7,7 @@ A process's threads are known by their ids: a child numbers them from
 killed process records nothing. A thread in ``Process.join()`` or in a
 pipe's ``recv()`` waits for another process; only the program can end that
 wait, so both count as stuck for the deadlock rule (``Wait.what`` is
-``process`` or ``pipe``).
+``process`` or ``pipe``; a pool's ``join()`` is ``pool``).
 """
 
 from __future__ import annotations
@@ -40,6 +40,13 @@ class PipeStats:
     recvs: int = 0
 
 
+@dataclass(slots=True)
+class PoolStats:
+    jobs: int = 0
+    tasks: int = 0
+    failed: int = 0
+
+
 class Processes:
     """Every process of the run, by pid (``Fold.processes``)."""
 
@@ -49,6 +56,7 @@ class Processes:
         self.cpu_ns: dict[int, int] = {}
         """thread → nanoseconds on a CPU."""
         self.pipes: dict[int, PipeStats] = {}
+        self.pools: dict[int, PoolStats] = {}
 
     def pid_of(self, tid: int) -> int | None:
         return tid >> ID_SHIFT or self.root_pid
@@ -151,6 +159,32 @@ def _pipe_wake(fold: Fold, seq: int, tid: int, obj_id: int | None, args: dict[st
     fold._pop(tid, "pipe")
 
 
+def _pool(fold: Fold, obj_id: int | None) -> PoolStats:
+    stats = fold.processes.pools.get(obj_id)  # type: ignore[arg-type]
+    if stats is None:
+        stats = fold.processes.pools[obj_id] = PoolStats()  # type: ignore[index]
+    return stats
+
+
+def _pool_submit(fold: Fold, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
+    _pool(fold, obj_id).jobs += 1
+
+
+def _pool_result(fold: Fold, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
+    stats = _pool(fold, obj_id)
+    stats.tasks += 1
+    if not args["ok"]:
+        stats.failed += 1
+
+
+def _pool_join(fold: Fold, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
+    fold._push(seq, tid, args | {"timeout": None}, "pool", obj_id)  # type: ignore[arg-type]
+
+
+def _pool_joined(fold: Fold, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
+    fold._pop(tid, "pool")
+
+
 def summary(fold: Fold) -> dict[str, dict[str, Any]]:
     """``summary["processes"]``: pid → name, parent, exit_code, threads, cpu_s."""
     cpu = fold.processes.cpu_ns
@@ -175,4 +209,8 @@ HANDLERS: dict[str, Any] = {
     "pipe.recv": _pipe_recv,
     "pipe.block": _pipe_block,
     "pipe.wake": _pipe_wake,
+    "pool.submit": _pool_submit,
+    "pool.result": _pool_result,
+    "pool.join": _pool_join,
+    "pool.joined": _pool_joined,
 }

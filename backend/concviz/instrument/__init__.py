@@ -14,6 +14,7 @@ from concviz.instrument import (
     lines,
     locks,
     mp_pipe,
+    mp_pool,
     mp_queues,
     mp_sync,
     output,
@@ -32,7 +33,7 @@ _installed: list[object] = []
 def install(max_threads: int = 2000, record_lines: bool = False) -> None:
     threads.install(max_threads)
     for module in (locks, semaphore, event, condition, barrier, sleep, output, queues, sockets, selecting,
-                   processes, mp_sync, mp_queues, mp_pipe):
+                   processes, mp_sync, mp_queues, mp_pipe, mp_pool):
         module.install()
         _installed.append(module)
     _installed.insert(0, threads)

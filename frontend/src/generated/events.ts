@@ -461,6 +461,52 @@ export interface PipeWakeArgs {
   end: number;
 }
 
+/** ``tid`` submitted job ``job`` of ``tasks`` tasks (None: not known yet, imap) to the pool ``obj``. */
+export interface PoolSubmitArgs {
+  job: number;
+  tasks: number | null;
+  file: string | null;
+  line: number | null;
+}
+
+/** A worker (this thread, in its process) began task ``i`` of job ``job``. */
+export interface PoolTaskArgs {
+  job: number;
+  i: number;
+}
+
+/** The worker finished task ``i`` of job ``job``; ``ok`` is false when it raised. */
+export interface PoolDoneArgs {
+  job: number;
+  i: number;
+  ok: boolean;
+}
+
+/** The result of task ``i`` of job ``job`` reached the pool ``obj``'s process. */
+export interface PoolResultArgs {
+  job: number;
+  i: number;
+  ok: boolean;
+}
+
+/** ``close()``: the pool ``obj`` takes no more tasks. */
+export interface PoolCloseArgs {
+}
+
+/** ``terminate()``: the pool ``obj``'s workers are stopped at once. */
+export interface PoolTerminateArgs {
+}
+
+/** ``tid`` waits in ``join()`` for the pool ``obj``'s workers to exit. */
+export interface PoolJoinArgs {
+  file: string | null;
+  line: number | null;
+}
+
+/** ``join()`` returned. */
+export interface PoolJoinedArgs {
+}
+
 /** Every event kind, mapped to the type of its ``args``. */
 export interface KindArgs {
   "thread.new": ThreadNewArgs;
@@ -530,7 +576,15 @@ export interface KindArgs {
   "pipe.recv": PipeRecvArgs;
   "pipe.block": PipeBlockArgs;
   "pipe.wake": PipeWakeArgs;
+  "pool.submit": PoolSubmitArgs;
+  "pool.task": PoolTaskArgs;
+  "pool.done": PoolDoneArgs;
+  "pool.result": PoolResultArgs;
+  "pool.close": PoolCloseArgs;
+  "pool.terminate": PoolTerminateArgs;
+  "pool.join": PoolJoinArgs;
+  "pool.joined": PoolJoinedArgs;
 }
 
 export type Kind = keyof KindArgs;
-export const KINDS: Kind[] = ["thread.new", "thread.start", "thread.begin", "thread.end", "thread.join", "thread.joined", "obj.new", "lock.block", "lock.acquire", "lock.fail", "lock.release", "event.set", "event.clear", "event.wait", "event.wake", "cond.wait", "cond.wake", "cond.notify", "barrier.wait", "barrier.pass", "barrier.broken", "sleep.begin", "sleep.end", "print", "line", "var.read", "var.write", "limit", "program.end", "queue.put", "queue.get", "queue.block", "queue.wake", "queue.fail", "queue.task_done", "queue.join", "queue.joined", "sock.listen", "sock.accept", "sock.connect", "sock.send", "sock.recv", "sock.block", "sock.wake", "sock.would_block", "sock.error", "sock.setblocking", "sock.close", "select.begin", "select.end", "sel.register", "sel.modify", "sel.unregister", "process.begin", "process.name", "process.start", "process.join", "process.joined", "process.terminate", "process.kill", "process.exit", "process.end", "cpu", "pipe.send", "pipe.recv", "pipe.block", "pipe.wake"];
+export const KINDS: Kind[] = ["thread.new", "thread.start", "thread.begin", "thread.end", "thread.join", "thread.joined", "obj.new", "lock.block", "lock.acquire", "lock.fail", "lock.release", "event.set", "event.clear", "event.wait", "event.wake", "cond.wait", "cond.wake", "cond.notify", "barrier.wait", "barrier.pass", "barrier.broken", "sleep.begin", "sleep.end", "print", "line", "var.read", "var.write", "limit", "program.end", "queue.put", "queue.get", "queue.block", "queue.wake", "queue.fail", "queue.task_done", "queue.join", "queue.joined", "sock.listen", "sock.accept", "sock.connect", "sock.send", "sock.recv", "sock.block", "sock.wake", "sock.would_block", "sock.error", "sock.setblocking", "sock.close", "select.begin", "select.end", "sel.register", "sel.modify", "sel.unregister", "process.begin", "process.name", "process.start", "process.join", "process.joined", "process.terminate", "process.kill", "process.exit", "process.end", "cpu", "pipe.send", "pipe.recv", "pipe.block", "pipe.wake", "pool.submit", "pool.task", "pool.done", "pool.result", "pool.close", "pool.terminate", "pool.join", "pool.joined"];
