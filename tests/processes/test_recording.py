@@ -265,3 +265,59 @@ def test_pipe_messages_are_linked_from_send_to_recv_across_processes(tmp_path: P
     for tid in {e["tid"] for e in run.kinds("pipe.block")}:
         waits = [e["kind"] for e in run.kinds("pipe.block", "pipe.wake") if e["tid"] == tid]
         assert waits == ["pipe.block", "pipe.wake"] * (len(waits) // 2)
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_pool_tasks_are_linked_from_submit_to_worker_to_result(tmp_path: Path, method: str) -> None:
+    source = """
+        import multiprocessing as mp, sys
+        from multiprocessing.pool import ThreadPool
+
+        def square(x):
+            return x * x
+
+        def fail(x):
+            raise ValueError(x)
+
+        if __name__ == "__main__":
+            mp.set_start_method(sys.argv[1])
+            pool = mp.Pool(3)
+            print(pool.apply_async(square, (7,)).get())
+            print(pool.map(square, range(10), chunksize=3))
+            print(list(pool.imap(square, range(4))))
+            try:
+                pool.apply(fail, (1,))
+            except ValueError as error:
+                print("ValueError", error)
+            pool.close()
+            pool.join()
+            with ThreadPool(2) as threads:
+                print(threads.map(square, [1, 2]))
+    """
+    run = run_program(tmp_path, source, method)
+    plain = subprocess.run([sys.executable, str(tmp_path / "prog.py"), method], capture_output=True, text=True,
+                           timeout=60)
+    assert run.proc.stdout == plain.stdout, run.proc.stderr
+    pools = {e["args"]["name"]: e["obj"] for e in run.kinds("obj.new") if e["args"]["type"].endswith("Pool")}
+    assert set(pools) == {"pool", "ThreadPool-1"}
+    submits = {e["args"]["job"]: e for e in run.kinds("pool.submit")}
+    assert [(s["obj"], s["args"]["tasks"]) for s in submits.values()] == [
+        (pools["pool"], 1), (pools["pool"], 4), (pools["pool"], None), (pools["pool"], 1), (pools["ThreadPool-1"], 2)]
+    tasks = {(e["args"]["job"], e["args"]["i"]): e for e in run.kinds("pool.task")}
+    dones = {(e["args"]["job"], e["args"]["i"]): e for e in run.kinds("pool.done")}
+    results = {(e["args"]["job"], e["args"]["i"]): e for e in run.kinds("pool.result")}
+    assert set(tasks) == set(dones) == set(results) and len(tasks) == 1 + 4 + 4 + 1 + 2
+    root = run.events[0]["pid"]
+    for key, task in tasks.items():
+        submit, done, result = submits[key[0]], dones[key], results[key]
+        assert submit["seq"] < task["seq"] < done["seq"] < result["seq"]
+        assert task["tid"] == done["tid"]  # one worker ran it
+        in_process_pool = submit["obj"] == pools["pool"]
+        assert (task["pid"] != root) == in_process_pool
+        assert done["args"]["ok"] == result["args"]["ok"] == (key != (3, 0))
+    workers = {e["pid"] for e in tasks.values()} - {root}
+    assert all(run.names()[pid].endswith(tuple(f"PoolWorker-{n}" for n in range(1, 4))) for pid in workers)
+    assert [e["kind"] for e in run.kinds("pool.close", "pool.join", "pool.joined") if e["obj"] == pools["pool"]] == [
+        "pool.close", "pool.join", "pool.joined"]
+    summary = run.end["summary"]["objects"]["pool"]
+    assert (summary["jobs"], summary["tasks"], summary["failed"]) == (4, 10, 1)
