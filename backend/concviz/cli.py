@@ -222,6 +222,8 @@ def _describe_object(name: str, o: dict[str, Any]) -> str | None:
     if "jobs" in o:
         failed = f", {o['failed']} failed" if o["failed"] else ""
         return f"  {kind} {name}: {o['jobs']} jobs, {o['tasks']} tasks done{failed}"
+    if "proxy_calls" in o:
+        return f"  {kind} {name}: {o['proxy_calls']} calls through its proxies"
     if kind == "Pipe":
         return f"  Pipe {name}: {o.get('sends', 0)} sent, {o.get('recvs', 0)} received"
     if "calls" in o:

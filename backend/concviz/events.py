@@ -869,3 +869,26 @@ class PoolJoin:
 @dataclass
 class PoolJoined:
     """``join()`` returned."""
+
+
+# --- Manager proxies ------------------------------------------------------------------
+# ``obj.new`` introduces a shared object of a Manager with the type of its
+# proxy (ListProxy, DictProxy, NamespaceProxy, ValueProxy, AcquirerProxy...);
+# its id (from ``1 << 52`` on) is the same in every process.
+
+
+@kind("proxy.call")
+@dataclass
+class ProxyCall:
+    """``tid`` called ``method`` on the shared object ``obj`` through its
+    proxy; the call (a request to the manager's process) returned after
+    ``dt`` ns. ``args`` and ``result`` are short reprs (``result`` is the
+    error when ``ok`` is false). ``value`` is the object's value read back
+    right after a call that may change it (None otherwise)."""
+
+    method: str
+    args: str
+    result: str
+    ok: bool
+    dt: int
+    value: str | None

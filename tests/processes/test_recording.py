@@ -321,3 +321,45 @@ def test_pool_tasks_are_linked_from_submit_to_worker_to_result(tmp_path: Path, m
         "pool.close", "pool.join", "pool.joined"]
     summary = run.end["summary"]["objects"]["pool"]
     assert (summary["jobs"], summary["tasks"], summary["failed"]) == (4, 10, 1)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_calls_on_a_managers_shared_objects_are_recorded_from_every_process(tmp_path: Path, method: str) -> None:
+    source = """
+        import multiprocessing as mp, queue, sys
+
+        def work(shared, d, i):
+            shared.append(i * i)
+            d[i] = str(i)
+
+        if __name__ == "__main__":
+            mp.set_start_method(sys.argv[1])
+            with mp.Manager() as manager:
+                shared = manager.list()
+                d = manager.dict()
+                procs = [mp.Process(target=work, args=(shared, d, i)) for i in range(1, 4)]
+                for p in procs:
+                    p.start()
+                for p in procs:
+                    p.join()
+                print(sorted(shared), sorted(d.items()))
+                q = manager.Queue()
+                q.put("x")
+                print(q.get(), isinstance(q, queue.Queue))
+    """
+    run = run_program(tmp_path, source, method)
+    plain = subprocess.run([sys.executable, str(tmp_path / "prog.py"), method], capture_output=True, text=True,
+                           timeout=60)
+    assert run.proc.stdout == plain.stdout == "[1, 4, 9] [(1, '1'), (2, '2'), (3, '3')]\nx False\n", run.proc.stderr
+    objects = {e["args"]["name"]: e for e in run.kinds("obj.new")}
+    assert objects["shared"]["args"]["type"] == "ListProxy" and objects["d"]["args"]["type"] == "DictProxy"
+    appends = [e for e in run.kinds("proxy.call") if e["obj"] == objects["shared"]["obj"] and
+               e["args"]["method"] == "append"]
+    root = run.events[0]["pid"]
+    assert len(appends) == 3 and all(e["pid"] != root for e in appends)
+    assert sorted(e["args"]["args"] for e in appends) == ["1", "4", "9"]
+    # The list's value as read back after each append grows to the final list.
+    assert sorted(len(eval(e["args"]["value"])) for e in appends) == [1, 2, 3]
+    assert run.end["summary"]["objects"]["shared"]["proxy_calls"] >= 3 + 1
+    names = run.names()
+    assert any(name.startswith("SyncManager") for name in names.values())

@@ -57,6 +57,8 @@ class Processes:
         """thread → nanoseconds on a CPU."""
         self.pipes: dict[int, PipeStats] = {}
         self.pools: dict[int, PoolStats] = {}
+        self.proxy_calls: dict[int, int] = {}
+        """shared object → calls made through its proxies."""
 
     def pid_of(self, tid: int) -> int | None:
         return tid >> ID_SHIFT or self.root_pid
@@ -185,6 +187,11 @@ def _pool_joined(fold: Fold, seq: int, tid: int, obj_id: int | None, args: dict[
     fold._pop(tid, "pool")
 
 
+def _proxy_call(fold: Fold, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
+    calls = fold.processes.proxy_calls
+    calls[obj_id] = calls.get(obj_id, 0) + 1  # type: ignore[index,arg-type]
+
+
 def summary(fold: Fold) -> dict[str, dict[str, Any]]:
     """``summary["processes"]``: pid → name, parent, exit_code, threads, cpu_s."""
     cpu = fold.processes.cpu_ns
@@ -213,4 +220,5 @@ HANDLERS: dict[str, Any] = {
     "pool.result": _pool_result,
     "pool.join": _pool_join,
     "pool.joined": _pool_joined,
+    "proxy.call": _proxy_call,
 }

@@ -111,6 +111,8 @@ def io_objects(fold: Fold) -> dict[str, dict[str, Any]]:
         elif o.id in fold.processes.pools or o.type in ("Pool", "ThreadPool"):
             pool = fold.processes.pools.get(o.id) or fold_processes.PoolStats()
             out[o.name] = common | {"jobs": pool.jobs, "tasks": pool.tasks, "failed": pool.failed}
+        elif o.id in fold.processes.proxy_calls or o.type.endswith("Proxy"):
+            out[o.name] = common | {"proxy_calls": fold.processes.proxy_calls.get(o.id, 0)}
         elif o.type == "Pipe":
             pipe = fold.processes.pipes.get(o.id) or fold_processes.PipeStats()
             out[o.name] = common | {"sends": pipe.sends, "recvs": pipe.recvs}

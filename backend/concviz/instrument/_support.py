@@ -149,12 +149,15 @@ def unique_name(type_name: str, name: str | None) -> str:
 
 def new_object(type_name: str, value: int | None = None, lock: int | None = None,
                instance: object = None, depth: int = 3,
-               described: tuple[str | None, str | None, int | None] | None = None) -> int:
+               described: tuple[str | None, str | None, int | None] | None = None,
+               obj: int | None = None) -> int:
     """Register a synchronisation object created by the program, record
-    ``obj.new`` and return its id. By default the object's name and place are
-    those of the caller of new_object's caller (the primitive's constructor)."""
+    ``obj.new`` and return its id (``obj`` if given: an id the object has in
+    every process). By default the object's name and place are those of the
+    caller of new_object's caller (the primitive's constructor)."""
     name, file, line = described or describe(depth, instance)
-    obj = next(recorder.object_ids)
+    if obj is None:
+        obj = next(recorder.object_ids)
     recorder.append((recorder.ns(), recorder.ident(), "obj.new", obj, {
         "type": type_name, "name": unique_name(type_name, name), "value": value, "lock": lock,
         "file": file, "line": line}))
@@ -182,6 +185,24 @@ def report_once(hook: str, error: BaseException) -> None:
 # --- install / uninstall --------------------------------------------------------
 
 
+# Originals that a module attribute no longer names (``queue.Queue`` is the
+# recorded class now): original → (module, name). Pickle finds classes and
+# functions by name, so these must pickle through ``original_of``.
+replaced: dict[int, tuple[str, str]] = {}
+"""id(original) → (module, name)."""
+_replaced_by_name: dict[tuple[str, str], Any] = {}
+
+
+def original_of(module: str, name: str) -> Any:
+    """The standard library's own ``module.name``, even where concviz replaced it."""
+    found = _replaced_by_name.get((module, name))
+    if found is not None:
+        return found
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
 class Patch:
     """Set attributes on objects and put the originals back later."""
 
@@ -190,12 +211,22 @@ class Patch:
 
     def set(self, owner: Any, name: str, value: Any) -> None:
         had = name in vars(owner) if isinstance(owner, type) else hasattr(owner, name)
-        self._saved.append((owner, name, getattr(owner, name, None), had))
+        old = getattr(owner, name, None)
+        self._saved.append((owner, name, old, had))
+        module = getattr(owner, "__name__", None)
+        if (not isinstance(owner, type) and getattr(old, "__module__", None) == module
+                and getattr(old, "__qualname__", None) == name):
+            replaced[id(old)] = (module, name)  # type: ignore[assignment]
+            _replaced_by_name[(module, name)] = old  # type: ignore[index]
         setattr(owner, name, value)
 
     def undo(self) -> None:
         while self._saved:
             owner, name, old, had = self._saved.pop()
+            where = (getattr(owner, "__name__", ""), name)
+            if replaced.get(id(old)) == where:
+                del replaced[id(old)]
+                del _replaced_by_name[where]
             if had:
                 setattr(owner, name, old)
             else:
