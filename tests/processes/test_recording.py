@@ -363,3 +363,77 @@ def test_calls_on_a_managers_shared_objects_are_recorded_from_every_process(tmp_
     assert run.end["summary"]["objects"]["shared"]["proxy_calls"] >= 3 + 1
     names = run.names()
     assert any(name.startswith("SyncManager") for name in names.values())
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_a_shared_value_race_between_processes_names_every_lost_update(tmp_path: Path, method: str) -> None:
+    source = """
+        import multiprocessing as mp, sys
+
+        def add(counter, start, n):
+            start.wait()
+            for _ in range(n):
+                counter.value += 1
+
+        if __name__ == "__main__":
+            mp.set_start_method(sys.argv[1])
+            counter = mp.Value("i", 0)
+            start = mp.Event()
+            procs = [mp.Process(target=add, args=(counter, start, 3000)) for _ in range(2)]
+            for p in procs:
+                p.start()
+            start.set()
+            for p in procs:
+                p.join()
+            print(counter.value)
+    """
+    run = run_program(tmp_path, source, method)
+    assert run.end["status"] == "finished", run.proc.stderr
+    final = int(run.proc.stdout)
+    watched = run.end["summary"]["watched"]["counter.value"]
+    assert watched["final"] == final and watched["writes"] == 6000
+    # Every increment that is missing is a lost update, and the other way round.
+    assert watched["lost_updates"] == 6000 - final
+    writers = {e["pid"] for e in run.kinds("var.write")}
+    assert len(writers) == 2 and run.events[0]["pid"] not in writers
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_a_process_shared_condition_and_barrier_record_waits_and_wakes(tmp_path: Path, method: str) -> None:
+    source = """
+        import multiprocessing as mp, sys
+
+        def waiter(cond, barrier, flag):
+            barrier.wait()
+            with cond:
+                cond.wait_for(lambda: flag.value == 1)
+            print("woken")
+
+        if __name__ == "__main__":
+            mp.set_start_method(sys.argv[1])
+            cond = mp.Condition()
+            barrier = mp.Barrier(2)
+            flag = mp.Value("i", 0)
+            p = mp.Process(target=waiter, args=(cond, barrier, flag))
+            p.start()
+            barrier.wait()
+            with cond:
+                flag.value = 1
+                cond.notify_all()
+            p.join()
+            print(p.exitcode)
+    """
+    run = run_program(tmp_path, source, method)
+    assert run.proc.stdout == "woken\n0\n", run.proc.stderr
+    objects = {e["args"]["name"]: e for e in run.kinds("obj.new")}
+    assert objects["cond"]["args"]["lock"] == objects["cond.lock"]["obj"]
+    assert objects["barrier"]["args"]["value"] == 2
+    passes = [e for e in run.kinds("barrier.pass") if e["obj"] == objects["barrier"]["obj"]]
+    assert sorted(e["args"]["index"] for e in passes) == [0, 1] and len({e["pid"] for e in passes}) == 2
+    cond = objects["cond"]["obj"]
+    root = run.events[0]["pid"]
+    assert [e["pid"] for e in run.kinds("cond.notify") if e["obj"] == cond] == [root]
+    # The child waited only if it came before the notify; every wait ends in a wake of its own thread.
+    for tid in {e["tid"] for e in run.kinds("cond.wait") if e["obj"] == cond}:
+        mine = [e["kind"] for e in run.kinds("cond.wait", "cond.wake") if e["obj"] == cond and e["tid"] == tid]
+        assert mine == ["cond.wait", "cond.wake"] * (len(mine) // 2)

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.context
+import multiprocessing.sharedctypes as sharedctypes
 import multiprocessing.synchronize as synchronize
 import sys
+import threading
 import types
 from multiprocessing.context import BaseContext
 from typing import Any
@@ -131,6 +133,132 @@ class BoundedSemaphore(_SemLockRecorded, synchronize.BoundedSemaphore):
 class Event(_Recorded, synchronize.Event):
     pass
 
+
+class Condition(_Recorded, synchronize.Condition):
+    """A recorded ``multiprocessing.Condition``; without a lock of the
+    program's, its own RLock is recorded too (``<name>.lock``)."""
+
+    _cv_described: tuple[str | None, str | None, int | None]
+    _sleeping_count: Any
+    _woken_count: Any
+
+    def _cv_register(self, type_name: str, value: int | None, depth: int, ctx: Any) -> None:
+        self._cv_described = describe(depth + 1)
+
+    def __init__(self, lock: Any = None, *, ctx: Any) -> None:
+        if lock is None:
+            name, file, line = self._cv_described
+            lock = RLock.__new__(RLock)
+            lock._cv_id = new_object("RLock", None, described=(f"{name}.lock" if name else None, file, line))
+            RLock.__init__(lock, ctx=ctx)
+        synchronize.Condition.__init__(self, lock, ctx=ctx)
+        self._cv_id = new_object("Condition", None, getattr(lock, "_cv_id", None), described=self._cv_described)
+
+    def __getstate__(self) -> Any:
+        return (super().__getstate__(), self._cv_id)
+
+    def __setstate__(self, state: Any) -> None:
+        self._cv_id = state[1]
+        super().__setstate__(state[0])  # type: ignore[misc]
+
+    def wait(self, timeout: float | None = None) -> bool:
+        file, line = location(2)
+        _append((_ns(), _ident(), "cond.wait", self._cv_id, {"timeout": timeout, "file": file, "line": line}))
+        notified = False
+        try:
+            notified = synchronize.Condition.wait(self, timeout)
+            return notified
+        finally:
+            _append((_ns(), _ident(), "cond.wake", self._cv_id, {"notified": bool(notified)}))
+
+    def notify(self, n: int = 1) -> None:
+        try:
+            waiters = int(self._sleeping_count._semlock._get_value() - self._woken_count._semlock._get_value())
+        except Exception:
+            waiters = 0
+        _append((_ns(), _ident(), "cond.notify", self._cv_id, {"n": min(n, waiters), "waiters": waiters}))
+        synchronize.Condition.notify(self, n)
+
+
+class Barrier(_Recorded, synchronize.Barrier):
+    """A recorded ``multiprocessing.Barrier``."""
+
+    def __getstate__(self) -> Any:
+        return (super().__getstate__(), self._cv_id)
+
+    def __setstate__(self, state: Any) -> None:
+        if len(state) == 2:
+            self._cv_id = state[1]
+            state = state[0]
+        super().__setstate__(state)  # type: ignore[misc]
+
+    def wait(self, timeout: float | None = None) -> int:
+        file, line = location(2)
+        _append((_ns(), _ident(), "barrier.wait", self._cv_id, {"timeout": timeout, "file": file, "line": line}))
+        try:
+            index = synchronize.Barrier.wait(self, timeout)
+        except threading.BrokenBarrierError:
+            _append((_ns(), _ident(), "barrier.broken", self._cv_id, None))
+            raise
+        _append((_ns(), _ident(), "barrier.pass", self._cv_id, {"index": index}))
+        return index
+
+
+class Value(sharedctypes.Synchronized):
+    """A recorded ``multiprocessing.Value``: reads and writes of ``.value``
+    are ``var.read``/``var.write`` of ``<name>.value``, recorded under the
+    value's lock, so a lost update between processes is named like one
+    between threads."""
+
+    _cv_name: str
+    _obj: Any
+
+    @property
+    def value(self) -> Any:
+        self.acquire()
+        try:
+            value = self._obj.value
+            _append((_ns(), _ident(), "var.read", None,
+                     {"name": self._cv_name, "value": value, "line": sys._getframe(1).f_lineno}))
+            return value
+        finally:
+            self.release()
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        self.acquire()
+        try:
+            self._obj.value = value
+            _append((_ns(), _ident(), "var.write", None,
+                     {"name": self._cv_name, "value": self._obj.value, "line": sys._getframe(1).f_lineno}))
+        finally:
+            self.release()
+
+    def __reduce__(self) -> Any:
+        multiprocessing.context.assert_spawning(self)
+        return _rebuild_value, (self._obj, self._lock, self._cv_name)  # type: ignore[attr-defined]
+
+
+def _rebuild_value(obj: Any, lock: Any, name: str) -> Value:
+    value = Value(obj, lock)
+    value._cv_name = name
+    return value
+
+
+def _recorded_value(original: Any) -> Any:
+    def Value_(self: BaseContext, typecode_or_type: Any, *args: Any, lock: Any = True) -> Any:
+        if not is_user_file(sys._getframe(1).f_code.co_filename):
+            return original(self, typecode_or_type, *args, lock=lock)
+        name = describe_factory_caller()[0]
+        shared = original(self, typecode_or_type, *args, lock=lock)
+        if type(shared) is sharedctypes.Synchronized:
+            shared.__class__ = Value
+            shared._cv_name = f"{name or 'Value'}.value"  # type: ignore[attr-defined]
+        return shared
+
+    Value_.__doc__ = original.__doc__
+    return Value_
+
     def set(self) -> None:
         _append((_ns(), _ident(), "event.set", self._cv_id, None))
         synchronize.Event.set(self)
@@ -200,6 +328,7 @@ def install_factory(patch: Patch, name: str, recorded: Any, value_param: ValuePa
 _FACTORIES: dict[str, tuple[Any, ValueParam]] = {
     "Lock": (Lock, None), "RLock": (RLock, None), "Semaphore": (Semaphore, ("value", 1)),
     "BoundedSemaphore": (BoundedSemaphore, ("value", 1)), "Event": (Event, None),
+    "Condition": (Condition, None), "Barrier": (Barrier, ("parties", 0)),
 }
 _patch = Patch()
 
@@ -207,6 +336,7 @@ _patch = Patch()
 def install() -> None:
     for name, (recorded, value_param) in _FACTORIES.items():
         install_factory(_patch, name, recorded, value_param)
+    patch_factory(_patch, "Value", _recorded_value)
 
 
 def uninstall() -> None:
