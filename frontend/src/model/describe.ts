@@ -1,4 +1,4 @@
-// Plain-English sentences for queue, socket, select, process and pipe events
+// Plain-English sentences for queue, socket, select, process, pipe and pool events
 // (the timeline's hover tooltip), and for what a thread waits on in a queue,
 // I/O or join span.
 import { CPU_SAMPLE_NS } from './cpu';
@@ -39,7 +39,7 @@ function joinedText(code: number | null): string {
   return code < 0 ? `the process was ${e}` : `the process exited (${e})`;
 }
 
-/** A sentence for a queue/socket/select/process/pipe event, or null for other kinds. */
+/** A sentence for a queue/socket/select/process/pipe/pool event, or null for other kinds. */
 export function describeEvent(model: TraceModel, seq: number): string | null {
   const s = model.store;
   const kind = s.kind.data[seq];
@@ -145,9 +145,48 @@ export function describeEvent(model: TraceModel, seq: number): string | null {
       return `waits in recv() on ${on}: nothing has arrived yet`;
     case K.pipeWake:
       return `recv() on ${on} can go on`;
+    case K.poolSubmit: {
+      const n = num(a.tasks);
+      const tasks = n === null ? 'tasks not known yet (imap)' : `${n} task${n === 1 ? '' : 's'}`;
+      return `submitted job ${num(a.job) ?? '?'} to ${on}: ${tasks}`;
+    }
+    case K.poolTask:
+      return `a worker took task ${num(a.i) ?? '?'} of job ${num(a.job) ?? '?'}${submittedBy(model, num(a.job))}`;
+    case K.poolDone:
+      return `finished task ${num(a.i) ?? '?'} of job ${num(a.job) ?? '?'}${a.ok === false ? ': it raised an exception' : ''}`;
+    case K.poolResult: {
+      const i = model.pools.results.indexOfHead(seq);
+      const from = i < 0 ? '' : ` from ${model.threadName(model.pools.results.fromTid.data[i])}, ${formatDuration(s.t.data[seq] - model.pools.results.fromT.data[i], 3)} after it finished`;
+      return `the result of task ${num(a.i) ?? '?'} of job ${num(a.job) ?? '?'} reached ${on}${from}${a.ok === false ? ' (an exception)' : ''}`;
+    }
+    case K.poolClose:
+      return `close(): ${on} takes no more tasks`;
+    case K.poolTerminate:
+      return `terminate(): ${on}'s workers are stopped at once`;
+    case K.poolJoin:
+      return `waits in join() for ${on}'s workers to exit`;
+    case K.poolJoined:
+      return `join() on ${on} returned: its workers have exited`;
     default:
       return null;
   }
+}
+
+/** " (submitted by MainThread at demo.py:12)", or "" when the submission is not known. */
+function submittedBy(model: TraceModel, job: number | null): string {
+  const sub = job === null ? undefined : model.pools.jobs.get(job);
+  if (sub === undefined) return '';
+  const where = sub.line !== null ? ` at ${(sub.file ?? '').split(/[\\/]/).pop() ?? ''}:${sub.line}` : '';
+  return ` (submitted by ${model.threadName(sub.tid)}${where})`;
+}
+
+/** "task 2 of job 5 (submitted by MainThread at demo.py:12)" if thread `tid` is in a pool task at time t, else null. */
+export function poolTaskAt(model: TraceModel, tid: number, t: number): string | null {
+  const seq = model.pools.taskAt(tid, t);
+  if (seq < 0) return null;
+  const a = model.store.argsOf(seq);
+  const job = num(a.job);
+  return `task ${num(a.i) ?? '?'} of job ${job ?? '?'}${submittedBy(model, job)}`;
 }
 
 /** What a queue, I/O or process-join wait is about, from the event that began it: "to get from tasks (empty)". */
@@ -171,6 +210,8 @@ export function waitDetail(model: TraceModel, seq: number): string | null {
       return `in recv() on ${on} (end ${num(a.end) ?? '?'})`;
     case K.processJoin:
       return `${proc(model, num(a.pid))}`;
+    case K.poolJoin:
+      return `(${on}.join())`;
     default:
       return null;
   }

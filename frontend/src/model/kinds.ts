@@ -71,6 +71,14 @@ export const K = {
   pipeRecv: 64,
   pipeBlock: 65,
   pipeWake: 66,
+  poolSubmit: 67,
+  poolTask: 68,
+  poolDone: 69,
+  poolResult: 70,
+  poolClose: 71,
+  poolTerminate: 72,
+  poolJoin: 73,
+  poolJoined: 74,
 } as const;
 
 const NAMES: readonly string[] = [
@@ -86,6 +94,7 @@ const NAMES: readonly string[] = [
   'sel.register', 'sel.modify', 'sel.unregister',
   'process.begin', 'process.name', 'process.start', 'process.join', 'process.joined', 'process.terminate',
   'process.kill', 'process.exit', 'process.end', 'cpu', 'pipe.send', 'pipe.recv', 'pipe.block', 'pipe.wake',
+  'pool.submit', 'pool.task', 'pool.done', 'pool.result', 'pool.close', 'pool.terminate', 'pool.join', 'pool.joined',
 ];
 
 /** Bucket of a kind name in KindTable's quick index: its length and its last character. */

@@ -3,6 +3,7 @@
 // CHECKPOINT events so that the state at any playhead is a short fold away.
 import type { Args, EventStore } from './store';
 import { K } from './kinds';
+import { applyPoolEvent, clonePools, isPoolKind, isPoolType, newPool, type PoolsState } from './pools';
 import { applyQueueEvent, cloneQueue, isQueueType, newQueue, type QueueState } from './queues';
 import {
   applySelectorEvent, applySocketEvent, cloneSelector, cloneSocket, isSelectorType, isSocketType, newSelector,
@@ -54,6 +55,8 @@ export interface ObjectsSnapshot {
   /** Sockets and selectors (sockets.ts). */
   sockets: Map<number, SocketState>;
   selectors: Map<number, SelectorState>;
+  /** Pools: jobs, tasks done and failed (pools.ts). */
+  pools: PoolsState;
 }
 
 const LOCKLIKE = new Set(['Lock', 'RLock', 'Semaphore', 'BoundedSemaphore']);
@@ -63,7 +66,10 @@ export function isSemaphore(o: ObjState): boolean {
 }
 
 export function emptySnapshot(): ObjectsSnapshot {
-  return { seq: -1, objs: new Map(), vars: new Map(), queues: new Map(), sockets: new Map(), selectors: new Map() };
+  return {
+    seq: -1, objs: new Map(), vars: new Map(), queues: new Map(), sockets: new Map(), selectors: new Map(),
+    pools: { pools: new Map(), jobPool: new Map() },
+  };
 }
 
 function cloneSnapshot(s: ObjectsSnapshot): ObjectsSnapshot {
@@ -79,7 +85,7 @@ function cloneSnapshot(s: ObjectsSnapshot): ObjectsSnapshot {
   for (const [k, q] of s.sockets) sockets.set(k, cloneSocket(q));
   const selectors = new Map<number, SelectorState>();
   for (const [k, q] of s.selectors) selectors.set(k, cloneSelector(q));
-  return { seq: s.seq, objs, vars, queues, sockets, selectors };
+  return { seq: s.seq, objs, vars, queues, sockets, selectors, pools: clonePools(s.pools) };
 }
 
 function newObj(id: number, type: string, name: string): ObjState {
@@ -107,6 +113,11 @@ export function applyEvent(s: ObjectsSnapshot, store: EventStore, seq: number): 
     return;
   }
   const id = store.obj.data[seq];
+  if (isPoolKind(kind)) {
+    // A worker's pool.task/pool.done has no object: the job says which pool.
+    applyPoolEvent(s.pools, kind, store.tid.data[seq], id, store.argsOf(seq));
+    return;
+  }
   if (id < 0) return;
   const tid = store.tid.data[seq];
   if (kind === K.objNew) {
@@ -120,6 +131,7 @@ export function applyEvent(s: ObjectsSnapshot, store: EventStore, seq: number): 
     if (isQueueType(o.type)) s.queues.set(id, newQueue(id, o.type, o.name, o.value));
     else if (isSocketType(o.type)) s.sockets.set(id, newSocket(id, o.name));
     else if (isSelectorType(o.type)) s.selectors.set(id, newSelector(id, o.type, o.name));
+    else if (isPoolType(o.type)) s.pools.pools.set(id, newPool(id, o.type, o.name, o.value));
     return;
   }
   if (kind >= K.queueTaskDone || (kind >= K.queuePut && kind <= K.selectEnd)) applyIoEvent(s, store, seq, kind, id);

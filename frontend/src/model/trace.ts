@@ -9,6 +9,7 @@ import { K } from './kinds';
 import { Lane } from './lane';
 import { ObjectTracker } from './objects';
 import { PipeIndex } from './pipes';
+import { PoolIndex } from './pools';
 import { ProcessIndex, type Proc } from './processes';
 import { QueueIndex } from './queues';
 import { SelectCalls } from './select_calls';
@@ -39,6 +40,7 @@ WAIT_STATE[K.condWait] = S.waitCond;
 WAIT_STATE[K.barrierWait] = S.waitBarrier;
 WAIT_STATE[K.threadJoin] = S.joining;
 WAIT_STATE[K.processJoin] = S.joiningProcess;
+WAIT_STATE[K.poolJoin] = S.joiningPool;
 WAIT_STATE[K.pipeBlock] = S.waitIO;
 WAIT_STATE[K.queueBlock] = S.waitQueue;
 WAIT_STATE[K.queueJoin] = S.waitQueue;
@@ -55,12 +57,13 @@ function kindFlags(kinds: readonly number[]): Uint8Array {
 const RESUME = kindFlags([
   K.sleepEnd, K.lockAcquire, K.lockFail, K.eventWake, K.condWake, K.barrierPass, K.barrierBroken,
   K.threadJoined, K.queueWake, K.queueFail, K.queueJoined, K.sockWake, K.selectEnd, K.processJoined, K.pipeWake,
+  K.poolJoined,
 ]);
 
 /** Kinds whose args carry file/line: where a thread is. */
 const LOCATED = kindFlags([
   K.line, K.lockBlock, K.sleepBegin, K.eventWait, K.condWait, K.barrierWait, K.threadJoin,
-  K.queueBlock, K.queueJoin, K.sockBlock, K.selectBegin, K.processJoin, K.pipeBlock,
+  K.queueBlock, K.queueJoin, K.sockBlock, K.selectBegin, K.processJoin, K.pipeBlock, K.poolJoin,
 ]);
 
 const NO_ARGS: Args = Object.freeze({});
@@ -91,6 +94,8 @@ export class TraceModel {
   readonly processes = new ProcessIndex();
   /** Pipe send → recv links. */
   readonly pipes = new PipeIndex();
+  /** Pool submit → task and done → result links, and the task each worker runs. */
+  readonly pools = new PoolIndex();
   /** How many `cpu` samples arrived (0: the strips are not drawn). */
   cpuSamples = 0;
   /** Seqs of print events. */
@@ -330,6 +335,12 @@ export class TraceModel {
       case K.pipeRecv:
         this.pipes.append(kind, t, tid, obj, seq, a);
         break;
+      case K.poolSubmit:
+      case K.poolTask:
+      case K.poolDone:
+      case K.poolResult:
+        this.pools.append(kind, t, tid, obj, seq, a);
+        break;
       default:
         break;
     }
@@ -340,7 +351,15 @@ export class TraceModel {
     }
 
     const wait = WAIT_STATE[kind];
-    if (wait >= 0) {
+    const pj = this.poolJoins.size === 0 ? undefined : this.poolJoins.get(tid);
+    if (pj !== undefined) {
+      // Pool.join() joins the pool's threads and worker processes: one wait, "joining a pool", until it returns.
+      if (kind === K.poolJoined || kind === K.threadEnd) {
+        this.poolJoins.delete(tid);
+        if (lane.state !== S.finished) lane.setState(t, S.running, -1, seq);
+      } else if (lane.state !== S.finished && (wait >= 0 || RESUME[kind] === 1)) lane.setState(t, S.joiningPool, pj.obj, pj.seq);
+    } else if (wait >= 0) {
+      if (kind === K.poolJoin) this.poolJoins.set(tid, { obj, seq });
       const about = kind === K.threadJoin ? (typeof a.thread === 'number' ? a.thread : -1)
         : kind === K.processJoin ? (typeof a.pid === 'number' ? a.pid : -1) : obj;
       lane.setState(t, wait, about, seq);
@@ -352,6 +371,8 @@ export class TraceModel {
   }
 
   private readonly pendingNames = new Map<number, string>();
+  /** Threads inside Pool.join(): the pool and the pool.join event. */
+  private readonly poolJoins = new Map<number, { obj: number; seq: number }>();
 
   private lane(tid: number, t: number, pid: number): Lane {
     const proc = this.processes.of(pid);

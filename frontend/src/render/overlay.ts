@@ -1,6 +1,6 @@
 // Vector parts of the timeline drawn over the state bars: event markers,
-// lock hand-off, queue put → get, pipe send → recv and process start arrows,
-// highlighted events, the cores scale of process headers, the time axis and
+// lock hand-off, queue put → get, pipe send → recv, process start and pool
+// submit → task → result arrows, highlighted events, the cores scale of process headers, the time axis and
 // the playhead (the label column is labels.ts). Each part has a budget so that a dense view never draws thousands
 // of tiny shapes: markers appear only where they are at least a few pixels apart.
 import { laneEventIndexAt } from '../model/hittest';
@@ -23,7 +23,7 @@ export interface View {
 
 const MARKER_KINDS = new Set<number>([
   K.lockAcquire, K.lockRelease, K.print, K.varRead, K.varWrite, K.queuePut, K.queueGet, K.pipeSend, K.pipeRecv,
-  K.processStart, K.processTerminate, K.processKill,
+  K.processStart, K.processTerminate, K.processKill, K.poolSubmit, K.poolResult, K.poolTask, K.poolDone, K.poolTerminate,
 ]);
 
 /** Arrows are drawn only when at most this many fall in (or near) the view: zoomed out they would be a smear. */
@@ -104,7 +104,33 @@ export function drawMarkers(ctx: CanvasRenderingContext2D, L: Layout, v: View, m
         ctx.fillStyle = THEME.spawn;
         ctx.fillRect(x - s, cy - 1.5, 2 * s, 3);
         ctx.fillRect(x - 1.5, cy - s, 3, 2 * s);
-      } else if (k === K.processTerminate || k === K.processKill) {
+      } else if (k === K.poolSubmit || k === K.poolResult) {
+        // submit: a filled triangle pointing up (work leaves for the workers); result: a hollow one.
+        const s = Math.min(6, half - 1);
+        ctx.beginPath();
+        ctx.moveTo(x, cy - s);
+        ctx.lineTo(x + s, cy + s);
+        ctx.lineTo(x - s, cy + s);
+        ctx.closePath();
+        const failed = k === K.poolResult && store.argsOf(seq).ok === false;
+        ctx.fillStyle = k === K.poolSubmit ? THEME.poolLink : '#ffffff';
+        ctx.fill();
+        ctx.lineWidth = 2;
+        ctx.strokeStyle = failed ? '#b91c1c' : THEME.poolLink;
+        ctx.stroke();
+      } else if (k === K.poolTask || k === K.poolDone) {
+        // A task's bracket on the worker's lane: "[" where it begins, "]" where it ends (red if it raised).
+        const s = Math.min(4, half - 1);
+        const dir = k === K.poolTask ? 1 : -1;
+        ctx.lineWidth = 2;
+        ctx.strokeStyle = k === K.poolDone && store.argsOf(seq).ok === false ? '#b91c1c' : THEME.poolLink;
+        ctx.beginPath();
+        ctx.moveTo(x + dir * s, cy - half + 1);
+        ctx.lineTo(x, cy - half + 1);
+        ctx.lineTo(x, cy + half - 1);
+        ctx.lineTo(x + dir * s, cy + half - 1);
+        ctx.stroke();
+      } else if (k === K.processTerminate || k === K.processKill || k === K.poolTerminate) {
         // terminate()/kill(): a red cross.
         const s = Math.min(5, half - 1);
         ctx.lineWidth = 2.5;
@@ -203,6 +229,12 @@ export function drawPipeLinks(ctx: CanvasRenderingContext2D, L: Layout, v: View,
 /** Arrows from a parent's Process.start() to the child process's main thread as it begins. */
 export function drawProcessStarts(ctx: CanvasRenderingContext2D, L: Layout, v: View, m: TraceModel): void {
   drawArrows(ctx, L, v, m, m.processes.starts, THEME.spawn, [], 2.5);
+}
+
+/** Arrows from a pool submission to each worker that picked up one of its tasks, and from a finished task to its result. */
+export function drawPoolLinks(ctx: CanvasRenderingContext2D, L: Layout, v: View, m: TraceModel): void {
+  drawArrows(ctx, L, v, m, m.pools.submits, THEME.poolLink, [8, 3, 2, 3], 2.25);
+  drawArrows(ctx, L, v, m, m.pools.results, THEME.poolLink, [2, 3], 2.25);
 }
 
 /** Rings around highlighted events (a lost update's read and writes), whatever the zoom. */

@@ -10,6 +10,7 @@ export const STATE_COLORS: Record<number, string> = {
   [S.sleeping]: '#56b4e9', // sky blue
   [S.joining]: '#cc79a7', // reddish purple
   [S.joiningProcess]: '#cc79a7',
+  [S.joiningPool]: '#cc79a7',
   [S.waitEvent]: '#e69f00', // orange
   [S.waitCond]: '#e69f00',
   [S.waitBarrier]: '#e69f00',
@@ -47,6 +48,8 @@ export const THEME = {
   pipeLink: '#8a5a00',
   /** Process start() → the child's first event. */
   spawn: '#6d28d9',
+  /** Pool submit → a worker's task, and its done → the result back in the pool's process. */
+  poolLink: '#0e7490',
   /** Process header rows: the band while the process exists, outside its life, the line above it. */
   processBand: '#dfe7f1',
   processBandOff: '#f5f7fa',

@@ -14,7 +14,7 @@ import { computeLayout, type Layout } from './layout';
 import { drawLabels } from './labels';
 import {
   drawAxis, drawHandoffs, drawHeaderCaptions, drawHighlights, drawMarkers, drawPipeLinks, drawPlayhead,
-  drawProcessStarts, drawQueueLinks, drawScrollbar, type View,
+  drawPoolLinks, drawProcessStarts, drawQueueLinks, drawScrollbar, type View,
 } from './overlay';
 import { SpansLayer } from './spans_layer';
 
@@ -271,6 +271,7 @@ export class Timeline {
     drawQueueLinks(ctx, L, view, m);
     drawPipeLinks(ctx, L, view, m);
     drawProcessStarts(ctx, L, view, m);
+    drawPoolLinks(ctx, L, view, m);
     drawHighlights(ctx, L, view, m, this.highlights);
     drawLabels(ctx, L, view, rows, { follow: this.follow, hoverLane: this.hoverLane, playhead: this.playhead, tEnd, alert: this.alertTids });
     drawPlayhead(ctx, L, view, this.playhead, m.live && this.playhead >= tEnd);

@@ -7,6 +7,7 @@ import type { RunInfo, Scenario } from '../model/api_types';
 import type { LostUpdate } from '../model/diagnosis';
 import { parseJsonl } from '../model/jsonl';
 import { mergeParams, defaultParams } from '../model/params';
+import { isPoolType } from '../model/pools';
 import { isQueueType } from '../model/queues';
 import { isSelectorType, isSocketType } from '../model/sockets';
 import { TraceModel } from '../model/trace';
@@ -597,7 +598,8 @@ export class App {
     const pipes = m !== null && (m.pipes.length > 0 || [...m.objects.values()].some((o) => o.type === 'Pipe'));
     const procs = m !== null && m.rows.length > m.lanes.length;
     const cpu = m !== null && m.hasCpu;
-    const key = `${io}|${sync}|${queues}|${pipes}|${procs}|${cpu}`;
+    const pools = m !== null && (m.pools.any || [...m.objects.values()].some((o) => isPoolType(o.type)));
+    const key = `${io}|${sync}|${queues}|${pipes}|${procs}|${cpu}|${pools}`;
     if (key === this.panelsKey) return;
     this.panelsKey = key;
     if (this.ioPanelEl !== null) this.ioPanelEl.hidden = !io;
@@ -611,6 +613,7 @@ export class App {
     for (const item of this.root.querySelectorAll<HTMLElement>('.legend-pipe')) item.hidden = !pipes;
     for (const item of this.root.querySelectorAll<HTMLElement>('.legend-process')) item.hidden = !procs;
     for (const item of this.root.querySelectorAll<HTMLElement>('.legend-cpu')) item.hidden = !cpu;
+    for (const item of this.root.querySelectorAll<HTMLElement>('.legend-pool')) item.hidden = !pools;
   }
 
   // --- keyboard and drag & drop ------------------------------------------------------

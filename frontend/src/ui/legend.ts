@@ -1,5 +1,5 @@
 // The legend above the timeline: state colours and marker shapes, the CPU
-// strips and the multi-process arrows (those only for traces that have them:
+// strips and the multi-process and pool arrows (those only for traces that have them:
 // app.ts shows them).
 import { CPU_SOURCE } from '../model/cpu';
 import { CPU_COLORS, LEGEND, STATE_COLORS, THEME } from '../render/palette';
@@ -18,6 +18,8 @@ export function legend(): HTMLElement {
       h('span.glyph', { style: { color: THEME.pipeLink, fontWeight: '800' } }, '▶⇢▷'), 'send → recv'),
     h('span.legend-item.legend-process', { hidden: true, title: 'Process.start() in the parent → the child process begins' },
       h('span.glyph', { style: { color: THEME.spawn, fontWeight: '800' } }, '+→'), 'start → child'),
+    h('span.legend-item.legend-pool', { hidden: true, title: 'A pool submission (apply_async, map...) → each worker that picked up one of its tasks ([ ] on the worker: the task) → the result back in the pool\'s process' },
+      h('span.glyph', { style: { color: THEME.poolLink, fontWeight: '800' } }, '▲⇢[ ]⇢△'), 'submit → task → result'),
     h('span.legend-item.legend-cpu', { hidden: true, title: CPU_TITLE },
       h('span.cpu-key', { style: { background: `linear-gradient(to top, ${CPU_COLORS.on} 55%, ${CPU_COLORS.track} 55%)` } }), 'CPU (on a core)'),
     h('span.legend-item.legend-cpu', { hidden: true, title: CPU_TITLE },

@@ -1,9 +1,11 @@
 // The objects at the playhead: each lock with holder and wait queue (request
 // order), RLock depth, semaphore permits, event flags and waiters, condition
-// and barrier waiters, queues with their items (queue_view.ts), and the watched
+// and barrier waiters, queues with their items (queue_view.ts), pools (jobs,
+// tasks done and failed), and the watched
 // variables' current values. Sockets and select calls have the I/O panel.
 import { isQueue, isSemaphore, type ObjectsSnapshot, type ObjState } from '../model/objects';
 import { show } from '../model/diagnosis';
+import { isPoolType } from '../model/pools';
 import type { TraceModel } from '../model/trace';
 import { clear, h, shortName } from './dom';
 import { queueCard } from './queue_view';
@@ -24,7 +26,8 @@ export class ObjectsPanel {
     }
     const key = JSON.stringify([...snap.objs.values()].map((o) => [o.holders, o.waiters, o.sleepers, o.flag, o.depth, o.used, o.broken]))
       + JSON.stringify([...snap.vars.values()].map((v) => [v.value, v.writes]))
-      + JSON.stringify([...snap.queues.values()].map((q) => [q.items.map((i) => i.id), q.size, q.unfinished, q.getters, q.putters, q.joiners]));
+      + JSON.stringify([...snap.queues.values()].map((q) => [q.items.map((i) => i.id), q.size, q.unfinished, q.getters, q.putters, q.joiners]))
+      + JSON.stringify([...snap.pools.pools.values()]);
     if (key === this.key) return;
     this.key = key;
     const chip = (tid: number, cls: string) => h(`button.chip.${cls}`, {
@@ -51,6 +54,24 @@ export class ObjectsPanel {
       }
       const head = h('div.obj-head', null, h('span.obj-name', null, o.name), h('span.obj-type', null, o.type));
       const body: (HTMLElement | null)[] = [];
+      const pool = snap.pools.pools.get(o.id);
+      if (pool !== undefined) {
+        const n = pool.workers;
+        const unit = pool.type === 'ThreadPool' ? (n === 1 ? 'thread' : 'threads') : (n === 1 ? 'process' : 'processes');
+        const state = pool.terminated ? 'terminated' : pool.closed ? 'closed' : 'open';
+        head.append(h(`span.badge.${pool.terminated ? 'broken' : pool.closed ? 'clear' : 'set'}`, null, state));
+        const line = (k: string, v: string, title?: string) => h('div.obj-line', title !== undefined ? { title } : null,
+          h('span.k', null, k), h('span.pool-v', null, v));
+        body.push(line('workers', n === null ? '?' : `${n} ${unit}`));
+        const more = pool.openJobs > 0 ? '+' : '';
+        body.push(line('jobs', `${pool.jobs} submitted${pool.tasks > 0 || more ? ` · ${pool.tasks}${more} task${pool.tasks === 1 && !more ? '' : 's'}` : ''}`,
+          `apply_async, map, imap... calls; a map is split into tasks (chunks)${more ? '; an imap does not say how many tasks it has' : ''}`));
+        body.push(line('tasks', `${pool.running} running · ${pool.done} done · ${pool.failed} failed`));
+        body.push(line('results', `${pool.results} back in the pool's process`));
+        if (pool.joiners.length > 0) body.push(h('div.obj-line', null, h('span.k', null, 'joining'), chips(pool.joiners, 'sleeper', 'nobody')));
+        rows.push(h('div.obj', null, head, body));
+        continue;
+      }
       if (o.type === 'Lock' || o.type === 'RLock') {
         head.append(h(`span.badge.${o.holders.length > 0 ? 'held' : 'free'}`, null, o.holders.length > 0 ? 'held' : 'free'));
         body.push(h('div.obj-line', null, h('span.k', null, 'holder'), chips(o.holders, 'holder', 'nobody'),
@@ -86,5 +107,6 @@ export class ObjectsPanel {
 
 function order(o: ObjState): number {
   if (isQueue(o)) return 8;
+  if (isPoolType(o.type)) return 9;
   return ['Lock', 'RLock', 'Semaphore', 'BoundedSemaphore', 'Condition', 'Event', 'Barrier'].indexOf(o.type) + 1 || 99;
 }

@@ -2,7 +2,7 @@
 // long, its CPU use there, the event under the pointer with its arguments, and
 // the source line; over a process header, the process and its cores in use.
 import { CPU_SAMPLE_NS, CPU_SOURCE, cpuAt } from '../model/cpu';
-import { describeEvent, waitDetail } from '../model/describe';
+import { describeEvent, poolTaskAt, waitDetail } from '../model/describe';
 import { K } from '../model/kinds';
 import type { Lane } from '../model/lane';
 import { threadPlaceAt } from '../model/playhead';
@@ -58,13 +58,18 @@ export class Tooltip {
     const rows: (HTMLElement | null)[] = [h('div.tt-title', null, lane.name, h('span.tt-tid', null, ` · thread ${localTid(lane.tid)}${proc}`))];
     if (span !== null) {
       let what = STATE_LABELS[span.state] ?? 'unknown';
-      const detail = span.state === S.waitQueue || span.state === S.waitIO || span.state === S.joiningProcess ? waitDetail(model, span.seq) : null;
-      if (detail !== null && span.state === S.joiningProcess) what += ` ${detail}`;
+      const joins = span.state === S.joiningProcess || span.state === S.joiningPool;
+      const detail = span.state === S.waitQueue || span.state === S.waitIO || joins ? waitDetail(model, span.seq) : null;
+      // A pool worker inside a task: say which, and who submitted it.
+      const task = span.state > S.finished ? poolTaskAt(model, lane.tid, info.t) : null;
+      if (task !== null && span.state === S.running) what = `running ${task}`;
+      else if (detail !== null && joins) what += ` ${detail}`;
       else if (detail !== null) what = `${span.state === S.waitQueue ? 'waiting' : 'waiting for I/O'} ${detail}`;
       else if (span.obj >= 0 && span.state === S.joining) what += ` ${model.threadName(span.obj)}`;
       else if (span.obj >= 0 && span.state >= S.waitEvent) what += ` ${model.objectName(span.obj)}`;
       rows.push(h('div.tt-state', null, h('span.swatch', { style: { background: STATE_COLORS[span.state] } }), what));
       rows.push(h('div.tt-dim', null, `for ${formatDuration(span.end - span.start)} (${formatDuration(span.start, 4)} → ${formatDuration(span.end, 4)})`));
+      if (task !== null && span.state !== S.running) rows.push(h('div.tt-sentence', null, `in ${task}`));
     }
     const alive = lane.cpu !== null && span !== null && span.state > S.finished;
     if (alive && lane.cpu !== null) {
