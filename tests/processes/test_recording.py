@@ -437,3 +437,35 @@ def test_a_process_shared_condition_and_barrier_record_waits_and_wakes(tmp_path:
     for tid in {e["tid"] for e in run.kinds("cond.wait") if e["obj"] == cond}:
         mine = [e["kind"] for e in run.kinds("cond.wait", "cond.wake") if e["obj"] == cond and e["tid"] == tid]
         assert mine == ["cond.wait", "cond.wake"] * (len(mine) // 2)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_process_pool_executor_calls_are_linked_to_the_worker_and_back(tmp_path: Path, method: str) -> None:
+    source = """
+        import concurrent.futures as cf, multiprocessing as mp, sys
+
+        def cube(x):
+            if x == 4:
+                raise ValueError(x)
+            return x ** 3
+
+        if __name__ == "__main__":
+            ctx = mp.get_context(sys.argv[1])
+            executor = cf.ProcessPoolExecutor(max_workers=2, mp_context=ctx)
+            print(list(executor.map(cube, range(4))))
+            print(type(executor.submit(cube, 4).exception()).__name__)
+            executor.shutdown()
+    """
+    run = run_program(tmp_path, source, method)
+    assert run.proc.stdout == "[0, 1, 8, 27]\nValueError\n", run.proc.stderr
+    (executor,) = [e for e in run.kinds("obj.new") if e["args"]["type"] == "ProcessPoolExecutor"]
+    assert executor["args"]["name"] == "executor" and executor["args"]["value"] == 2
+    root = run.events[0]["pid"]
+    for job in range(5):
+        submit, task, done, result = (
+            [e for e in run.kinds(kind) if e["args"]["job"] == job]
+            for kind in ("pool.submit", "pool.task", "pool.done", "pool.result"))
+        assert len(submit) == len(task) == len(done) == len(result) == 1
+        assert submit[0]["seq"] < task[0]["seq"] < done[0]["seq"] < result[0]["seq"]
+        assert task[0]["pid"] != root and submit[0]["pid"] == result[0]["pid"] == root
+        assert done[0]["args"]["ok"] == result[0]["args"]["ok"] == (job != 4)

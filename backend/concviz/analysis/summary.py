@@ -108,7 +108,7 @@ def io_objects(fold: Fold) -> dict[str, dict[str, Any]]:
             q = fold.queues.get(o.id) or QueueStats()
             out[o.name] = common | {"puts": q.puts, "gets": q.gets, "task_done": q.task_done,
                                     "max_items": q.max_items}
-        elif o.id in fold.processes.pools or o.type in ("Pool", "ThreadPool"):
+        elif o.id in fold.processes.pools or o.type in ("Pool", "ThreadPool", "ProcessPoolExecutor"):
             pool = fold.processes.pools.get(o.id) or fold_processes.PoolStats()
             out[o.name] = common | {"jobs": pool.jobs, "tasks": pool.tasks, "failed": pool.failed}
         elif o.id in fold.processes.proxy_calls or o.type.endswith("Proxy"):
