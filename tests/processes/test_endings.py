@@ -41,6 +41,18 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _describe(pid: int) -> str:
+    """What a surviving process is: its state, parent, group and session."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            cmd = f.read().replace(b"\0", b" ").decode(errors="replace")[:100]
+    except FileNotFoundError:
+        return f"{pid}: gone"
+    return f"{pid}: state {fields[0]} ppid {fields[1]} pgid {fields[2]} sid {fields[3]}: {cmd}"
+
+
 def _poll(condition: Callable[[], bool], timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -67,7 +79,7 @@ def test_no_child_process_survives_the_run(tmp_path: Path, method: str, ending: 
         if ending == "killed":
             os.kill(cli.pid, signal.SIGKILL)
         cli.wait(timeout=30)
-        assert _poll(lambda: not any(_alive(pid) for pid in children), 10), [p for p in children if _alive(p)]
+        assert _poll(lambda: not any(_alive(pid) for pid in children), 10), [_describe(p) for p in children]
     finally:
         if cli.poll() is None:
             cli.kill()
