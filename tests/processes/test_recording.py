@@ -477,3 +477,32 @@ def test_process_pool_executor_calls_are_linked_to_the_worker_and_back(tmp_path:
         assert submit[0]["seq"] < task[0]["seq"] < done[0]["seq"] < result[0]["seq"]
         assert task[0]["pid"] != root and submit[0]["pid"] == result[0]["pid"] == root
         assert done[0]["args"]["ok"] == result[0]["args"]["ok"] == (job != 4)
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_a_shared_arrays_items_are_watched_variables(tmp_path: Path, method: str) -> None:
+    source = """
+        import multiprocessing as mp, sys
+
+        def fill(arr, i):
+            arr[i] = i * 10
+            arr[-1] += 1
+
+        if __name__ == "__main__":
+            mp.set_start_method(sys.argv[1])
+            arr = mp.Array("i", 4)
+            procs = [mp.Process(target=fill, args=(arr, i)) for i in range(3)]
+            for p in procs:
+                p.start()
+            for p in procs:
+                p.join()
+            print(arr[:], len(arr))
+    """
+    run = run_program(tmp_path, source, method)
+    assert run.proc.stdout == "[0, 10, 20, 3] 4\\n", run.proc.stderr
+    watched = run.end["summary"]["watched"]
+    assert {name: w["final"] for name, w in watched.items() if name != "arr[0:4]"} == {
+        "arr[0]": 0, "arr[1]": 10, "arr[2]": 20, "arr[3]": 3}
+    assert watched["arr[3]"]["writes"] == 3 and watched["arr[3]"]["lost_updates"] == 0
+    assert {e["pid"] for e in run.kinds("var.write")} - {run.events[0]["pid"]} == {
+        e["pid"] for e in run.kinds("var.write")}  # every write came from a child

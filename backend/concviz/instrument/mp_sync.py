@@ -259,6 +259,59 @@ class Value(sharedctypes.Synchronized):
         return _rebuild_value, (self._obj, self._lock, self._cv_name)  # type: ignore[attr-defined]
 
 
+class Array(sharedctypes.SynchronizedArray):
+    """A recorded ``multiprocessing.Array``: reading or writing one item is a
+    ``var.read``/``var.write`` of ``<name>[i]`` (a slice, of ``<name>[a:b]``),
+    recorded under the array's lock."""
+
+    _cv_name: str
+    _obj: Any
+
+    def _cv_key(self, i: Any) -> str:
+        if isinstance(i, slice):
+            start, stop, step = i.indices(len(self._obj))
+            return f"{self._cv_name}[{start}:{stop}{f':{step}' if step != 1 else ''}]"
+        return f"{self._cv_name}[{i % len(self._obj) if isinstance(i, int) and len(self._obj) else i}]"
+
+    def __getitem__(self, i: Any) -> Any:
+        with self:
+            value = self._obj[i]
+            _append((_ns(), _ident(), "var.read", None,
+                     {"name": self._cv_key(i), "value": value, "line": sys._getframe(1).f_lineno}))
+            return value
+
+    def __setitem__(self, i: Any, value: Any) -> None:
+        with self:
+            self._obj[i] = value
+            _append((_ns(), _ident(), "var.write", None,
+                     {"name": self._cv_key(i), "value": self._obj[i], "line": sys._getframe(1).f_lineno}))
+
+    def __reduce__(self) -> Any:
+        multiprocessing.context.assert_spawning(self)
+        return _rebuild_array, (self._obj, self._lock, self._cv_name)  # type: ignore[attr-defined]
+
+
+def _rebuild_array(obj: Any, lock: Any, name: str) -> Array:
+    array = Array(obj, lock)
+    array._cv_name = name
+    return array
+
+
+def _recorded_array(original: Any) -> Any:
+    def Array_(self: BaseContext, typecode_or_type: Any, size_or_initializer: Any, *, lock: Any = True) -> Any:
+        if not is_user_file(sys._getframe(1).f_code.co_filename):
+            return original(self, typecode_or_type, size_or_initializer, lock=lock)
+        name = describe_factory_caller()[0]
+        shared = original(self, typecode_or_type, size_or_initializer, lock=lock)
+        if type(shared) is sharedctypes.SynchronizedArray:
+            shared.__class__ = Array
+            shared._cv_name = name or "Array"  # type: ignore[attr-defined]
+        return shared
+
+    Array_.__doc__ = original.__doc__
+    return Array_
+
+
 def _rebuild_value(obj: Any, lock: Any, name: str) -> Value:
     value = Value(obj, lock)
     value._cv_name = name
@@ -357,6 +410,7 @@ def install() -> None:
     for name, (recorded, value_param) in _FACTORIES.items():
         install_factory(_patch, name, recorded, value_param)
     patch_factory(_patch, "Value", _recorded_value)
+    patch_factory(_patch, "Array", _recorded_array)
 
 
 def uninstall() -> None:
