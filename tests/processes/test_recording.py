@@ -499,7 +499,7 @@ def test_a_shared_arrays_items_are_watched_variables(tmp_path: Path, method: str
             print(arr[:], len(arr))
     """
     run = run_program(tmp_path, source, method)
-    assert run.proc.stdout == "[0, 10, 20, 3] 4\\n", run.proc.stderr
+    assert run.proc.stdout == "[0, 10, 20, 3] 4\n", run.proc.stderr
     watched = run.end["summary"]["watched"]
     assert {name: w["final"] for name, w in watched.items() if name != "arr[0:4]"} == {
         "arr[0]": 0, "arr[1]": 10, "arr[2]": 20, "arr[3]": 3}
