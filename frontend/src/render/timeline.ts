@@ -242,6 +242,9 @@ export class Timeline {
         this.canvas.setAttribute('aria-label', `Timeline: ${m.lanes.length} lanes, one per thread${procs > 0 ? `, in ${procs} processes` : ''}, coloured by state`);
         this.nameW = this.measureNames(m, computeLayout(L0.width, L0.height, L0.dpr, rows).fontPx);
       }
+      // Messages drawn as arrows between lanes (queue put → get, pipe send → recv).
+      const links = String(m.queues.length + m.pipes.length);
+      if (this.canvas.dataset.links !== links) this.canvas.dataset.links = links;
       const want = computeLayout(L0.width, L0.height, L0.dpr, rows, this.nameW, this.overviewOn, m.hasCpu);
       if (want.laneH !== L0.laneH || want.labelW !== L0.labelW || want.cpuH !== L0.cpuH) this.relayout();
     }
