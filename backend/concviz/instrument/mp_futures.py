@@ -17,6 +17,7 @@ from typing import Any
 
 from concviz import recorder
 from concviz.instrument._support import Patch, describe, is_user_file, location, new_object
+from concviz.instrument.mp_pool import QueueView
 
 _append = recorder.append
 _ns = recorder.ns
@@ -27,15 +28,12 @@ _original_worker = cf_process._process_worker
 _original_process_result = cf_process._ExecutorManagerThread.process_result_item
 
 
-class _WorkIds:
+class _WorkIds(QueueView):
     """The executor's queue of work ids: a put is a submitted call."""
 
     def __init__(self, queue: Any, obj: int) -> None:
-        self._queue = queue
+        super().__init__(queue)
         self._cv_id = obj
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._queue, name)
 
     def put(self, work_id: int, *args: Any, **kwargs: Any) -> None:
         file, line = location(2)
@@ -44,12 +42,8 @@ class _WorkIds:
         self._queue.put(work_id, *args, **kwargs)
 
 
-class _Calls:
-    def __init__(self, queue: Any) -> None:
-        self._queue = queue
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._queue, name)
+class _Calls(QueueView):
+    """The worker's call queue: records each call as the worker takes it."""
 
     def get(self, *args: Any, **kwargs: Any) -> Any:
         item = self._queue.get(*args, **kwargs)
@@ -59,12 +53,8 @@ class _Calls:
         return item
 
 
-class _Results:
-    def __init__(self, queue: Any) -> None:
-        self._queue = queue
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._queue, name)
+class _Results(QueueView):
+    """The worker's result queue: records each call's end as it is sent back."""
 
     def put(self, item: Any) -> None:
         if isinstance(item, cf_process._ResultItem):

@@ -38,14 +38,19 @@ _original_join = _Pool.join
 _CONTEXT_FILE = "multiprocessing/context.py"
 
 
-class _Tasks:
-    """The worker's task queue: records each task as the worker takes it."""
+class QueueView:
+    """A queue as a worker loop sees it, for a subclass to record some of its
+    calls; everything else goes to the queue itself."""
 
     def __init__(self, queue: Any) -> None:
         self._queue = queue
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._queue, name)
+
+
+class _Tasks(QueueView):
+    """The worker's task queue: records each task as the worker takes it."""
 
     def get(self) -> Any:
         task = self._queue.get()
@@ -54,14 +59,8 @@ class _Tasks:
         return task
 
 
-class _Results:
+class _Results(QueueView):
     """The worker's result queue: records each task's end as it is sent back."""
-
-    def __init__(self, queue: Any) -> None:
-        self._queue = queue
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._queue, name)
 
     def put(self, item: Any) -> None:
         if type(item) is tuple and len(item) == 3 and type(item[2]) is tuple:

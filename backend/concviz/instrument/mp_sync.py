@@ -332,26 +332,6 @@ def _recorded_value(original: Any) -> Any:
     Value_.__doc__ = original.__doc__
     return Value_
 
-    def set(self) -> None:
-        _append((_ns(), _ident(), "event.set", self._cv_id, None))
-        synchronize.Event.set(self)
-
-    def clear(self) -> None:
-        _append((_ns(), _ident(), "event.clear", self._cv_id, None))
-        synchronize.Event.clear(self)
-
-    def wait(self, timeout: float | None = None) -> bool:
-        if self.is_set():
-            return synchronize.Event.wait(self, timeout)
-        file, line = location(2)
-        _append((_ns(), _ident(), "event.wait", self._cv_id, {"timeout": timeout, "file": file, "line": line}))
-        flag = False
-        try:
-            flag = synchronize.Event.wait(self, timeout)
-        finally:
-            _append((_ns(), _ident(), "event.wake", self._cv_id, {"flag": flag}))
-        return flag
-
 
 # --- the factories: a context's Lock(), RLock(), Queue()... ----------------------
 
