@@ -202,7 +202,10 @@ class Translator:
                      "ident": who, "native": None}
 
     def translate(self, stream: Stream, batch: list[RawEvent]) -> list[bytes]:
-        """Raw events of one stream, in order → trace lines."""
+        """Raw events of one stream, in order → trace lines.
+
+        ``sequence(resolve(...))`` in one pass: the path of a one-process run,
+        the hot one, where a second loop over every event would show."""
         out: list[Line] = []
         append = out.append
         fold = self.fold
