@@ -22,6 +22,7 @@ BOOT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "boot")
 # program's in it; a forkserver is a helper too, but the processes it forks
 # are the program's, so it records (named "forkserver").
 _HELPERS = ("multiprocessing.resource_tracker",)
+_RUNNER = "concviz.runner"  # the program's own process records through its pipe
 _FORKSERVER = "multiprocessing.forkserver"
 
 
@@ -36,7 +37,7 @@ def child_environment(config: dict[str, object]) -> dict[str, str]:
 
 def boot() -> None:
     command = " ".join(getattr(sys, "orig_argv", sys.argv))
-    if any(helper in command for helper in _HELPERS):
+    if _RUNNER in command or any(helper in command for helper in _HELPERS):
         return
     config = json.loads(os.environ[recorder.CHILD_ENV])
     forkserver = _FORKSERVER in command

@@ -23,6 +23,7 @@ import _socket
 import _thread
 import itertools
 import os
+import signal
 from collections import deque
 from time import perf_counter_ns
 from typing import Any
@@ -154,9 +155,14 @@ class Writer:
         while view:
             try:
                 written = os.write(self.fd, view)
-            except BrokenPipeError:
-                # The parent is gone: nobody will read this run any more.
-                os._exit(70)
+            except (BrokenPipeError, ConnectionResetError):
+                # The supervisor is gone: nobody will read this run any more,
+                # and nothing of it may outlive it (the lifeline may not
+                # have noticed yet).
+                try:
+                    os.killpg(os.getpgrp(), signal.SIGKILL)
+                finally:
+                    os._exit(70)
             view = view[written:]
 
 

@@ -21,7 +21,7 @@ import types
 from dataclasses import dataclass, field
 from typing import Any
 
-from concviz import child, recorder
+from concviz import recorder
 
 
 @dataclass
@@ -89,9 +89,9 @@ def run(config: ChildConfig) -> int:
         _thread.start_new_thread(_watch_lifeline, (config.lifeline_fd,))
     child_config = None
     if config.trace_socket is not None:
+        # The supervisor put it in our environment too, for the processes we start.
         child_config = {"socket": config.trace_socket, "max_events": config.max_events,
                         "max_threads": config.max_threads, "lines": config.lines}
-        os.environ.update(child.child_environment(child_config))
     recorder.start(config.trace_fd, config.max_events, child_config)
     atexit.register(recorder.stop)
 

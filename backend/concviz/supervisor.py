@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 import msgspec
 
-from concviz import events
+from concviz import child, events, reaper
 from concviz.analysis.fold import Fold
 from concviz.analysis.summary import summarise
 from concviz.cpu import CpuSampler
@@ -100,6 +100,8 @@ class Supervisor:
         self.merger = Merger(self.translator, self._deliver)
         self.cpu = CpuSampler()
         self._delivered = False
+        self.escaped: list[int] = []
+        """Processes of the run that had left its process group, killed at its end."""
         self.status = Status.PENDING
         self.deadlock: list[dict[str, Any]] | None = None
         self.proc: subprocess.Popen[bytes] | None = None
@@ -142,6 +144,11 @@ class Supervisor:
         self.sink.header(_encode(self.header()))
         env = dict(os.environ)
         env.pop("PYTHONSTARTUP", None)
+        # Every process of the run records itself (concviz.child), and can be
+        # found by this variable, whatever session it moves to (concviz.reaper).
+        env.update(child.child_environment({
+            "socket": socket_path, "max_events": spec.max_events, "max_threads": spec.max_threads,
+            "lines": spec.lines}))
         self._started_ns = time.monotonic_ns()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "concviz.runner", json.dumps(asdict(config))],
@@ -168,6 +175,10 @@ class Supervisor:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+    def _kill_escaped(self) -> None:
+        """Kill what left the process group (a new session, a daemon)."""
+        self.escaped = reaper.kill_run(os.path.join(self._socket_dir, "trace.sock"))
 
     # --- the reading loop ------------------------------------------------------------
 
@@ -237,6 +248,7 @@ class Supervisor:
             os.close(self._life_w)
             self._kill_group()
             returncode = self.proc.wait()
+            self._kill_escaped()
         return self._finish(ending, returncode)
 
     def _close_all(self, readers: dict[int, tuple[Stream, bytearray]]) -> None:

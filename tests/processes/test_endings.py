@@ -84,3 +84,37 @@ def test_no_child_process_survives_the_run(tmp_path: Path, method: str, ending: 
         if cli.poll() is None:
             cli.kill()
             cli.wait()
+
+
+ESCAPING = """
+import os, signal, subprocess, sys, time
+
+daemon = subprocess.Popen(["sleep", "60"], start_new_session=True)
+pid = os.fork()
+if pid == 0:
+    os.setsid()
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    with open(sys.argv[1], "a") as f:
+        f.write(f"{os.getpid()} {daemon.pid}\\n")
+    while True:
+        time.sleep(1)
+while not os.path.exists(sys.argv[1]) or not open(sys.argv[1]).read().strip():
+    time.sleep(0.01)
+if sys.argv[2] == "hang":
+    time.sleep(60)
+"""
+
+
+@pytest.mark.parametrize("ending", ["finished", "timed_out"])
+def test_processes_that_left_the_session_die_with_the_run(tmp_path: Path, ending: str) -> None:
+    script = tmp_path / "prog.py"
+    script.write_text(textwrap.dedent(ESCAPING))
+    pids_file = tmp_path / "pids"
+    proc = subprocess.run(
+        [sys.executable, "-m", "concviz.cli", "run", "-q", "--timeout", "5", "-o", "t.jsonl", str(script),
+         str(pids_file), "hang" if ending == "timed_out" else "end"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == (124 if ending == "timed_out" else 0), proc.stderr
+    escaped = [int(p) for p in pids_file.read_text().split()]
+    assert len(escaped) == 2
+    assert _poll(lambda: not any(_alive(pid) for pid in escaped), 10), [_describe(p) for p in escaped]

@@ -1,0 +1,56 @@
+"""Every process of a run, whatever session it moved to.
+
+A run's processes share its process group, which the supervisor kills at
+every ending; but a process may leave the group (``os.setsid()``, a
+double-fork daemon, ``subprocess.Popen(..., start_new_session=True)``) and
+outlive the run. Each run's environment carries a value of its own
+(``recorder.CHILD_ENV``, naming the run's private socket), and every
+process the run starts inherits it, whatever group or session it moves to:
+``/proc/PID/environ`` finds them all. (A process that rewrites its own
+environment before it is found, or clears it at ``exec``, escapes this net.)
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from concviz.recorder import CHILD_ENV
+
+
+def processes_of_run(marker: str) -> list[int]:
+    """The live processes whose environment holds ``CHILD_ENV`` with ``marker`` in it."""
+    needle = f"{CHILD_ENV}=".encode()
+    mark = marker.encode()
+    me = os.getpid()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == me:
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                environ = f.read()
+        except OSError:
+            continue
+        for variable in environ.split(b"\0"):
+            if variable.startswith(needle) and mark in variable:
+                found.append(int(entry))
+                break
+    return found
+
+
+def kill_run(marker: str, rounds: int = 3) -> list[int]:
+    """SIGKILL every process of the run (a few rounds: one may fork while
+    the others die); return those that were found."""
+    killed: list[int] = []
+    for _ in range(rounds):
+        pids = processes_of_run(marker)
+        if not pids:
+            break
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                continue
+            killed.append(pid)
+    return killed
