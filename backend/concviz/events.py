@@ -892,3 +892,53 @@ class ProxyCall:
     ok: bool
     dt: int
     value: str | None
+
+
+# --- coroutines -------------------------------------------------------------------------
+# A coroutine is a lane of its own inside the OS thread it runs on. Its id is
+# an object id (it is introduced by ``coro.new``, not ``obj.new``). On each
+# thread one coroutine runs at a time: the last ``coro.switch`` of that
+# thread says which.
+
+CoroKind = Literal["greenlet", "gevent", "asyncio", "generator"]
+
+
+@kind("coro.new")
+@dataclass
+class CoroNew:
+    """The coroutine ``obj`` was first seen (on the thread ``tid``): ``name``
+    is the program's name for it where one is found (``gr1``), else its
+    function's; ``kind`` what it is (a raw greenlet, a gevent Greenlet or the
+    gevent hub, an asyncio Task, a generator driven by ``send``)."""
+
+    name: str
+    kind: CoroKind
+    file: str | None
+    line: int | None
+
+
+@kind("coro.name")
+@dataclass
+class CoroName:
+    """The coroutine ``obj`` is better named ``name`` (known once it ran:
+    the variable that holds it, or its function at ``file``:``line``)."""
+
+    name: str
+    file: str | None
+    line: int | None
+
+
+@kind("coro.switch")
+@dataclass
+class CoroSwitch:
+    """The thread ``tid`` switched from the coroutine ``origin`` to ``obj``,
+    which runs on it from now on (``throw``: by raising into it)."""
+
+    origin: int | None
+    throw: bool
+
+
+@kind("coro.end")
+@dataclass
+class CoroEnd:
+    """The coroutine ``obj`` finished."""

@@ -11,6 +11,7 @@ from concviz.instrument import (
     barrier,
     condition,
     event,
+    greenlets,
     lines,
     locks,
     mp_futures,
@@ -36,7 +37,8 @@ _installed: list[object] = []
 def install(max_threads: int = 2000, record_lines: bool = False) -> None:
     threads.install(max_threads)
     for module in (locks, semaphore, event, condition, barrier, sleep, output, queues, sockets, selecting,
-                   processes, mp_sync, mp_queues, mp_pipe, mp_pool, mp_manager, mp_pickling, mp_futures):
+                   processes, mp_sync, mp_queues, mp_pipe, mp_pool, mp_manager, mp_pickling, mp_futures,
+                   greenlets):
         module.install()
         _installed.append(module)
     _installed.insert(0, threads)

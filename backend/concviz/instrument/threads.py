@@ -27,6 +27,8 @@ _original_bootstrap_inner = _Thread._bootstrap_inner  # type: ignore[attr-define
 _original_join = _Thread.join
 
 max_threads = 2000
+on_begin: list[Any] = []
+"""Called in every thread the program starts, before it runs (per-thread hooks)."""
 
 
 class ThreadLimitExceeded(RuntimeError):
@@ -82,6 +84,8 @@ def _bootstrap_inner(self: Any) -> None:
     me = _ident()
     _append((_ns(), me, "thread.begin", None, {
         "thread": tid, "name": self._name, "daemon": self._daemonic, "ident": me, "native": _native_id()}))
+    for hook in on_begin:
+        hook()
     try:
         _original_bootstrap_inner(self)
     finally:

@@ -517,6 +517,31 @@ export interface ProxyCallArgs {
   value: string | null;
 }
 
+/** The coroutine ``obj`` was first seen (on the thread ``tid``): ``name`` is the program's name for it where one is found (``gr1``), else its function's; ``kind`` what it is (a raw greenlet, a gevent Greenlet or the gevent hub, an asyncio Task, a generator driven by ``send``). */
+export interface CoroNewArgs {
+  name: string;
+  kind: "greenlet" | "gevent" | "asyncio" | "generator";
+  file: string | null;
+  line: number | null;
+}
+
+/** The coroutine ``obj`` is better named ``name`` (known once it ran: the variable that holds it, or its function at ``file``:``line``). */
+export interface CoroNameArgs {
+  name: string;
+  file: string | null;
+  line: number | null;
+}
+
+/** The thread ``tid`` switched from the coroutine ``origin`` to ``obj``, which runs on it from now on (``throw``: by raising into it). */
+export interface CoroSwitchArgs {
+  origin: number | null;
+  throw: boolean;
+}
+
+/** The coroutine ``obj`` finished. */
+export interface CoroEndArgs {
+}
+
 /** Every event kind, mapped to the type of its ``args``. */
 export interface KindArgs {
   "thread.new": ThreadNewArgs;
@@ -595,7 +620,11 @@ export interface KindArgs {
   "pool.join": PoolJoinArgs;
   "pool.joined": PoolJoinedArgs;
   "proxy.call": ProxyCallArgs;
+  "coro.new": CoroNewArgs;
+  "coro.name": CoroNameArgs;
+  "coro.switch": CoroSwitchArgs;
+  "coro.end": CoroEndArgs;
 }
 
 export type Kind = keyof KindArgs;
-export const KINDS: Kind[] = ["thread.new", "thread.start", "thread.begin", "thread.end", "thread.join", "thread.joined", "obj.new", "lock.block", "lock.acquire", "lock.fail", "lock.release", "event.set", "event.clear", "event.wait", "event.wake", "cond.wait", "cond.wake", "cond.notify", "barrier.wait", "barrier.pass", "barrier.broken", "sleep.begin", "sleep.end", "print", "line", "var.read", "var.write", "limit", "program.end", "queue.put", "queue.get", "queue.block", "queue.wake", "queue.fail", "queue.task_done", "queue.join", "queue.joined", "sock.listen", "sock.accept", "sock.connect", "sock.send", "sock.recv", "sock.block", "sock.wake", "sock.would_block", "sock.error", "sock.setblocking", "sock.close", "select.begin", "select.end", "sel.register", "sel.modify", "sel.unregister", "process.begin", "process.name", "process.start", "process.join", "process.joined", "process.terminate", "process.kill", "process.exit", "process.end", "cpu", "pipe.send", "pipe.recv", "pipe.block", "pipe.wake", "pool.submit", "pool.task", "pool.done", "pool.result", "pool.close", "pool.terminate", "pool.join", "pool.joined", "proxy.call"];
+export const KINDS: Kind[] = ["thread.new", "thread.start", "thread.begin", "thread.end", "thread.join", "thread.joined", "obj.new", "lock.block", "lock.acquire", "lock.fail", "lock.release", "event.set", "event.clear", "event.wait", "event.wake", "cond.wait", "cond.wake", "cond.notify", "barrier.wait", "barrier.pass", "barrier.broken", "sleep.begin", "sleep.end", "print", "line", "var.read", "var.write", "limit", "program.end", "queue.put", "queue.get", "queue.block", "queue.wake", "queue.fail", "queue.task_done", "queue.join", "queue.joined", "sock.listen", "sock.accept", "sock.connect", "sock.send", "sock.recv", "sock.block", "sock.wake", "sock.would_block", "sock.error", "sock.setblocking", "sock.close", "select.begin", "select.end", "sel.register", "sel.modify", "sel.unregister", "process.begin", "process.name", "process.start", "process.join", "process.joined", "process.terminate", "process.kill", "process.exit", "process.end", "cpu", "pipe.send", "pipe.recv", "pipe.block", "pipe.wake", "pool.submit", "pool.task", "pool.done", "pool.result", "pool.close", "pool.terminate", "pool.join", "pool.joined", "proxy.call", "coro.new", "coro.name", "coro.switch", "coro.end"];

@@ -1,0 +1,114 @@
+"""greenlet switches, recorded: every greenlet (a raw ``greenlet``, a gevent
+``Greenlet``, gevent's hub) is a coroutine lane of the thread it runs on.
+
+``greenlet.settrace`` calls a function on every switch and throw, in the
+thread that switches (it is set per thread: here for the main thread and,
+through ``threads.on_begin``, for every thread the program starts). A
+greenlet is introduced (``coro.new``) the first time it is seen; gevent's
+are named by gevent (``Greenlet-0``, ``Hub``). A raw greenlet's ``run`` is
+gone by then and no frame says who holds it, and ``greenlet.greenlet`` can
+be neither patched (an immutable type) nor replaced by a subclass (gevent's
+compiled code takes its layout for granted), so it is named when it first
+switches away: after the module-level variable that holds it (``gr1``), else
+its function (``coro.name``). A switch away from a dead greenlet is its end.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+import greenlet as greenlet_module
+
+from concviz import recorder
+from concviz.instrument import threads
+from concviz.instrument._support import is_user_file, report_once
+
+_append = recorder.append
+_ns = recorder.ns
+_ident = recorder.ident
+_ids: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+_named: weakref.WeakSet[Any] = weakref.WeakSet()
+"""Greenlets that have their final name."""
+_on = True
+
+
+def _kind_and_name(g: Any) -> tuple[str, str]:
+    cls = type(g)
+    module = getattr(cls, "__module__", "") or ""
+    if module.startswith("gevent"):
+        if cls.__name__ == "Hub":
+            return "gevent", "Hub"
+        name = getattr(g, "name", None)
+        return "gevent", str(name) if name else cls.__name__
+    if g.parent is None:
+        return "greenlet", "main greenlet"
+    run = getattr(g, "run", None)
+    return "greenlet", getattr(run, "__qualname__", None) or cls.__name__
+
+
+def _coro(g: Any) -> int:
+    cid = _ids.get(g)
+    if cid is not None:
+        return cid
+    cid = next(recorder.object_ids)
+    _ids[g] = cid
+    kind, name = _kind_and_name(g)
+    if kind != "greenlet" or g.parent is None:
+        _named.add(g)
+    _append((_ns(), _ident(), "coro.new", cid, {"name": name, "kind": kind, "file": None, "line": None}))
+    return cid
+
+
+def _name_from_frame(g: Any, cid: int) -> None:
+    """Name a raw greenlet as it switches away, from the frame it leaves."""
+    frame = g.gr_frame
+    if frame is None:
+        return
+    _named.add(g)
+    while frame.f_back is not None and not is_user_file(frame.f_code.co_filename):
+        frame = frame.f_back
+    name = next((str(k) for k, v in frame.f_globals.items() if v is g and not k.startswith("_")), None)
+    code = frame.f_code
+    while frame.f_back is not None:  # the greenlet's own function: its outermost frame
+        frame = frame.f_back
+    name = name or frame.f_code.co_name
+    file, line = (code.co_filename, code.co_firstlineno) if is_user_file(code.co_filename) else (None, None)
+    _append((_ns(), _ident(), "coro.name", cid, {"name": name, "file": file, "line": line}))
+
+
+def _trace(event: str, args: Any) -> None:
+    global _on
+    if not _on:
+        return
+    try:
+        origin, target = args
+        start = _coro(origin)
+        to = _coro(target)
+        if origin not in _named:
+            _name_from_frame(origin, start)
+        _append((_ns(), _ident(), "coro.switch", to, {"origin": start, "throw": event == "throw"}))
+        if origin.dead:
+            _append((_ns(), _ident(), "coro.end", start, None))
+    except Exception as error:  # never break the program's switches
+        _on = False
+        report_once("greenlet switches", error)
+
+
+def _trace_this_thread() -> None:
+    greenlet_module.settrace(_trace)
+
+
+def install() -> None:
+    global _on
+    _on = True
+    _trace_this_thread()
+    threads.on_begin.append(_trace_this_thread)
+
+
+def uninstall() -> None:
+    global _on
+    _on = False
+    greenlet_module.settrace(None)
+    if _trace_this_thread in threads.on_begin:
+        threads.on_begin.remove(_trace_this_thread)
