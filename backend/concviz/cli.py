@@ -175,6 +175,12 @@ def describe_end(spec: RunSpec, end: dict[str, Any], output: str | None) -> str:
                        f"{p['cpu_s']:.2f} s CPU, {code}")
         if len(processes) > 12:
             out.append(f"  … and {len(processes) - 12} more processes")
+    coroutines = s.get("coroutines") or {}
+    if coroutines:
+        shown = list(coroutines.items())[:8]
+        out.append("  coroutines: " + ", ".join(f"{name} ({c['kind']}, {c['switches']} switches in)"
+                                                 for name, c in shown)
+                   + (f" … and {len(coroutines) - 8} more" if len(coroutines) > 8 else ""))
     names = s["names"]
     for name, w in s["watched"].items():
         out.append(f"  watched {name}: {w['initial']!r} → {w['final']!r} after {w['writes']} writes; "

@@ -335,7 +335,20 @@ def check_selectors_server(run: Run) -> None:
     assert stats["calls"] == len(run.kinds("select.end")) and stats["max_ready"] >= 1
 
 
+def check_greenlet_switch(run: Run) -> None:
+    assert [e["args"]["text"] for e in run.kinds("print")] == ["12\n", "56\n", "34\n"]
+    names = {e["obj"]: e["args"]["name"] for e in run.kinds("coro.new", "coro.name")}
+    switches = [(names[e["args"]["origin"]], names[e["obj"]]) for e in run.kinds("coro.switch")]
+    assert switches == [("main greenlet", "gr1"), ("gr1", "gr2"), ("gr2", "gr1"), ("gr1", "main greenlet")]
+    assert all(e["tid"] == 0 for e in run.kinds("coro.switch"))  # one thread throughout
+    assert [names[e["obj"]] for e in run.kinds("coro.end")] == ["gr1"]  # gr2 never finishes
+    coroutines = run.end["summary"]["coroutines"]
+    assert {name: c["kind"] for name, c in coroutines.items()} == {
+        "main greenlet": "greenlet", "gr1": "greenlet", "gr2": "greenlet"}
+
+
 PHENOMENA = {
+    "greenlet_switch": (check_greenlet_switch, ()),
     "race": (check_race, ("--param", "threads=100", "--param", "gap=0.001")),
     "race_locked": (check_race_locked, ("--param", "gap=0")),
     "deadlock": (check_deadlock, ()),

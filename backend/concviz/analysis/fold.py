@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from concviz.analysis import fold_io, fold_processes
+from concviz.analysis import fold_coroutines, fold_io, fold_processes
 
 LOCK_TYPES = frozenset({"Lock", "RLock"})
 # Waits that only another thread of the program can end (not a socket, a
@@ -82,6 +82,10 @@ class Fold:
         self.sockets = fold_io.SocketStats()
         # Processes, pipes and CPU samples (concviz.analysis.fold_processes).
         self.processes = fold_processes.Processes()
+        # Coroutines (concviz.analysis.fold_coroutines).
+        self.coroutines: dict[int, fold_coroutines.Coroutine] = {}
+        self.running_coroutine: dict[int, int] = {}
+        """thread → the coroutine running on it."""
 
     def thread(self, tid: int) -> Thread:
         th = self.threads.get(tid)
@@ -365,5 +369,6 @@ _HANDLERS: dict[str, Any] = {
 }
 _HANDLERS.update(fold_io.HANDLERS)
 _HANDLERS.update(fold_processes.HANDLERS)
+_HANDLERS.update(fold_coroutines.HANDLERS)
 Fold.kinds = frozenset(_HANDLERS)
 Fold.handlers = _HANDLERS

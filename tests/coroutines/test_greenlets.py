@@ -1,0 +1,105 @@
+"""greenlet and gevent programs under `concviz run`: the same behaviour, and
+every greenlet a coroutine of the thread it runs on."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+
+def run_both(tmp_path: Path, source: str) -> tuple[subprocess.CompletedProcess[str], list[dict[str, Any]]]:
+    script = tmp_path / "prog.py"
+    script.write_text(textwrap.dedent(source))
+    plain = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    recorded = subprocess.run([sys.executable, "-m", "concviz.cli", "run", "-q", "-o", "t.jsonl", str(script)],
+                              capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert (recorded.returncode, recorded.stdout) == (plain.returncode, plain.stdout), recorded.stderr
+    lines = [json.loads(line) for line in (tmp_path / "t.jsonl").read_text().splitlines()]
+    return recorded, lines[1:]
+
+
+def names(events: list[dict[str, Any]]) -> dict[int, str]:
+    return {e["obj"]: e["args"]["name"] for e in events if e.get("kind") in ("coro.new", "coro.name")}
+
+
+def test_gevent_spawn_and_joinall_record_the_hub_and_every_greenlet(tmp_path: Path) -> None:
+    _, events = run_both(tmp_path, """
+        import gevent
+        from gevent import monkey
+        monkey.patch_all()
+
+        def job(n):
+            gevent.sleep(0.01 * n)
+            return n * n
+
+        jobs = [gevent.spawn(job, n) for n in range(4)]
+        gevent.joinall(jobs)
+        print([j.value for j in jobs])
+    """)
+    coros = {e["obj"]: e["args"] for e in events if e.get("kind") == "coro.new"}
+    kinds = sorted((a["kind"], a["name"]) for a in coros.values())
+    assert ("gevent", "Hub") in kinds
+    assert [name for kind, name in kinds if kind == "gevent" and name != "Hub"] == [f"Greenlet-{i}" for i in range(4)]
+    ended = {names(events)[e["obj"]] for e in events if e.get("kind") == "coro.end"}
+    assert {f"Greenlet-{i}" for i in range(4)} <= ended
+    # Every switch into a greenlet comes from the hub or the main greenlet: gevent schedules through its hub.
+    by_id = names(events)
+    for e in events:
+        if e.get("kind") == "coro.switch" and by_id[e["obj"]].startswith("Greenlet"):
+            assert by_id[e["args"]["origin"]] in ("Hub", "main greenlet")
+    assert events[-1]["summary"]["coroutines"]["Hub"]["kind"] == "gevent"
+
+
+def test_greenlets_in_another_thread_are_coroutines_of_that_thread(tmp_path: Path) -> None:
+    _, events = run_both(tmp_path, """
+        import threading
+        from greenlet import greenlet
+
+        def ping():
+            for _ in range(3):
+                print("ping", flush=True)
+                pong_gr.switch()
+
+        def pong():
+            while True:
+                print("pong", flush=True)
+                ping_gr.switch()
+
+        def worker():
+            global ping_gr, pong_gr
+            ping_gr = greenlet(ping)
+            pong_gr = greenlet(pong)
+            ping_gr.switch()
+
+        t = threading.Thread(target=worker)
+        t.start()
+        t.join()
+    """)
+    switches = [e for e in events if e.get("kind") == "coro.switch"]
+    assert switches and {e["tid"] for e in switches} == {1}  # the worker thread, not the main one
+    by_id = names(events)
+    assert {by_id[e["obj"]] for e in switches} >= {"ping_gr", "pong_gr"}
+
+
+def test_a_throw_into_a_greenlet_is_recorded_as_such(tmp_path: Path) -> None:
+    _, events = run_both(tmp_path, """
+        from greenlet import greenlet, GreenletExit
+
+        def body():
+            try:
+                greenlet.getcurrent().parent.switch("paused")
+            except GreenletExit:
+                print("told to exit")
+
+        g = greenlet(body)
+        print(g.switch())
+        g.throw()
+        print(g.dead)
+    """)
+    throws = [e for e in events if e.get("kind") == "coro.switch" and e["args"]["throw"]]
+    assert len(throws) == 1
+    assert names(events)[throws[0]["obj"]] == "g"
