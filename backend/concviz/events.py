@@ -942,3 +942,15 @@ class CoroSwitch:
 @dataclass
 class CoroEnd:
     """The coroutine ``obj`` finished."""
+
+
+@kind("coro.wait")
+@dataclass
+class CoroWait:
+    """The coroutine ``obj`` suspends waiting for ``what``: ``task`` (the
+    coroutine ``target``), ``gather`` (``detail`` names the tasks), ``sleep``
+    (``detail``: how long) or some other ``future``."""
+
+    what: str
+    target: int | None
+    detail: str | None

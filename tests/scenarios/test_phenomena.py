@@ -347,7 +347,24 @@ def check_greenlet_switch(run: Run) -> None:
         "main greenlet": "greenlet", "gr1": "greenlet", "gr2": "greenlet"}
 
 
+def check_asyncio_gather(run: Run) -> None:
+    names = {e["obj"]: e["args"]["name"] for e in run.kinds("coro.new", "coro.name")}
+    assert {"event loop", "report", "download-0", "download-1", "download-2"} <= set(names.values())
+    assert {e["tid"] for e in run.kinds("coro.switch")} == {0}  # one thread
+    waits = {(names[e["obj"]], e["args"]["what"], e["args"]["detail"]) for e in run.kinds("coro.wait")}
+    assert ("report", "task", "download-2") in waits
+    assert {w for w in waits if w[1] == "sleep"} == {(f"download-{n}", "sleep", f"{0.3 * (n + 1) / 3:g} s")
+                                                    for n in range(3)}
+    # The downloads sleep at the same time: all three are suspended before the first ends.
+    first_end = min(e["seq"] for e in run.kinds("coro.end") if names[e["obj"]].startswith("download"))
+    sleeps = [e["seq"] for e in run.kinds("coro.wait") if e["args"]["what"] == "sleep"]
+    assert len(sleeps) == 3 and max(sleeps) < first_end
+    took = float(run.kinds("print")[-1]["args"]["text"].split()[1])
+    assert took < 0.3 * 2  # about the longest delay, far from the sum (0.6 s)
+
+
 PHENOMENA = {
+    "asyncio_gather": (check_asyncio_gather, ("--param", "delay=0.3")),
     "greenlet_switch": (check_greenlet_switch, ()),
     "race": (check_race, ("--param", "threads=100", "--param", "gap=0.001")),
     "race_locked": (check_race_locked, ("--param", "gap=0")),

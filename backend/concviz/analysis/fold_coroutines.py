@@ -4,7 +4,7 @@ each was switched to and away from."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -22,6 +22,8 @@ class Coroutine:
     waits: int = 0
     """Times it was switched away from before its end."""
     ended: bool = False
+    waited_on: dict[str, int] = field(default_factory=dict)
+    """What it waited for (task, gather, sleep, future), how often."""
 
 
 def _new(fold: Fold, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
@@ -46,6 +48,12 @@ def _switch(fold: Fold, seq: int, tid: int, obj_id: int | None, args: dict[str, 
     fold.running_coroutine[tid] = obj_id  # type: ignore[assignment]
 
 
+def _wait(fold: Fold, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
+    coro = fold.coroutines.get(obj_id)  # type: ignore[arg-type]
+    if coro is not None:
+        coro.waited_on[args["what"]] = coro.waited_on.get(args["what"], 0) + 1
+
+
 def _end(fold: Fold, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
     coro = fold.coroutines.get(obj_id)  # type: ignore[arg-type]
     if coro is not None:
@@ -62,7 +70,8 @@ def summary(fold: Fold) -> dict[str, dict[str, Any]]:
         while name in out:
             name = f"{coro.name}#{n}"
             n += 1
-        out[name] = {"kind": coro.kind, "thread": coro.thread, "switches": coro.switches, "waits": coro.waits}
+        out[name] = {"kind": coro.kind, "thread": coro.thread, "switches": coro.switches, "waits": coro.waits,
+                     "waited_on": coro.waited_on}
     return out
 
 
@@ -70,5 +79,6 @@ HANDLERS: dict[str, Any] = {
     "coro.new": _new,
     "coro.name": _name,
     "coro.switch": _switch,
+    "coro.wait": _wait,
     "coro.end": _end,
 }

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from concviz.instrument import (
+    aio,
     barrier,
     condition,
     event,
@@ -38,7 +39,7 @@ def install(max_threads: int = 2000, record_lines: bool = False) -> None:
     threads.install(max_threads)
     for module in (locks, semaphore, event, condition, barrier, sleep, output, queues, sockets, selecting,
                    processes, mp_sync, mp_queues, mp_pipe, mp_pool, mp_manager, mp_pickling, mp_futures,
-                   greenlets):
+                   greenlets, aio):
         module.install()
         _installed.append(module)
     _installed.insert(0, threads)

@@ -542,6 +542,13 @@ export interface CoroSwitchArgs {
 export interface CoroEndArgs {
 }
 
+/** The coroutine ``obj`` suspends waiting for ``what``: ``task`` (the coroutine ``target``), ``gather`` (``detail`` names the tasks), ``sleep`` (``detail``: how long) or some other ``future``. */
+export interface CoroWaitArgs {
+  what: string;
+  target: number | null;
+  detail: string | null;
+}
+
 /** Every event kind, mapped to the type of its ``args``. */
 export interface KindArgs {
   "thread.new": ThreadNewArgs;
@@ -624,7 +631,8 @@ export interface KindArgs {
   "coro.name": CoroNameArgs;
   "coro.switch": CoroSwitchArgs;
   "coro.end": CoroEndArgs;
+  "coro.wait": CoroWaitArgs;
 }
 
 export type Kind = keyof KindArgs;
-export const KINDS: Kind[] = ["thread.new", "thread.start", "thread.begin", "thread.end", "thread.join", "thread.joined", "obj.new", "lock.block", "lock.acquire", "lock.fail", "lock.release", "event.set", "event.clear", "event.wait", "event.wake", "cond.wait", "cond.wake", "cond.notify", "barrier.wait", "barrier.pass", "barrier.broken", "sleep.begin", "sleep.end", "print", "line", "var.read", "var.write", "limit", "program.end", "queue.put", "queue.get", "queue.block", "queue.wake", "queue.fail", "queue.task_done", "queue.join", "queue.joined", "sock.listen", "sock.accept", "sock.connect", "sock.send", "sock.recv", "sock.block", "sock.wake", "sock.would_block", "sock.error", "sock.setblocking", "sock.close", "select.begin", "select.end", "sel.register", "sel.modify", "sel.unregister", "process.begin", "process.name", "process.start", "process.join", "process.joined", "process.terminate", "process.kill", "process.exit", "process.end", "cpu", "pipe.send", "pipe.recv", "pipe.block", "pipe.wake", "pool.submit", "pool.task", "pool.done", "pool.result", "pool.close", "pool.terminate", "pool.join", "pool.joined", "proxy.call", "coro.new", "coro.name", "coro.switch", "coro.end"];
+export const KINDS: Kind[] = ["thread.new", "thread.start", "thread.begin", "thread.end", "thread.join", "thread.joined", "obj.new", "lock.block", "lock.acquire", "lock.fail", "lock.release", "event.set", "event.clear", "event.wait", "event.wake", "cond.wait", "cond.wake", "cond.notify", "barrier.wait", "barrier.pass", "barrier.broken", "sleep.begin", "sleep.end", "print", "line", "var.read", "var.write", "limit", "program.end", "queue.put", "queue.get", "queue.block", "queue.wake", "queue.fail", "queue.task_done", "queue.join", "queue.joined", "sock.listen", "sock.accept", "sock.connect", "sock.send", "sock.recv", "sock.block", "sock.wake", "sock.would_block", "sock.error", "sock.setblocking", "sock.close", "select.begin", "select.end", "sel.register", "sel.modify", "sel.unregister", "process.begin", "process.name", "process.start", "process.join", "process.joined", "process.terminate", "process.kill", "process.exit", "process.end", "cpu", "pipe.send", "pipe.recv", "pipe.block", "pipe.wake", "pool.submit", "pool.task", "pool.done", "pool.result", "pool.close", "pool.terminate", "pool.join", "pool.joined", "proxy.call", "coro.new", "coro.name", "coro.switch", "coro.end", "coro.wait"];
