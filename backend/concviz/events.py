@@ -932,7 +932,9 @@ class CoroName:
 @dataclass
 class CoroSwitch:
     """The thread ``tid`` switched from the coroutine ``origin`` to ``obj``,
-    which runs on it from now on (``throw``: by raising into it)."""
+    which runs on it from now on (``throw``: by raising into it). None (for
+    either) is the thread's own code, outside any coroutine: a generator is
+    resumed from it and returns to it."""
 
     origin: int | None
     throw: bool

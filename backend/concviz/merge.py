@@ -11,8 +11,9 @@ stream (the common case) they pass straight through, as before.
 Each process's writer ends every flush with a tick, "everything I recorded
 before t has been sent" (an idle one ticks every 20 ms). While several
 streams are open, events are released in time order up to the oldest tick of
-the open streams, so an event of one process never comes after a later
-event of another. A process that cannot tick (its writer starved of the GIL
+the open streams (less ``TICK_MARGIN_NS``: an event is timed a moment before
+it is appended), so an event of one process never comes after a later event
+of another. A process that cannot tick (its writer starved of the GIL
 by C code that never lets go) holds the others back at most ``HOLDBACK_NS``;
 an event of it that arrives later still is placed at the latest time already
 released: its order within its own process is always kept, its time may be
@@ -35,6 +36,11 @@ from typing import Any
 from concviz.translate import Resolved, Stream, Translator
 
 HOLDBACK_NS = 200_000_000
+# A thread reads the clock, then appends its event; between the two it may
+# be switched out (the writer may flush meanwhile, and tick past that time).
+# Trusting ticks only this much behind covers a thread held off the GIL for
+# a few switch intervals (5 ms each) at that very point.
+TICK_MARGIN_NS = 25_000_000
 
 
 def _time(event: Resolved) -> int:
@@ -43,10 +49,11 @@ def _time(event: Resolved) -> int:
 
 class Merger:
     def __init__(self, translator: Translator, deliver: Callable[[list[bytes]], None],
-                 holdback_ns: int = HOLDBACK_NS) -> None:
+                 holdback_ns: int = HOLDBACK_NS, tick_margin_ns: int = TICK_MARGIN_NS) -> None:
         self.translator = translator
         self.deliver = deliver
         self.holdback_ns = holdback_ns
+        self.tick_margin_ns = tick_margin_ns
         self.streams: list[Stream] = []
         self.open: set[Stream] = set()
         self.pending: dict[Stream, list[Resolved]] = {}
@@ -122,7 +129,13 @@ class Merger:
     def release(self, now: int | None = None) -> None:
         """Deliver what can no longer be preceded by an event still on its way."""
         now = perf_counter_ns() if now is None else now
-        known = min((s.known_until for s in self.open), default=now)
+        if len(self.open) == 1 and not self.side:
+            (only,) = self.open
+            if not any(events for stream, events in self.pending.items() if stream is not only):
+                self.flush()  # one stream's own events: nothing else can come before them
+                return
+        margin = self.tick_margin_ns
+        known = min((s.known_until for s in self.open), default=now + margin) - margin
         watermark = max(known, now - self.holdback_ns)
         if not any(self.pending.values()):
             if self.side:

@@ -50,15 +50,26 @@ def _watch_lifeline(fd: int) -> None:
     os.killpg(os.getpgrp(), signal.SIGKILL)
 
 
-def _compile(path: str, watch: list[str]) -> types.CodeType:
+def _compile(path: str, watch: list[str]) -> tuple[types.CodeType, dict[str, Any]]:
+    """The main file's code, rewritten where concviz must see what no patch
+    can (watched variables, generators driven by hand), and the helpers the
+    rewritten code calls."""
     with open(path, "rb") as f:
         source = f.read()
-    if not watch:
-        return compile(source, path, "exec", dont_inherit=True)
+    from concviz.instrument import generators
     from concviz.instrument import watch as watching
 
-    tree = watching.rewrite(ast.parse(source, path), watch)
-    return compile(tree, path, "exec", dont_inherit=True)
+    if not watch and not generators.wanted(source):
+        return compile(source, path, "exec", dont_inherit=True), {}
+    tree = ast.parse(source, path)
+    helpers: dict[str, Any] = {}
+    if generators.wanted(source):
+        tree = generators.rewrite(tree)
+        helpers.update(generators.helpers())
+    if watch:
+        tree = watching.rewrite(tree, watch)
+        helpers.update(watching.helpers())
+    return compile(tree, path, "exec", dont_inherit=True), helpers
 
 
 _root_pid = 0
@@ -96,18 +107,16 @@ def run(config: ChildConfig) -> int:
     atexit.register(recorder.stop)
 
     path = os.path.abspath(config.path)
-    code = _compile(path, config.watch)
+    code, helpers = _compile(path, config.watch)
 
     from concviz import instrument
-    from concviz.instrument import watch as watching
 
     main = types.ModuleType("__main__")
     main.__file__ = path
     main.__spec__ = None
     main.__loader__ = importlib.machinery.SourceFileLoader("__main__", path)
     main.__builtins__ = __builtins__  # type: ignore[attr-defined]
-    if config.watch:
-        vars(main).update(watching.helpers())
+    vars(main).update(helpers)
     sys.modules["__main__"] = main
     sys.argv = [config.path, *config.argv]
     sys.path[0] = os.path.dirname(path)

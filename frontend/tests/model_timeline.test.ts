@@ -64,7 +64,7 @@ describe('per-pixel aggregation', () => {
     for (let i = 0; i < 1000; i++) spans.push([i, i === 503 ? S.blocked : i % 2 ? S.sleeping : S.running]);
     const out = new Uint8Array(10);
     aggregateLane(lane(spans), 0, 100, 10, 1000, out);
-    expect(Array.from(out)).toEqual([3, 3, 3, 3, 3, S.blocked, 3, 3, 3, 3]);
+    expect(Array.from(out)).toEqual([S.sleeping, S.sleeping, S.sleeping, S.sleeping, S.sleeping, S.blocked, S.sleeping, S.sleeping, S.sleeping, S.sleeping]);
   });
 
   it('leaves columns before the lane began and after the trace end empty', () => {

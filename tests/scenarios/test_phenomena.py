@@ -363,7 +363,27 @@ def check_asyncio_gather(run: Run) -> None:
     assert took < 0.3 * 2  # about the longest delay, far from the sum (0.6 s)
 
 
+def check_generator_send(run: Run) -> None:
+    texts = [e["args"]["text"].strip() for e in run.kinds("print")]
+    assert texts == [line for n in range(1, 4) for line in (
+        f"[PRODUCER] producing {n}", f"[CONSUMER] consuming {n}", "[PRODUCER] consumer answered 200 OK")]
+    (new,) = run.kinds("coro.new")
+    assert (new["args"]["name"], new["args"]["kind"]) == ("c", "generator")
+    c = new["obj"]
+    switches = [(e["args"]["origin"], e["obj"]) for e in run.kinds("coro.switch")]
+    assert switches == [(None, c), (c, None)] * 4  # priming send(None), then three items
+    # Each consumer print happens while c runs on the thread: between a switch in and the switch out.
+    running = False
+    for e in run.events:
+        if e["kind"] == "coro.switch":
+            running = e["obj"] == c
+        elif e["kind"] == "print":
+            assert running == e["args"]["text"].startswith("[CONSUMER]")
+    assert [e["obj"] for e in run.kinds("coro.end")] == [c]
+
+
 PHENOMENA = {
+    "generator_send": (check_generator_send, ()),
     "asyncio_gather": (check_asyncio_gather, ("--param", "delay=0.3")),
     "greenlet_switch": (check_greenlet_switch, ()),
     "race": (check_race, ("--param", "threads=100", "--param", "gap=0.001")),

@@ -39,7 +39,7 @@ class Collect:
 
 def merger() -> tuple[Merger, Collect, Stream, Stream]:
     out = Collect()
-    m = Merger(Translator(Fold()), out)
+    m = Merger(Translator(Fold()), out, tick_margin_ns=0)
     root, child = m.add(), m.add()
     m.feed(root, hello(10, 0, "root"))
     m.feed(child, hello(20, 1 * MS))
@@ -110,3 +110,22 @@ def test_a_sample_waits_for_the_program_events_before_it() -> None:
     m.release(now=5 * MS)
     kinds = [k for _, k in out.kinds()]
     assert kinds.index("root-2") < kinds.index("cpu")
+
+
+def test_ticks_are_trusted_only_a_margin_behind() -> None:
+    # An event is timed a moment before it is appended: a tick at t does not
+    # vouch for events timed just before t.
+    out = Collect()
+    m = Merger(Translator(Fold()), out, tick_margin_ns=2 * MS)
+    root, child = m.add(), m.add()
+    m.feed(root, hello(10, 0, "root"))
+    m.feed(child, hello(20, 0))
+    m.feed(root, batch((5 * MS, "root-5")))
+    m.feed(root, tick(10 * MS))
+    m.feed(child, tick(6 * MS))
+    m.release(now=10 * MS)
+    assert "root-5" not in [k for _, k in out.kinds()]  # the child vouches only up to 4 ms
+    m.feed(child, batch((5 * MS - 1, "child-late")))
+    m.feed(child, tick(8 * MS))
+    m.release(now=10 * MS)
+    assert [k for _, k in out.kinds()][-2:] == ["child-late", "root-5"]

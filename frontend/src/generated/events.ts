@@ -532,7 +532,7 @@ export interface CoroNameArgs {
   line: number | null;
 }
 
-/** The thread ``tid`` switched from the coroutine ``origin`` to ``obj``, which runs on it from now on (``throw``: by raising into it). */
+/** The thread ``tid`` switched from the coroutine ``origin`` to ``obj``, which runs on it from now on (``throw``: by raising into it). None (for either) is the thread's own code, outside any coroutine: a generator is resumed from it and returns to it. */
 export interface CoroSwitchArgs {
   origin: number | null;
   throw: boolean;

@@ -1,7 +1,9 @@
 // Plain-English sentences for queue, socket, select, process, pipe and pool events
 // (the timeline's hover tooltip), and for what a thread waits on in a queue,
 // I/O or join span.
+import { coroKindText, coroLabel } from './coroutines';
 import { CPU_SAMPLE_NS } from './cpu';
+import type { CoroKind } from './lane';
 import { K } from './kinds';
 import { exitText } from './processes';
 import { shortSocketName } from './sockets';
@@ -105,6 +107,21 @@ export function describeEvent(model: TraceModel, seq: number): string | null {
       return `${kind === K.selRegister ? 'register' : 'modify'} fd ${num(a.fd) ?? '?'}${num(a.sock) !== null ? ` (${shortSocketName(model.objectName(num(a.sock)!))})` : ''} → ${String(a.callback ?? '?')}`;
     case K.selUnregister:
       return `unregister fd ${num(a.fd) ?? '?'}`;
+    case K.coroNew: {
+      const k = String(a.kind ?? 'greenlet') as CoroKind;
+      const name = String(a.name ?? on);
+      return `new ${coroKindText(k, name)} ${coroLabel(name, k)} (on ${model.threadName(s.tid.data[seq])}, not running yet)`;
+    }
+    case K.coroName:
+      return `this coroutine is called ${String(a.name ?? '?')}${typeof a.line === 'number' ? ` (${String(a.file ?? '').split(/[\\/]/).pop() ?? ''}:${a.line})` : ''}`;
+    case K.coroSwitch: {
+      const origin = num(a.origin);
+      const from = origin === null ? 'the running code' : model.objectName(origin);
+      const how = a.throw === true ? ` by raising an exception into ${on}` : '';
+      return `${model.threadName(s.tid.data[seq])} switched from ${from} to ${on}${how}: ${from} is suspended, ${on} runs`;
+    }
+    case K.coroEnd:
+      return `coroutine ${on} finished`;
     case K.processBegin: {
       const m = String(a.method ?? '');
       const how = m === 'root' ? 'the program itself' : m === 'fork' ? 'a copy of its parent (fork)'

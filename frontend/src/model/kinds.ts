@@ -79,6 +79,10 @@ export const K = {
   poolTerminate: 72,
   poolJoin: 73,
   poolJoined: 74,
+  coroNew: 75,
+  coroName: 76,
+  coroSwitch: 77,
+  coroEnd: 78,
 } as const;
 
 const NAMES: readonly string[] = [
@@ -95,6 +99,7 @@ const NAMES: readonly string[] = [
   'process.begin', 'process.name', 'process.start', 'process.join', 'process.joined', 'process.terminate',
   'process.kill', 'process.exit', 'process.end', 'cpu', 'pipe.send', 'pipe.recv', 'pipe.block', 'pipe.wake',
   'pool.submit', 'pool.task', 'pool.done', 'pool.result', 'pool.close', 'pool.terminate', 'pool.join', 'pool.joined',
+  'coro.new', 'coro.name', 'coro.switch', 'coro.end',
 ];
 
 /** Bucket of a kind name in KindTable's quick index: its length and its last character. */

@@ -7,6 +7,25 @@ import type { Proc } from './processes';
 import { MaxPyramid } from './pyramid';
 import { S } from './states';
 
+export type CoroKind = 'greenlet' | 'gevent' | 'asyncio' | 'generator';
+
+/** What a coroutine lane stands for. */
+export interface CoroInfo {
+  /** Its object id. */
+  id: number;
+  kind: CoroKind;
+  /** The latest name the trace gave it (the lane's `name` is what is shown: the hub says it is the hub). */
+  raw: string;
+  file: string | null;
+  line: number | null;
+  /** The lane of the thread it was first seen on (its lane is nested under it). */
+  thread: Lane;
+  /** Its position among its thread's coroutines (its colour). */
+  order: number;
+  /** Switches into it. */
+  switches: number;
+}
+
 export class Lane {
   /** Display row (by process, then main thread first, then by first appearance); see rows.ts. */
   index = 0;
@@ -32,6 +51,12 @@ export class Lane {
   proc: Proc | null = null;
   /** Its CPU samples, once it has any. */
   cpu: CpuSeries | null = null;
+  /** A coroutine's lane: what the coroutine is (null: a thread's lane; its `tid` is then its thread's). */
+  coro: CoroInfo | null = null;
+  /** A thread's coroutine lanes, in order of first appearance (the rows put them right under it). */
+  readonly coros: Lane[] = [];
+  /** A thread's coroutine switches: from coroStarts[i] on, coroutine coroIds[i] runs on it (made on the first switch). */
+  coroRuns: { starts: GrowF64; ids: GrowF64 } | null = null;
 
   constructor(readonly tid: number, name: string, beginT: number) {
     this.name = name;
@@ -56,6 +81,14 @@ export class Lane {
   /** Index of the span covering time t, or -1 before the lane began. */
   spanAt(t: number): number {
     return upperBound(this.starts.data, t, 0, this.starts.length) - 1;
+  }
+
+  /** The id of the coroutine running on this thread at time t, or -1 (none known). */
+  coroAt(t: number): number {
+    const r = this.coroRuns;
+    if (r === null) return -1;
+    const i = upperBound(r.starts.data, t, 0, r.starts.length) - 1;
+    return i < 0 ? -1 : r.ids.data[i];
   }
 
   stateAt(t: number): number {

@@ -4,17 +4,18 @@
 export const S = {
   none: 0, // before the thread began
   finished: 1,
-  running: 2,
-  sleeping: 3,
-  joining: 4,
-  joiningProcess: 5,
-  joiningPool: 6,
-  waitEvent: 7,
-  waitCond: 8,
-  waitBarrier: 9,
-  waitIO: 10,
-  waitQueue: 11,
-  blocked: 12,
+  suspended: 2, // a coroutine switched out (below running: a short run stays visible zoomed out)
+  running: 3,
+  sleeping: 4,
+  joining: 5,
+  joiningProcess: 6,
+  joiningPool: 7,
+  waitEvent: 8,
+  waitCond: 9,
+  waitBarrier: 10,
+  waitIO: 11,
+  waitQueue: 12,
+  blocked: 13,
 } as const;
 
 export type StateCode = (typeof S)[keyof typeof S];
@@ -22,6 +23,7 @@ export type StateCode = (typeof S)[keyof typeof S];
 export const STATE_LABELS: Record<number, string> = {
   [S.none]: 'not started',
   [S.finished]: 'finished',
+  [S.suspended]: 'suspended (switched out)',
   [S.running]: 'running',
   [S.sleeping]: 'sleeping',
   [S.joining]: 'joining a thread',
@@ -39,6 +41,7 @@ export const STATE_LABELS: Record<number, string> = {
 export const STATE_SHORT: Record<number, string> = {
   [S.none]: '—',
   [S.finished]: 'finished',
+  [S.suspended]: 'suspended',
   [S.running]: 'running',
   [S.sleeping]: 'sleeping',
   [S.joining]: 'joining',

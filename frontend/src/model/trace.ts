@@ -3,6 +3,7 @@
 // ingest bumps `version`, which the renderer compares to decide what is dirty.
 import type { End, Envelope, Header } from '../generated/events';
 import { Arrows } from './arrows';
+import { CoroIndex } from './coroutines';
 import { CpuSeries } from './cpu';
 import { GrowI32 } from './grow';
 import { K } from './kinds';
@@ -96,6 +97,8 @@ export class TraceModel {
   readonly pipes = new PipeIndex();
   /** Pool submit → task and done → result links, and the task each worker runs. */
   readonly pools = new PoolIndex();
+  /** Coroutine lanes (nested under their threads' lanes) and the switches between them. */
+  readonly coros = new CoroIndex();
   /** How many `cpu` samples arrived (0: the strips are not drawn). */
   cpuSamples = 0;
   /** Seqs of print events. */
@@ -110,8 +113,10 @@ export class TraceModel {
   /** laneByTid for small tids, as an array (one indexed read per event). */
   private readonly denseLanes: (Lane | undefined)[] = [];
   private rowList: Row[] = [];
-  /** Lane and process counts rowList was built for. */
-  private rowsBuilt = [-1, -1];
+  /** Lane, process and coroutine counts rowList was built for. */
+  private rowsBuilt = [-1, -1, -1];
+  /** How many rows are process headers. */
+  private headerRows = 0;
 
   constructor() {
     this.lane(0, 0, -1);
@@ -125,24 +130,51 @@ export class TraceModel {
    */
   get rows(): readonly Row[] {
     const procs = this.processes;
-    if (this.rowsBuilt[0] === this.lanes.length && this.rowsBuilt[1] === procs.list.length) return this.rowList;
-    this.rowsBuilt = [this.lanes.length, procs.list.length];
-    if (!procs.multi) {
+    const b = this.rowsBuilt;
+    if (b[0] === this.lanes.length && b[1] === procs.list.length && b[2] === this.coros.count) return this.rowList;
+    this.rowsBuilt = [this.lanes.length, procs.list.length, this.coros.count];
+    this.headerRows = 0;
+    if (!procs.multi && this.coros.count === 0) {
       this.lanes.forEach((l, i) => { l.index = i; });
       this.rowList = this.lanes;
       return this.rowList;
     }
+    // A thread's coroutines come right after its lane.
     const rows: Row[] = [];
-    for (const p of procs.list) {
-      if (p.lanes.length === 0) continue;
-      rows.push(p);
-      for (const l of p.lanes) {
-        l.index = rows.length;
-        rows.push(l);
+    const push = (l: Lane): void => {
+      l.index = rows.length;
+      rows.push(l);
+      for (const c of l.coros) {
+        c.index = rows.length;
+        rows.push(c);
+      }
+    };
+    if (!procs.multi) {
+      for (const l of this.lanes) push(l);
+    } else {
+      for (const p of procs.list) {
+        if (p.lanes.length === 0) continue;
+        rows.push(p);
+        this.headerRows++;
+        for (const l of p.lanes) push(l);
       }
     }
     this.rowList = rows;
     return rows;
+  }
+
+  /** How many rows are process headers (0 unless the run has several processes). */
+  get processRows(): number {
+    void this.rows;
+    return this.headerRows;
+  }
+
+  /** The row of coroutine `id`'s lane, or -1. */
+  coroRowOf(id: number): number {
+    const lane = this.coros.lanes.get(id);
+    if (lane === undefined) return -1;
+    void this.rows;
+    return lane.index;
   }
 
   /** The row of thread `tid`'s lane, or -1. */
@@ -285,6 +317,13 @@ export class TraceModel {
       case K.threadEnd:
         lane.endT = t;
         lane.setState(t, S.finished, -1, seq);
+        this.coros.threadEnded(lane, t, seq);
+        break;
+      case K.coroNew:
+      case K.coroName:
+      case K.coroSwitch:
+      case K.coroEnd:
+        this.coros.append(kind, t, lane, obj, seq, a);
         break;
       case K.objNew:
         if (obj >= 0) {
@@ -327,6 +366,7 @@ export class TraceModel {
             if (!Number.isNaN(l.endT)) continue;
             l.endT = t;
             l.setState(t, S.finished, -1, seq);
+            this.coros.threadEnded(l, t, seq);
           }
         }
         break;
@@ -391,7 +431,7 @@ export class TraceModel {
   }
 
   objectName(id: number): string {
-    return this.objects.get(id)?.name ?? `#${id}`;
+    return this.objects.get(id)?.name ?? this.coros.name(id) ?? `#${id}`;
   }
 
   /**

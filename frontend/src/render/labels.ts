@@ -7,7 +7,7 @@ import type { Proc } from '../model/processes';
 import type { Row } from '../model/trace';
 import { labelEvery, type Layout } from './layout';
 import { laneY, type View } from './overlay';
-import { processColor, STATE_COLORS, THEME } from './palette';
+import { coroColor, processColor, STATE_COLORS, THEME } from './palette';
 
 export interface LabelState {
   follow: number | null;
@@ -16,6 +16,9 @@ export interface LabelState {
   tEnd: number;
   alert: ReadonlySet<number>;
 }
+
+/** How far a coroutine's name is indented under its thread's. */
+export const CORO_INDENT = 22;
 
 const ellipsized = new Map<string, string>();
 
@@ -37,6 +40,11 @@ function fit(ctx: CanvasRenderingContext2D, text: string, maxW: number, font: st
   if (ellipsized.size > 5000) ellipsized.clear();
   ellipsized.set(key, s);
   return s;
+}
+
+/** Coroutine names: a little lighter than threads'. */
+function coroFont(px: number): string {
+  return `500 ${px}px system-ui, -apple-system, "Segoe UI", sans-serif`;
 }
 
 /** A process header's label: its name in bold, then "pid · parent · exit" (one line or two). */
@@ -107,13 +115,20 @@ export function drawLabels(ctx: CanvasRenderingContext2D, L: Layout, v: View, ro
         ctx.fillStyle = processColor(lane.proc.order);
         ctx.fillRect(0, y, 4, L.laneH);
       }
+      const c = lane.coro;
+      if (c !== null) {
+        ctx.fillStyle = coroColor(c.order, c.raw, c.kind);
+        ctx.fillRect(x0 + 4, y, 3, Math.max(1, L.laneH - 1));
+      }
       const near = followIdx >= 0 && i !== followIdx && Math.abs(i - followIdx) < every;
       let underHeader = false;
       for (let k = 1; k < every && i - k >= 0 && !underHeader; k++) underHeader = !(rows[i - k] instanceof Lane);
       if ((i % every === 0 && !near && !underHeader) || i === followIdx) {
-        ctx.font = st.follow === lane.tid ? bold : font;
-        ctx.fillStyle = st.follow === lane.tid ? THEME.follow : THEME.text;
-        ctx.fillText(fit(ctx, lane.name, L.labelW - 16 - x0, font), x0, Math.max(y + L.laneH / 2, L.axisH + L.fontPx / 2 + 1));
+        const me = c === null && st.follow === lane.tid;
+        const xi = c === null ? x0 : x0 + CORO_INDENT;
+        ctx.font = me ? bold : font;
+        ctx.fillStyle = me ? THEME.follow : THEME.text;
+        ctx.fillText(fit(ctx, lane.name, L.labelW - 16 - xi, font), xi, Math.max(y + L.laneH / 2, L.axisH + L.fontPx / 2 + 1));
       }
       continue;
     }
@@ -121,7 +136,8 @@ export function drawLabels(ctx: CanvasRenderingContext2D, L: Layout, v: View, ro
       ctx.fillStyle = THEME.stripe;
       ctx.fillRect(0, y, L.labelW, L.laneH);
     }
-    const followed = st.follow === lane.tid;
+    const coro = lane.coro;
+    const followed = coro === null && st.follow === lane.tid;
     if (followed || st.hoverLane === i) {
       ctx.fillStyle = followed ? '#dbeafe' : '#eef2ff';
       ctx.fillRect(0, y, L.labelW, L.laneH);
@@ -133,11 +149,23 @@ export function drawLabels(ctx: CanvasRenderingContext2D, L: Layout, v: View, ro
     const state = st.playhead <= st.tEnd ? lane.stateAt(st.playhead) : lane.stateAt(st.tEnd);
     ctx.fillStyle = STATE_COLORS[state] ?? 'transparent';
     ctx.fillRect(L.labelW - chip - 6, y + L.barMid - chip / 2, chip, chip);
-    const alarm = st.alert.has(lane.tid);
-    const f = alarm || followed ? bold : font;
+    let xi = x0;
+    if (coro !== null) {
+      // Inside its thread: a guide down from the thread's row, a tick and a swatch in the coroutine's colour.
+      const last = !(rows[i + 1] instanceof Lane) || (rows[i + 1] as Lane).coro === null;
+      ctx.fillStyle = THEME.coroGuide;
+      ctx.fillRect(x0 + 3, y, 1, last ? L.barMid + 1 : L.laneH);
+      ctx.fillRect(x0 + 3, y + L.barMid, 6, 1);
+      ctx.fillStyle = coroColor(coro.order, coro.raw, coro.kind);
+      const sw = Math.min(8, L.barH);
+      ctx.fillRect(x0 + 10, y + L.barMid - sw / 2, sw - 2, sw);
+      xi = x0 + CORO_INDENT;
+    }
+    const alarm = coro === null && st.alert.has(lane.tid);
+    const f = alarm || followed ? bold : coro !== null ? coroFont(L.fontPx) : font;
     ctx.font = f;
-    ctx.fillStyle = alarm ? '#b91c1c' : followed ? THEME.follow : THEME.text;
-    ctx.fillText(fit(ctx, lane.name, L.labelW - chip - 10 - x0, f), x0, y + L.barMid + 1);
+    ctx.fillStyle = alarm ? '#b91c1c' : followed ? THEME.follow : coro !== null ? THEME.muted : THEME.text;
+    ctx.fillText(fit(ctx, lane.name, L.labelW - chip - 10 - xi, f), xi, y + L.barMid + 1);
   }
   // Over a header that scrolled out of sight, its process's name stays at the top of the column.
   if (grouped && every === 1 && v.first < v.last) {

@@ -10,7 +10,7 @@ import { formatDuration, formatTick, niceTicks } from '../model/time';
 import type { Row, TraceModel } from '../model/trace';
 import { lowerBound } from '../model/grow';
 import type { Layout } from './layout';
-import { THEME } from './palette';
+import { coroColor, THEME } from './palette';
 import type { Arrows } from '../model/arrows';
 
 export interface View {
@@ -172,6 +172,7 @@ export function drawMarkers(ctx: CanvasRenderingContext2D, L: Layout, v: View, m
 /** Curved arrows from (fromTid, fromT) to (toTid, toT); `toT` ascending. */
 function drawArrows(
   ctx: CanvasRenderingContext2D, L: Layout, v: View, m: TraceModel, h: Arrows, color: string, dash: number[], width = 1.5,
+  laneOf: (id: number) => Lane | undefined = (tid) => m.laneByTid.get(tid),
 ): void {
   const t1 = v.t0 + v.nsPerPx * L.plotW;
   const a = lowerBound(h.toT.data, v.t0, 0, h.length);
@@ -186,8 +187,8 @@ function drawArrows(
   ctx.lineWidth = width;
   void m.rows; // lane.index is the row: up to date once the rows are
   for (let i = a; i < b; i++) {
-    const from = m.laneByTid.get(h.fromTid.data[i]);
-    const to = m.laneByTid.get(h.toTid.data[i]);
+    const from = laneOf(h.fromTid.data[i]);
+    const to = laneOf(h.toTid.data[i]);
     if (from === undefined || to === undefined || from === to) continue;
     if ((from.index < v.first && to.index < v.first) || (from.index >= v.last && to.index >= v.last)) continue;
     const x0 = xOf(L, v, h.fromT.data[i]);
@@ -214,6 +215,60 @@ function drawArrows(
 /** Arrows from a releasing thread to the blocked thread that got the lock next. */
 export function drawHandoffs(ctx: CanvasRenderingContext2D, L: Layout, v: View, m: TraceModel): void {
   drawArrows(ctx, L, v, m, m.handoffs, THEME.handoff, []);
+}
+
+/** Arrows from the coroutine a thread switched away from to the one it switched to. */
+export function drawCoroSwitches(ctx: CanvasRenderingContext2D, L: Layout, v: View, m: TraceModel): void {
+  if (m.coros.count === 0) return;
+  const lanes = m.coros.lanes;
+  drawArrows(ctx, L, v, m, m.coros.switches, THEME.coroSwitch, [], 1.75, (id) => lanes.get(id));
+}
+
+/** Most coroutine runs drawn under one thread's bar; more in view and the line is left out (a smear). */
+const MAX_CORO_RUNS = 3000;
+
+/**
+ * Under the bar of each visible thread that switches coroutines: a line in the
+ * colour of the coroutine running on it (that coroutine's swatch in the label
+ * column). Binary search for the runs in view; nothing when too many are.
+ */
+export function drawCoroRuns(ctx: CanvasRenderingContext2D, L: Layout, v: View, m: TraceModel): void {
+  if (m.coros.count === 0) return;
+  const rows = m.rows;
+  const t1 = v.t0 + v.nsPerPx * L.plotW;
+  const tEnd = m.endTime;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(L.labelW, L.axisH, L.plotW, L.plotH);
+  ctx.clip();
+  // Along the top of the bar (the CPU strip is under it): clear of the bar's edge by a pixel.
+  const h = Math.max(2, Math.min(5, Math.floor(L.barH / 4)));
+  for (let i = v.first; i < v.last; i++) {
+    const lane = rows[i];
+    if (!(lane instanceof Lane) || lane.coroRuns === null) continue;
+    const r = lane.coroRuns;
+    const st = r.starts.data;
+    const a = Math.max(0, lowerBound(st, v.t0, 0, r.starts.length) - 1);
+    const b = lowerBound(st, t1, a, r.starts.length);
+    if (b - a > MAX_CORO_RUNS) continue;
+    const y = laneY(L, v, i) + L.barMid - L.barH / 2 + 1;
+    for (let j = a; j < b; j++) {
+      const id = r.ids.data[j];
+      if (id < 0) continue;
+      const c = m.coros.lanes.get(id)?.coro;
+      if (c === undefined || c === null) continue;
+      const end = Math.min(j + 1 < r.starts.length ? st[j + 1] : tEnd, Number.isNaN(lane.endT) ? tEnd : lane.endT);
+      const x0 = xOf(L, v, st[j]);
+      const x1 = Math.max(x0 + 1, xOf(L, v, end));
+      ctx.fillStyle = coroColor(c.order, c.raw, c.kind);
+      ctx.fillRect(x0, y, x1 - x0, h);
+      if (x1 - x0 >= 3) {
+        ctx.fillStyle = '#ffffff';
+        ctx.fillRect(x0, y + h, x1 - x0, 1);
+      }
+    }
+  }
+  ctx.restore();
 }
 
 /** Arrows from the thread that put an item (at the put) to the one that got it (at the get). */

@@ -6,6 +6,7 @@ import { S } from '../model/states';
 export const STATE_COLORS: Record<number, string> = {
   [S.none]: 'transparent',
   [S.finished]: '#b8b8b8',
+  [S.suspended]: '#cfe9df', // pale green: alive, switched out
   [S.running]: '#009e73', // bluish green
   [S.sleeping]: '#56b4e9', // sky blue
   [S.joining]: '#cc79a7', // reddish purple
@@ -55,7 +56,20 @@ export const THEME = {
   processBandOff: '#f5f7fa',
   processLine: '#7b8aa0',
   processText: '#1e293b',
+  /** Coroutine switch arrows. */
+  coroSwitch: '#9d174d',
+  /** The guide joining a thread's coroutine lanes to it in the label column. */
+  coroGuide: '#9ca3af',
 };
+
+/** A coroutine's colour (its swatch, and the line under its thread's bar while it runs there). */
+const CORO_HUES = ['#7c3aed', '#0891b2', '#ca8a04', '#db2777', '#4d7c0f', '#2563eb', '#c2410c', '#0f766e'];
+
+export function coroColor(order: number, raw = '', kind = ''): string {
+  if (kind === 'gevent' && raw === 'Hub') return '#475569';
+  if (raw === 'main greenlet') return '#111827';
+  return CORO_HUES[order % CORO_HUES.length];
+}
 
 /** The CPU strips: time on a core (solid), runnable but waiting for a core (hatched), the empty track. */
 export const CPU_COLORS = {

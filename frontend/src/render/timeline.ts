@@ -11,9 +11,9 @@ import {
   clampScroll, clampTime, ensureVisible, fitAll, fitRange, panBy, visibleLanes, zoomAt, type Viewport,
 } from '../model/viewport';
 import { computeLayout, type Layout } from './layout';
-import { drawLabels } from './labels';
+import { CORO_INDENT, drawLabels } from './labels';
 import {
-  drawAxis, drawHandoffs, drawHeaderCaptions, drawHighlights, drawMarkers, drawPipeLinks, drawPlayhead,
+  drawAxis, drawCoroRuns, drawCoroSwitches, drawHandoffs, drawHeaderCaptions, drawHighlights, drawMarkers, drawPipeLinks, drawPlayhead,
   drawPoolLinks, drawProcessStarts, drawQueueLinks, drawScrollbar, type View,
 } from './overlay';
 import { SpansLayer } from './spans_layer';
@@ -232,14 +232,14 @@ export class Timeline {
     const L0 = this.L;
     if (m !== null) {
       const rows = m.rows.length;
-      const procs = rows - m.lanes.length;
-      const key = `${rows}|${m.end !== null}|${L0.fontPx}|${m.processes.list.map((p) => p.title()).join('|')}`;
+      const procs = m.processRows;
+      const key = `${rows}|${m.end !== null}|${L0.fontPx}|${m.coros.namesVersion}|${m.processes.list.map((p) => p.title()).join('|')}`;
       if (key !== this.nameKey) {
         this.nameKey = key;
         // What the canvas shows, for screen readers (and end-to-end tests).
         this.canvas.dataset.lanes = String(m.lanes.length);
         this.canvas.dataset.processes = String(procs);
-        this.canvas.setAttribute('aria-label', `Timeline: ${m.lanes.length} lanes, one per thread${procs > 0 ? `, in ${procs} processes` : ''}, coloured by state`);
+        this.canvas.setAttribute('aria-label', `Timeline: ${m.lanes.length} lanes, one per thread${m.coros.count > 0 ? `, with ${m.coros.count} coroutine lanes` : ''}${procs > 0 ? `, in ${procs} processes` : ''}, coloured by state`);
         this.nameW = this.measureNames(m, computeLayout(L0.width, L0.height, L0.dpr, rows).fontPx);
       }
       // Messages drawn as arrows between lanes (queue put → get, pipe send → recv).
@@ -270,7 +270,9 @@ export class Timeline {
     drawAxis(ctx, L, view);
     drawHeaderCaptions(ctx, L, view, rows, this.spans.coresScale);
     drawMarkers(ctx, L, view, m);
+    drawCoroRuns(ctx, L, view, m);
     drawHandoffs(ctx, L, view, m);
+    drawCoroSwitches(ctx, L, view, m);
     drawQueueLinks(ctx, L, view, m);
     drawPipeLinks(ctx, L, view, m);
     drawProcessStarts(ctx, L, view, m);
@@ -291,7 +293,15 @@ export class Timeline {
     let w = 0;
     const step = Math.max(1, Math.floor(m.lanes.length / 2000));
     for (let i = 0; i < m.lanes.length; i += step) w = Math.max(w, ctx.measureText(m.lanes[i].name).width);
-    if (m.rows.length > m.lanes.length) {
+    if (m.coros.count > 0) {
+      // Coroutine lanes are indented under their thread's.
+      const cstep = Math.max(1, Math.floor(m.coros.count / 2000));
+      let i = 0;
+      for (const c of m.coros.lanes.values()) {
+        if (i++ % cstep === 0) w = Math.max(w, ctx.measureText(c.name).width + CORO_INDENT);
+      }
+    }
+    if (m.processRows > 0) {
       // Grouped lanes are indented; a header's detail line is smaller but longer.
       w += 6;
       const px = Math.min(fontPx, 14);

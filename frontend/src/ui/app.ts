@@ -566,8 +566,9 @@ export class App {
     this.controls.setEnabled(m !== null && m.eventCount > 0);
     this.controls.update(t, m?.endTime ?? 0, this.playing, m?.live === true && this.runId !== null, this.followTail);
     if (m !== null) {
-      const procs = m.rows.length - m.lanes.length;
-      this.countEl.textContent = `${m.eventCount.toLocaleString()} events · ${m.lanes.length} threads${procs > 0 ? ` · ${procs} processes` : ''}`;
+      const procs = m.processRows;
+      const coros = m.coros.count;
+      this.countEl.textContent = `${m.eventCount.toLocaleString()} events · ${m.lanes.length} threads${coros > 0 ? ` · ${coros} coroutines` : ''}${procs > 0 ? ` · ${procs} processes` : ''}`;
       const snap = m.tracker.at(m.store.seqAtTime(t));
       this.layoutPanels(m);
       this.objects.render(m, snap);
@@ -596,10 +597,11 @@ export class App {
     }
     const queues = m !== null && [...m.objects.values()].some((o) => isQueueType(o.type));
     const pipes = m !== null && (m.pipes.length > 0 || [...m.objects.values()].some((o) => o.type === 'Pipe'));
-    const procs = m !== null && m.rows.length > m.lanes.length;
+    const procs = m !== null && m.processRows > 0;
+    const coros = m !== null && m.coros.count > 0;
     const cpu = m !== null && m.hasCpu;
     const pools = m !== null && (m.pools.any || [...m.objects.values()].some((o) => isPoolType(o.type)));
-    const key = `${io}|${sync}|${queues}|${pipes}|${procs}|${cpu}|${pools}`;
+    const key = `${io}|${sync}|${queues}|${pipes}|${procs}|${cpu}|${pools}|${coros}`;
     if (key === this.panelsKey) return;
     this.panelsKey = key;
     if (this.ioPanelEl !== null) this.ioPanelEl.hidden = !io;
@@ -614,6 +616,7 @@ export class App {
     for (const item of this.root.querySelectorAll<HTMLElement>('.legend-process')) item.hidden = !procs;
     for (const item of this.root.querySelectorAll<HTMLElement>('.legend-cpu')) item.hidden = !cpu;
     for (const item of this.root.querySelectorAll<HTMLElement>('.legend-pool')) item.hidden = !pools;
+    for (const item of this.root.querySelectorAll<HTMLElement>('.legend-coro')) item.hidden = !coros;
   }
 
   // --- keyboard and drag & drop ------------------------------------------------------

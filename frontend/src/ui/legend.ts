@@ -3,6 +3,7 @@
 // app.ts shows them).
 import { CPU_SOURCE } from '../model/cpu';
 import { CPU_COLORS, LEGEND, STATE_COLORS, THEME } from '../render/palette';
+import { S } from '../model/states';
 import { h } from './dom';
 
 const CPU_TITLE = `CPU: time on a core, ${CPU_SOURCE}. The strip under each lane fills with the thread's share of a core; a process's header shows the cores its threads use together. Hatched: runnable, but waiting for a free core.`;
@@ -20,6 +21,10 @@ export function legend(): HTMLElement {
       h('span.glyph', { style: { color: THEME.spawn, fontWeight: '800' } }, '+→'), 'start → child'),
     h('span.legend-item.legend-pool', { hidden: true, title: 'A pool submission (apply_async, map...) → each worker that picked up one of its tasks ([ ] on the worker: the task) → the result back in the pool\'s process' },
       h('span.glyph', { style: { color: THEME.poolLink, fontWeight: '800' } }, '▲⇢[ ]⇢△'), 'submit → task → result'),
+    h('span.legend-item.legend-coro', { hidden: true, title: 'A coroutine (greenlet, gevent Greenlet, asyncio Task) that exists but is not the one running on its thread' },
+      h('span.swatch', { style: { background: STATE_COLORS[S.suspended] } }), 'suspended'),
+    h('span.legend-item.legend-coro', { hidden: true, title: 'A coroutine switch: the thread stops running one coroutine (arrow\'s tail) and runs another (its head). The coloured line under a thread\'s bar says which coroutine runs on it.' },
+      h('span.glyph', { style: { color: THEME.coroSwitch, fontWeight: '800' } }, '⤵'), 'switch'),
     h('span.legend-item.legend-cpu', { hidden: true, title: CPU_TITLE },
       h('span.cpu-key', { style: { background: `linear-gradient(to top, ${CPU_COLORS.on} 55%, ${CPU_COLORS.track} 55%)` } }), 'CPU (on a core)'),
     h('span.legend-item.legend-cpu', { hidden: true, title: CPU_TITLE },

@@ -1,6 +1,7 @@
 // The hover tooltip of the timeline: the thread, its state there and for how
 // long, its CPU use there, the event under the pointer with its arguments, and
 // the source line; over a process header, the process and its cores in use.
+import { coroKindText } from '../model/coroutines';
 import { CPU_SAMPLE_NS, CPU_SOURCE, cpuAt } from '../model/cpu';
 import { describeEvent, poolTaskAt, waitDetail } from '../model/describe';
 import { K } from '../model/kinds';
@@ -12,7 +13,7 @@ import { STATE_LABELS, S } from '../model/states';
 import { formatDuration } from '../model/time';
 import type { TraceModel } from '../model/trace';
 import type { HoverInfo } from '../render/timeline';
-import { CPU_COLORS, STATE_COLORS } from '../render/palette';
+import { coroColor, CPU_COLORS, STATE_COLORS } from '../render/palette';
 import { clear, h } from './dom';
 
 function pct(x: number): string {
@@ -54,9 +55,19 @@ export class Tooltip {
 
   private laneRows(model: TraceModel, lane: Lane, info: HoverInfo): (HTMLElement | null)[] {
     const { span } = info;
-    const proc = lane.proc !== null && model.rows.length > model.lanes.length ? ` · ${lane.proc.label}` : '';
-    const rows: (HTMLElement | null)[] = [h('div.tt-title', null, lane.name, h('span.tt-tid', null, ` · thread ${localTid(lane.tid)}${proc}`))];
-    if (span !== null) {
+    const proc = lane.proc !== null && model.processRows > 0 ? ` · ${lane.proc.label}` : '';
+    const coro = lane.coro;
+    const where = coro === null ? `thread ${localTid(lane.tid)}${proc}` : `${coroKindText(coro.kind, coro.raw)} in ${model.threadName(coro.thread.tid)}`;
+    const rows: (HTMLElement | null)[] = [h('div.tt-title', null, lane.name, h('span.tt-tid', null, ` · ${where}`))];
+    if (span !== null && coro !== null) {
+      // A coroutine: running (switched in from ...), suspended (... runs instead), finished.
+      let what = STATE_LABELS[span.state] ?? 'unknown';
+      const other = span.obj >= 0 ? model.coros.name(span.obj) : null;
+      if (other !== null && span.state === S.running) what += `, switched in from ${other}`;
+      else if (other !== null && span.state === S.suspended) what += `: ${other} runs instead`;
+      rows.push(h('div.tt-state', null, h('span.swatch', { style: { background: STATE_COLORS[span.state] } }), what));
+      rows.push(h('div.tt-dim', null, `for ${formatDuration(span.end - span.start)} (${formatDuration(span.start, 4)} → ${formatDuration(span.end, 4)})`));
+    } else if (span !== null) {
       let what = STATE_LABELS[span.state] ?? 'unknown';
       const joins = span.state === S.joiningProcess || span.state === S.joiningPool;
       const detail = span.state === S.waitQueue || span.state === S.waitIO || joins ? waitDetail(model, span.seq) : null;
@@ -70,6 +81,13 @@ export class Tooltip {
       rows.push(h('div.tt-state', null, h('span.swatch', { style: { background: STATE_COLORS[span.state] } }), what));
       rows.push(h('div.tt-dim', null, `for ${formatDuration(span.end - span.start)} (${formatDuration(span.start, 4)} → ${formatDuration(span.end, 4)})`));
       if (task !== null && span.state !== S.running) rows.push(h('div.tt-sentence', null, `in ${task}`));
+    }
+    if (coro === null && lane.coroRuns !== null && span !== null && span.state > S.finished) {
+      const id = lane.coroAt(info.t);
+      const c = id >= 0 ? model.coros.lanes.get(id) : undefined;
+      if (c !== undefined && c.coro !== null) {
+        rows.push(h('div.tt-sentence', null, h('span.swatch', { style: { background: coroColor(c.coro.order, c.coro.raw, c.coro.kind) } }), ` running coroutine ${c.name}`));
+      }
     }
     const alive = lane.cpu !== null && span !== null && span.state > S.finished;
     if (alive && lane.cpu !== null) {
@@ -90,6 +108,11 @@ export class Tooltip {
       rows.push(h('div.tt-event', null, h('strong', null, kind), obj >= 0 ? ` ${model.objectName(obj)}` : '', parts.length ? ` ${parts.join(' ')}` : ''));
       rows.push(h('div.tt-dim', null, `event #${info.seq} at ${formatDuration(s.t.data[info.seq], 4)}`));
       if (s.kind.data[info.seq] === K.print) rows.push(h('div.tt-print', null, String(a.text ?? '')));
+    }
+    if (coro !== null) {
+      if (coro.line !== null) rows.push(h('div.tt-where', null, `${(coro.file ?? '').split(/[\\/]/).pop() ?? ''}:${coro.line}`));
+      rows.push(h('div.tt-dim', null, `switched to ${coro.switches} time${coro.switches === 1 ? '' : 's'} so far`));
+      return rows;
     }
     const place = threadPlaceAt(model, lane, info.t);
     if (place.line !== null) rows.push(h('div.tt-where', null, `${(place.file ?? '').split(/[\\/]/).pop() ?? ''}:${place.line}`));
