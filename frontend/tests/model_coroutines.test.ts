@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeEvent } from '../src/model/describe';
+import { waitBefore } from '../src/model/coroutines';
 import { Lane } from '../src/model/lane';
 import { S } from '../src/model/states';
 import { TraceModel } from '../src/model/trace';
@@ -136,5 +137,27 @@ describe('coroutine lanes', () => {
     expect(describeEvent(m, seqOf('coro.end', 102))).toBe('coroutine gr1 finished');
     expect(describeEvent(m, seqOf('coro.new', 101))).toContain('new greenlet main greenlet');
     expect(describeEvent(m, seqOf('coro.name', 102))).toBe('this coroutine is called gr1 (gr.py:3)');
+  });
+});
+
+describe('coroutine waits and switches back to the thread', () => {
+  it('says what a suspended task waits for, and a generator returning to its caller is suspended', () => {
+    const b = new TraceBuilder();
+    coroNew(b, 1, 0, 5, 'loop', 'asyncio');
+    coroNew(b, 2, 0, 6, 'report', 'asyncio');
+    sw(b, 3, 0, 6, 5);
+    b.add(4, 0, 'coro.wait', 6, { what: 'task', target: 5, detail: 'download-2' });
+    sw(b, 5, 0, 5, 6);
+    coroNew(b, 6, 0, 7, 'c', 'generator');
+    sw(b, 7, 0, 7, null);
+    b.add(8, 0, 'coro.switch', null, { origin: 7, throw: false });
+    const m = model(b);
+    const report = m.coros.lanes.get(6)!;
+    expect(report.stateAt(5.5)).toBe(S.suspended);
+    const i = report.spanAt(5.5);
+    expect(waitBefore(report.coro!, report.seqs.data[i], report.seqs.data[i - 1])).toBe('waiting for task loop');
+    const gen = m.coros.lanes.get(7)!;
+    expect(gen.stateAt(7.5)).toBe(S.running);
+    expect(gen.stateAt(8.5)).toBe(S.suspended);
   });
 });

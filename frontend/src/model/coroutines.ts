@@ -33,6 +33,30 @@ export function coroKindText(kind: CoroKind, raw: string): string {
   }
 }
 
+/** What a coro.wait says the coroutine waits for, in words. */
+export function waitText(a: Args, nameOf: (id: number) => string | null): string {
+  const target = typeof a.target === 'number' ? nameOf(a.target) : null;
+  const detail = typeof a.detail === 'string' && a.detail !== '' ? a.detail : null;
+  switch (a.what) {
+    case 'task': return `waiting for task ${target ?? detail ?? '?'}`;
+    case 'gather': return `waiting in gather() for ${detail ?? 'its tasks'}`;
+    case 'sleep': return `sleeping ${detail ?? ''}`.trim();
+    default: return 'waiting for a future';
+  }
+}
+
+/** The wait a suspended coroutine said last, at or before seq (and after `after`), or null. */
+export function waitBefore(info: { waitSeqs: number[]; waitTexts: string[] }, seq: number, after: number): string | null {
+  let lo = 0;
+  let hi = info.waitSeqs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (info.waitSeqs[mid] <= seq) lo = mid + 1; else hi = mid;
+  }
+  const i = lo - 1;
+  return i >= 0 && info.waitSeqs[i] > after ? info.waitTexts[i] : null;
+}
+
 export class CoroIndex {
   /** Coroutine lanes by coroutine id. */
   readonly lanes = new Map<number, Lane>();
@@ -54,7 +78,8 @@ export class CoroIndex {
     const raw = name ?? `coroutine #${id}`;
     const lane = new Lane(thread.tid, coroLabel(raw, k), t);
     lane.proc = thread.proc;
-    lane.coro = { id, kind: k, raw, file: null, line: null, thread, order: thread.coros.length, switches: 0 };
+    lane.coro = { id, kind: k, raw, file: null, line: null, thread, order: thread.coros.length, switches: 0,
+      waitSeqs: [], waitTexts: [] };
     lane.setState(t, state, -1, seq);
     thread.coros.push(lane);
     this.lanes.set(id, lane);
@@ -64,7 +89,8 @@ export class CoroIndex {
 
   /** Indexes a coro.* event of thread `thread` (call in seq order). */
   append(kind: number, t: number, thread: Lane, obj: number, seq: number, a: Args): void {
-    if (obj < 0) return;
+    // A switch to no coroutine is back to the thread's own code (a generator returning to its caller).
+    if (obj < 0 && kind !== K.coroSwitch) return;
     switch (kind) {
       case K.coroNew: {
         const k = (KINDS.includes(String(a.kind)) ? a.kind : 'greenlet') as CoroKind;
@@ -99,12 +125,24 @@ export class CoroIndex {
           if (from.state !== S.finished) from.setState(t, S.suspended, obj, seq);
           from.events.push(seq);
         }
+        if (obj < 0) {
+          this.run(thread, -1, t);
+          break;
+        }
         const to = this.laneOf(obj, thread, t, seq);
         if (to.state !== S.finished) to.setState(t, S.running, origin, seq);
         to.coro!.switches++;
         if (to !== from) to.events.push(seq);
         if (from !== undefined && from !== to) this.switches.add(origin, t, obj, t, obj, seq, seq);
         this.run(thread, obj, t);
+        break;
+      }
+      case K.coroWait: {
+        const lane = this.lanes.get(obj);
+        if (lane === undefined) break;
+        lane.events.push(seq);
+        lane.coro!.waitSeqs.push(seq);
+        lane.coro!.waitTexts.push(waitText(a, (id) => this.name(id)));
         break;
       }
       case K.coroEnd: {

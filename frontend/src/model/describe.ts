@@ -1,7 +1,7 @@
 // Plain-English sentences for queue, socket, select, process, pipe and pool events
 // (the timeline's hover tooltip), and for what a thread waits on in a queue,
 // I/O or join span.
-import { coroKindText, coroLabel } from './coroutines';
+import { coroKindText, coroLabel, waitText } from './coroutines';
 import { CPU_SAMPLE_NS } from './cpu';
 import type { CoroKind } from './lane';
 import { K } from './kinds';
@@ -122,6 +122,8 @@ export function describeEvent(model: TraceModel, seq: number): string | null {
     }
     case K.coroEnd:
       return `coroutine ${on} finished`;
+    case K.coroWait:
+      return `${on} suspends, ${waitText(a, (id) => model.objectName(id))}`;
     case K.processBegin: {
       const m = String(a.method ?? '');
       const how = m === 'root' ? 'the program itself' : m === 'fork' ? 'a copy of its parent (fork)'

@@ -83,6 +83,7 @@ export const K = {
   coroName: 76,
   coroSwitch: 77,
   coroEnd: 78,
+  coroWait: 79,
 } as const;
 
 const NAMES: readonly string[] = [
@@ -99,7 +100,7 @@ const NAMES: readonly string[] = [
   'process.begin', 'process.name', 'process.start', 'process.join', 'process.joined', 'process.terminate',
   'process.kill', 'process.exit', 'process.end', 'cpu', 'pipe.send', 'pipe.recv', 'pipe.block', 'pipe.wake',
   'pool.submit', 'pool.task', 'pool.done', 'pool.result', 'pool.close', 'pool.terminate', 'pool.join', 'pool.joined',
-  'coro.new', 'coro.name', 'coro.switch', 'coro.end',
+  'coro.new', 'coro.name', 'coro.switch', 'coro.end', 'coro.wait',
 ];
 
 /** Bucket of a kind name in KindTable's quick index: its length and its last character. */

@@ -24,6 +24,9 @@ export interface CoroInfo {
   order: number;
   /** Switches into it. */
   switches: number;
+  /** What it said it waits for as it suspended (coro.wait): seqs ascending, and the words. */
+  waitSeqs: number[];
+  waitTexts: string[];
 }
 
 export class Lane {

@@ -322,6 +322,7 @@ export class TraceModel {
       case K.coroNew:
       case K.coroName:
       case K.coroSwitch:
+      case K.coroWait:
       case K.coroEnd:
         this.coros.append(kind, t, lane, obj, seq, a);
         break;

@@ -1,7 +1,7 @@
 // The hover tooltip of the timeline: the thread, its state there and for how
 // long, its CPU use there, the event under the pointer with its arguments, and
 // the source line; over a process header, the process and its cores in use.
-import { coroKindText } from '../model/coroutines';
+import { coroKindText, waitBefore } from '../model/coroutines';
 import { CPU_SAMPLE_NS, CPU_SOURCE, cpuAt } from '../model/cpu';
 import { describeEvent, poolTaskAt, waitDetail } from '../model/describe';
 import { K } from '../model/kinds';
@@ -65,6 +65,10 @@ export class Tooltip {
       const other = span.obj >= 0 ? model.coros.name(span.obj) : null;
       if (other !== null && span.state === S.running) what += `, switched in from ${other}`;
       else if (other !== null && span.state === S.suspended) what += `: ${other} runs instead`;
+      if (span.state === S.suspended) {
+        const waits = waitBefore(coro, span.seq, span.index > 0 ? lane.seqs.data[span.index - 1] : -1);
+        if (waits !== null) what += ` — ${waits}`;
+      }
       rows.push(h('div.tt-state', null, h('span.swatch', { style: { background: STATE_COLORS[span.state] } }), what));
       rows.push(h('div.tt-dim', null, `for ${formatDuration(span.end - span.start)} (${formatDuration(span.start, 4)} → ${formatDuration(span.end, 4)})`));
     } else if (span !== null) {
