@@ -59,6 +59,7 @@ bench: install build chromium
 	$(BIN)/python bench/ui_throughput.py
 	$(BIN)/python bench/run_to_first_event.py
 	$(BIN)/python bench/process_cost.py
+	$(BIN)/python bench/coroutine_cost.py
 
 clean:
 	rm -rf $(VENV) node_modules backend/concviz/static/dist

@@ -13,6 +13,7 @@ import os
 import sys
 import sysconfig
 import threading
+import weakref
 from collections.abc import Callable
 from types import CodeType, FrameType
 from typing import Any
@@ -162,6 +163,39 @@ def new_object(type_name: str, value: int | None = None, lock: int | None = None
         "type": type_name, "name": unique_name(type_name, name), "value": value, "lock": lock,
         "file": file, "line": line}))
     return obj
+
+
+# --- ids of live objects ------------------------------------------------------------
+
+
+class ObjectIds:
+    """Ids given to objects (coroutines), by identity, forgotten when the
+    object dies. A lookup is one dict access (``WeakKeyDictionary`` makes a
+    weak reference per lookup: too slow for every switch)."""
+
+    def __init__(self) -> None:
+        self._ids: dict[int, int] = {}
+        self._refs: dict[int, Any] = {}
+
+    def get(self, obj: object) -> int | None:
+        return self._ids.get(id(obj))
+
+    def __contains__(self, obj: object) -> bool:
+        return id(obj) in self._ids
+
+    def __getitem__(self, obj: object) -> int:
+        return self._ids[id(obj)]
+
+    def set(self, obj: object, value: int) -> None:
+        key = id(obj)
+        ids, refs = self._ids, self._refs
+
+        def forget(_: object, key: int = key) -> None:
+            ids.pop(key, None)
+            refs.pop(key, None)
+
+        ids[key] = value
+        refs[key] = weakref.ref(obj, forget)
 
 
 # --- failures inside hooks ----------------------------------------------------

@@ -16,11 +16,10 @@ from __future__ import annotations
 import asyncio
 import asyncio.events as events
 import threading
-import weakref
 from typing import Any
 
 from concviz import recorder
-from concviz.instrument._support import Patch, is_user_file, report_once
+from concviz.instrument._support import ObjectIds, Patch, is_user_file, report_once
 
 _append = recorder.append
 _ns = recorder.ns
@@ -28,7 +27,7 @@ _ident = recorder.ident
 _Task = asyncio.Task
 _original_run = events.Handle._run
 _original_sleep = asyncio.sleep
-_ids: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+_ids = ObjectIds()
 _loops = threading.local()
 _on = True
 
@@ -46,7 +45,8 @@ def _loop_coroutine() -> int:
 def _task_coroutine(task: Any) -> int:
     cid = _ids.get(task)
     if cid is None:
-        cid = _ids[task] = next(recorder.object_ids)
+        cid = next(recorder.object_ids)
+        _ids.set(task, cid)
         file = line = None
         code = getattr(task.get_coro(), "cr_code", None)
         if code is not None and is_user_file(code.co_filename):

@@ -22,10 +22,10 @@ import ast
 import builtins
 import threading
 import types
-import weakref
 from typing import Any
 
 from concviz import recorder
+from concviz.instrument._support import ObjectIds
 
 _append = recorder.append
 _ns = recorder.ns
@@ -37,7 +37,7 @@ SEND = "__concviz_send__"
 NEXT = "__concviz_next__"
 CLOSE = "__concviz_close__"
 
-_ids: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+_ids = ObjectIds()
 _running = threading.local()
 """The generator each thread is running now (None: the thread's own code)."""
 
@@ -45,7 +45,8 @@ _running = threading.local()
 def _coro(gen: Any, name: str) -> int:
     cid = _ids.get(gen)
     if cid is None:
-        cid = _ids[gen] = next(recorder.object_ids)
+        cid = next(recorder.object_ids)
+        _ids.set(gen, cid)
         code = getattr(gen, "gi_code", None) or getattr(gen, "cr_code", None)
         file, line = (code.co_filename, code.co_firstlineno) if code is not None else (None, None)
         if not name.isidentifier():

@@ -15,21 +15,20 @@ its function (``coro.name``). A switch away from a dead greenlet is its end.
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 import greenlet as greenlet_module
 
 from concviz import recorder
 from concviz.instrument import threads
-from concviz.instrument._support import is_user_file, report_once
+from concviz.instrument._support import ObjectIds, is_user_file, report_once
 
 _append = recorder.append
 _ns = recorder.ns
 _ident = recorder.ident
-_ids: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
-_named: weakref.WeakSet[Any] = weakref.WeakSet()
-"""Greenlets that have their final name."""
+_ids = ObjectIds()
+_unnamed: set[int] = set()
+"""Ids of raw greenlets not named yet (named as they first switch away)."""
 _on = True
 
 
@@ -52,10 +51,10 @@ def _coro(g: Any) -> int:
     if cid is not None:
         return cid
     cid = next(recorder.object_ids)
-    _ids[g] = cid
+    _ids.set(g, cid)
     kind, name = _kind_and_name(g)
-    if kind != "greenlet" or g.parent is None:
-        _named.add(g)
+    if kind == "greenlet" and g.parent is not None:
+        _unnamed.add(cid)
     _append((_ns(), _ident(), "coro.new", cid, {"name": name, "kind": kind, "file": None, "line": None}))
     return cid
 
@@ -65,7 +64,7 @@ def _name_from_frame(g: Any, cid: int) -> None:
     frame = g.gr_frame
     if frame is None:
         return
-    _named.add(g)
+    _unnamed.discard(cid)
     while frame.f_back is not None and not is_user_file(frame.f_code.co_filename):
         frame = frame.f_back
     name = next((str(k) for k, v in frame.f_globals.items() if v is g and not k.startswith("_")), None)
@@ -85,7 +84,7 @@ def _trace(event: str, args: Any) -> None:
         origin, target = args
         start = _coro(origin)
         to = _coro(target)
-        if origin not in _named:
+        if start in _unnamed:
             _name_from_frame(origin, start)
         _append((_ns(), _ident(), "coro.switch", to, {"origin": start, "throw": event == "throw"}))
         if origin.dead:
