@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import socket
 from collections import Counter
 from typing import Any
@@ -382,8 +383,108 @@ def check_generator_send(run: Run) -> None:
     assert [e["obj"] for e in run.kinds("coro.end")] == [c]
 
 
+def running_coroutine(run: Run) -> dict[int, int | None]:
+    """Print seq → the coroutine running on the printing thread (None: the thread's own code)."""
+    current: dict[int, int | None] = {}
+    found = {}
+    for e in run.events:
+        if e["kind"] == "coro.switch":
+            current[e["tid"]] = e["obj"]
+        elif e["kind"] == "print":
+            found[e["seq"]] = current.get(e["tid"])
+    return found
+
+
+def printed_seconds(run: Run, label: str) -> float:
+    """The number after ``label:`` in the printed line that starts with it."""
+    line = next(p for p in run.prints() if p.startswith(f"{label}:"))
+    return float(line.split()[1])
+
+
+def check_gevent_spawn(run: Run, delay: float = 0.15) -> None:
+    assert run.end["status"] == "finished"
+    coroutines = run.summary["coroutines"]
+    assert coroutines["Hub"]["kind"] == "gevent"
+    names = {e["obj"]: e["args"]["name"] for e in run.kinds("coro.new", "coro.name")}
+    hub = next(obj for obj, name in names.items() if name == "Hub")
+    running = running_coroutine(run)
+    concurrent_end = next(e["seq"] for e in run.kinds("print") if e["args"]["text"].startswith("concurrent:"))
+    gets = {e["seq"]: running[e["seq"]] for e in run.kinds("print")
+            if e["args"]["text"].startswith("GET:") and e["seq"] < concurrent_end}
+    received = {e["seq"]: running[e["seq"]] for e in run.kinds("print")
+                if "bytes received" in e["args"]["text"] and e["seq"] < concurrent_end}
+    fetchers = set(gets.values())
+    assert len(gets) == len(fetchers) == 3 and set(received.values()) == fetchers
+    assert all(names[g].startswith("Greenlet-") for g in fetchers)
+    assert max(gets) < min(received), "all three requests are in flight before the first answer"
+    # Each fetch greenlet hands the thread to the hub while its request waits.
+    for g in fetchers:
+        get = next(seq for seq, c in gets.items() if c == g)
+        got = next(seq for seq, c in received.items() if c == g)
+        assert any(e["args"]["origin"] == g and e["obj"] == hub and get < e["seq"] < got
+                   for e in run.kinds("coro.switch"))
+    # The server's greenlets wait their delay side by side too.
+    handlers = {e["obj"] for e in run.kinds("coro.new") if e["seq"] < concurrent_end
+                and e["args"]["kind"] == "gevent" and e["obj"] not in fetchers | {hub}}
+    assert len(handlers) == 3
+    first_steps = [min(e["seq"] for e in run.kinds("coro.switch") if e["obj"] == h) for h in handlers]
+    assert max(first_steps) < min(e["seq"] for e in run.kinds("coro.end") if e["obj"] in handlers)
+    assert {e["tid"] for e in run.kinds("coro.switch")} == {0}  # one thread throughout
+    assert printed_seconds(run, "concurrent") < 2 * delay
+    assert printed_seconds(run, "sequential") >= 2.5 * delay
+
+
+def check_async_server(run: Run) -> None:
+    assert run.end["status"] == "finished"
+    clients, messages = 3, 3
+    assert_every_socket_closed_and_port_free(run, clients)
+    served_by_one_thread(run)
+    got = sorted(p.strip() for p in run.prints() if p.startswith("client"))
+    assert got == sorted(f"client {n} got HELLO {i} FROM CLIENT {n}" for n in range(clients) for i in range(messages))
+    running = running_coroutine(run)
+    handlers = {running[e["seq"]] for e in run.kinds("print") if e["args"]["text"].startswith("server: serving")}
+    assert None not in handlers and len(handlers) == clients, "each connection is served by a task of its own"
+    switches = [e for e in run.kinds("coro.switch") if e["obj"] in handlers or e["args"]["origin"] in handlers]
+    assert {e["tid"] for e in switches} == {server_tid(run)}, "every handler task runs on the server's thread"
+    ends = [e["seq"] for e in run.kinds("coro.end") if e["obj"] in handlers]
+    assert len(ends) == clients
+    first_steps = [min(e["seq"] for e in switches if e["obj"] == h) for h in handlers]
+    assert max(first_steps) < min(ends), "every handler task is alive before the first one ends"
+    for h in handlers:
+        suspended = [e for e in switches if e["args"]["origin"] == h]
+        assert len(suspended) >= messages, "a handler is suspended at every await that is not ready"
+
+
+def check_greenlets_vs_threads(run: Run, count: int = 300, rounds: int = 3) -> None:
+    assert run.end["status"] == "finished"
+    for kind in ("greenlets", "threads"):
+        line = next(p for p in run.prints() if p.startswith(f"{kind}:"))
+        m = re.fullmatch(r"\w+: (\d+) started in ([\d.]+) ms, (\d+) hand-overs in ([\d.]+) ms"
+                         r" \(([\d,]+) switches/s\), ([\d.]+) ms in all\n", line)
+        assert m, line
+        assert (int(m[1]), int(m[3])) == (count, count * rounds), line
+        started, handed, per_second, total = float(m[2]), float(m[4]), int(m[5].replace(",", "")), float(m[6])
+        assert started > 0 and handed > 0 and per_second > 0 and total >= started + handed - 0.2, line
+    coroutines = run.summary["coroutines"]
+    ring = [e["obj"] for e in run.kinds("coro.new") if e["args"]["name"] != "main greenlet"]
+    assert len(ring) == count and all(e["args"]["kind"] == "greenlet" for e in run.kinds("coro.new"))
+    assert len(coroutines) == count + 1
+    # The turn goes round the ring in order, greenlet to greenlet, without the main greenlet in between.
+    members = set(ring)
+    hand_overs = [(e["args"]["origin"], e["obj"]) for e in run.kinds("coro.switch")
+                  if e["obj"] in members and e["args"]["origin"] in members]
+    assert hand_overs == [(ring[k % count], ring[(k + 1) % count]) for k in range(count * rounds)]
+    assert {e["tid"] for e in run.kinds("coro.switch")} == {0}
+    assert run.summary["threads"] == count + 1
+    assert len(run.kinds("event.set")) == count * rounds + 1  # every hand-over, and the main thread's first turn
+    assert not run.kinds("line"), "LINES = False"
+
+
 PHENOMENA = {
     "generator_send": (check_generator_send, ()),
+    "gevent_spawn": (check_gevent_spawn, ("--param", "delay=0.15")),
+    "async_server": (check_async_server, ("--param", "delay=0.005")),
+    "greenlets_vs_threads": (check_greenlets_vs_threads, ("--param", "count=300", "--param", "rounds=3")),
     "asyncio_gather": (check_asyncio_gather, ("--param", "delay=0.3")),
     "greenlet_switch": (check_greenlet_switch, ()),
     "race": (check_race, ("--param", "threads=100", "--param", "gap=0.001")),
