@@ -57,13 +57,14 @@ def task_steps() -> int:
     return N // 10
 
 
-def plain_sends() -> int:
-    def echo():  # type: ignore[no-untyped-def]
-        value = None
-        while True:
-            value = yield value
+def _echo():  # type: ignore[no-untyped-def]
+    value = None
+    while True:
+        value = yield value
 
-    gen = echo()
+
+def plain_sends() -> int:
+    gen = _echo()
     next(gen)
     for i in range(N):
         gen.send(i)
@@ -71,12 +72,7 @@ def plain_sends() -> int:
 
 
 def recorded_sends() -> int:
-    def echo():  # type: ignore[no-untyped-def]
-        value = None
-        while True:
-            value = yield value
-
-    gen = echo()
+    gen = _echo()
     next(gen)
     send = generators.record_send
     for i in range(N):

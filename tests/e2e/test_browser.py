@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-Shot = Callable[[str], Path]
-
+from .pages import TIMEOUT_MS, Shot, run_from_page
 
 pytestmark = pytest.mark.e2e
-TIMEOUT_MS = 60_000
 
 
-def run_from_page(page: Page, server: str, scenario: str, **params: float) -> None:
-    page.goto(server)
-    page.locator(f"[data-name={scenario}]").click()
-    for name, value in params.items():
-        page.locator(f"#param-{name}").fill(str(value))
-    page.get_by_role("button", name=re.compile("Run")).click()
-    expect(page).to_have_url(re.compile(r"/runs/[0-9a-f]+"), timeout=TIMEOUT_MS)
 
 
 def test_race_shows_101_lanes_and_the_lost_updates(page: Page, server: str, screenshot: Shot) -> None:

@@ -3,38 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-Shot = Callable[[str], Path]
+from .pages import TIMEOUT_MS, Shot, run_from_page, tooltips_down_the_timeline
 
 pytestmark = pytest.mark.e2e
-TIMEOUT_MS = 60_000
 
 
-def run_from_page(page: Page, server: str, scenario: str, **params: float) -> None:
-    page.goto(server)
-    page.locator(f"[data-name={scenario}]").click()
-    for name, value in params.items():
-        page.locator(f"#param-{name}").fill(str(value))
-    page.get_by_role("button", name=re.compile("Run")).click()
-    expect(page).to_have_url(re.compile(r"/runs/[0-9a-f]+"), timeout=TIMEOUT_MS)
 
 
-def tooltips_down_the_timeline(page: Page, x_share: float) -> list[str]:
-    canvas = page.locator("canvas.timeline-canvas")
-    box = canvas.bounding_box()
-    assert box is not None
-    seen: list[str] = []
-    tip = page.get_by_role("tooltip")
-    for y in range(int(box["y"]) + 32, int(box["y"] + box["height"]) - 4, 5):
-        page.mouse.move(box["x"] + box["width"] * x_share, y)
-        if tip.is_visible():
-            seen.append(tip.inner_text())
-    return seen
 
 
 def test_greenlets_are_lanes_of_their_thread(page: Page, server: str, screenshot: Shot) -> None:

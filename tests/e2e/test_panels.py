@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-Shot = Callable[[str], Path]
+from .pages import TIMEOUT_MS, Shot, run_from_page
 
 pytestmark = pytest.mark.e2e
-TIMEOUT_MS = 60_000
 
 # Resolves after two animation frames: the app updates its panels in the first frame after an input.
 NEXT_FRAMES = "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
 
-def run_from_page(page: Page, server: str, scenario: str) -> None:
-    page.goto(server)
-    page.locator(f"[data-name={scenario}]").click()
-    page.get_by_role("button", name=re.compile("Run")).click()
-    expect(page).to_have_url(re.compile(r"/runs/[0-9a-f]+"), timeout=TIMEOUT_MS)
 
 
 def scrub_to(page: Page, step: int) -> None:
