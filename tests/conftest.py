@@ -11,6 +11,11 @@ from pathlib import Path
 
 import pytest
 
+# Every process this test session starts inherits this mark, so that two
+# sessions running side by side only answer for their own runs.
+_SESSION_MARK = f"CONCVIZ_TEST_SESSION={os.getpid()}-{time.time_ns()}"
+os.environ["CONCVIZ_TEST_SESSION"] = _SESSION_MARK.split("=", 1)[1]
+
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -21,9 +26,18 @@ def _boot_time() -> float:
     return 0.0
 
 
+def _ours(pid: int) -> bool:
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return False
+    return _SESSION_MARK.encode() in environ.split(b"\0")
+
+
 def leftover_runs(since: float) -> list[str]:
     """Run processes (``concviz.runner`` children and whatever they spawned,
-    i.e. members of a run's session) started after ``since`` that are still alive."""
+    i.e. members of a run's session) started by this test session after
+    ``since`` that are still alive."""
     boot = _boot_time()
     found = []
     runner_sessions: set[int] = set()
@@ -46,7 +60,7 @@ def leftover_runs(since: float) -> list[str]:
         if "concviz.runner" in cmdline:
             runner_sessions.add(session)
     for pid, session, started, cmdline in processes:
-        if session in runner_sessions and started >= since - 1:
+        if session in runner_sessions and started >= since - 1 and _ours(pid):
             found.append(f"{pid}: {cmdline[:120]}")
     return found
 
