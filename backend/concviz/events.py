@@ -951,7 +951,9 @@ class CoroEnd:
 class CoroWait:
     """The coroutine ``obj`` suspends waiting for ``what``: ``task`` (the
     coroutine ``target``), ``gather`` (``detail`` names the tasks), ``sleep``
-    (``detail``: how long) or some other ``future``."""
+    (``detail``: how long), a recorded ``lock``, ``event``, ``cond`` or
+    ``queue`` (the object ``target``), ``join`` (a green thread: the coroutine
+    ``target``) or some other ``future``."""
 
     what: str
     target: int | None

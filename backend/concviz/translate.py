@@ -16,6 +16,7 @@ from typing import Any
 import msgspec
 
 from concviz.analysis.fold import NO_ARGS, RLOCK_ONLY_ARGS, Fold
+from concviz.analysis.fold_coroutines import actor
 
 # Threads a process started without a threading.Thread object get ids from
 # here on (plus the process's main thread id), far from the ids of Thread
@@ -154,6 +155,7 @@ class Translator:
         fold = self.fold
         handlers = fold.handlers
         rlocks = fold.rlocks
+        running = fold.running_coroutine  # see fold_coroutines.actor
         t0 = self.t0 or 0
         seq, last_t = self.seq, self.last_t
         for t, pid, tid, kind, obj, raw in events:
@@ -165,10 +167,11 @@ class Translator:
             last_t = t
             handler = handlers.get(kind)
             if handler is not None:
+                who_acts = actor(fold, tid, kind) if running else tid
                 if kind in RLOCK_ONLY_ARGS and obj not in rlocks:
-                    handler(fold, seq, tid, obj, NO_ARGS)
+                    handler(fold, seq, who_acts, obj, NO_ARGS)
                 else:
-                    handler(fold, seq, tid, obj, _decode_args(raw))
+                    handler(fold, seq, who_acts, obj, _decode_args(raw))
             append(Line(seq, t, pid, tid, kind, obj, raw))
             seq += 1
         self.seq = seq
@@ -211,6 +214,7 @@ class Translator:
         fold = self.fold
         handlers = fold.handlers
         rlocks = fold.rlocks
+        running = fold.running_coroutine  # see fold_coroutines.actor
         tids = stream.tids
         pid = stream.pid
         t0 = self.t0 or 0
@@ -233,10 +237,11 @@ class Translator:
                 seq = self.seq
             handler = handlers.get(kind)
             if handler is not None:
+                who_acts = actor(fold, tid, kind) if running else tid
                 if kind in RLOCK_ONLY_ARGS and obj not in rlocks:
-                    handler(fold, seq, tid, obj, NO_ARGS)
+                    handler(fold, seq, who_acts, obj, NO_ARGS)
                 else:
-                    handler(fold, seq, tid, obj, _decode_args(raw))
+                    handler(fold, seq, who_acts, obj, _decode_args(raw))
             append(Line(seq, t, pid, tid, kind, obj, raw))
             seq += 1
         self.seq = seq

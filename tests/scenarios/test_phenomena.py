@@ -364,6 +364,34 @@ def check_asyncio_gather(run: Run) -> None:
     assert took < 0.3 * 2  # about the longest delay, far from the sum (0.6 s)
 
 
+def check_asyncio_lock(run: Run) -> None:
+    assert run.returncode == 3 and run.end["status"] == "deadlocked"
+    assert "count = 12 (expected 12)" in run.kinds("print")[0]["args"]["text"]
+    names = {e["obj"]: e["args"]["name"] for e in run.kinds("coro.new")}
+    counter = run.objects()["counter_lock"]
+    # The holders are the worker tasks, one at a time, on the one thread.
+    holders = []
+    running = None
+    for e in run.events:
+        if e["kind"] == "coro.switch":
+            running = names.get(e["obj"])
+        elif e["kind"] == "lock.acquire" and e["obj"] == counter:
+            holders.append(running)
+    assert Counter(holders) == {f"worker-{n}": 3 for n in range(4)}
+    assert run.summary["objects"]["counter_lock"]["max_holders"] == 1
+    # asyncio hands a released lock to its first waiter: a worker that comes straight back queues
+    # behind the three others, so all four wait at once.
+    assert run.summary["objects"]["counter_lock"]["max_waiters"] == 4
+    assert {e["tid"] for e in run.events if e["kind"].startswith("lock.")} == {0}
+    # The deadlock is between the two transfer tasks, each holding what the other waits for.
+    cycle = run.summary["deadlock"]["cycle"]
+    assert sorted((step["name"], step["holds"][-1], step["waits_for"]) for step in cycle) == [
+        ("transfer-ab", "lock_a", "lock_b"), ("transfer-ba", "lock_b", "lock_a")]
+    assert all(names[step["coroutine"]] == step["name"] and step["thread"] == 0 for step in cycle)
+    waits = {(names[e["obj"]], e["args"]["what"], e["args"]["target"]) for e in run.kinds("coro.wait")}
+    assert ("transfer-ab", "lock", run.objects()["lock_b"]) in waits
+
+
 def check_generator_send(run: Run) -> None:
     texts = [e["args"]["text"].strip() for e in run.kinds("print")]
     assert texts == [line for n in range(1, 4) for line in (
@@ -486,6 +514,7 @@ PHENOMENA = {
     "async_server": (check_async_server, ("--param", "delay=0.005")),
     "greenlets_vs_threads": (check_greenlets_vs_threads, ("--param", "count=300", "--param", "rounds=3")),
     "asyncio_gather": (check_asyncio_gather, ("--param", "delay=0.3")),
+    "asyncio_lock": (check_asyncio_lock, ("--param", "deadlock=1", "--param", "hold=0.005")),
     "greenlet_switch": (check_greenlet_switch, ()),
     "race": (check_race, ("--param", "threads=100", "--param", "gap=0.001")),
     "race_locked": (check_race_locked, ("--param", "gap=0")),

@@ -85,7 +85,9 @@ class Fold:
         # Coroutines (concviz.analysis.fold_coroutines).
         self.coroutines: dict[int, fold_coroutines.Coroutine] = {}
         self.running_coroutine: dict[int, int] = {}
-        """thread → the coroutine running on it."""
+        """thread → the coroutine running on it. While it is not empty, the
+        actor of an event is not always its thread: callers that dispatch
+        ``handlers`` themselves pass ``fold_coroutines.actor(fold, tid, kind)``."""
 
     def thread(self, tid: int) -> Thread:
         th = self.threads.get(tid)
@@ -108,6 +110,8 @@ class Fold:
     def feed_event(self, seq: int, t: int, tid: int, kind: str, obj: int | None, args: dict[str, Any]) -> None:
         """Fold one event; ``kind`` must be one of ``Fold.kinds``. The caller
         keeps ``events`` and ``last_t`` (it sees every event, not only these)."""
+        if self.running_coroutine:
+            tid = fold_coroutines.actor(self, tid, kind)
         _HANDLERS[kind](self, seq, tid, obj, args)
 
     # --- handlers, one per kind that changes state --------------------------
@@ -295,6 +299,9 @@ class Fold:
         waiting without a timeout for something only another thread can give."""
         if not th.alive or self.processes.of_helper(th.tid):
             return True
+        coroutine_stuck = fold_coroutines.stuck(self, th.tid)
+        if coroutine_stuck or (coroutine_stuck is None and fold_coroutines.hosts_coroutines(self, th.tid)):
+            return True  # a thread that hosts coroutines acts through them
         if th.tid == 0 and self.program_end is not None and not th.waiting:
             return True  # the interpreter is waiting for the other threads
         if not th.waiting:
@@ -310,8 +317,12 @@ class Fold:
         else:
             waits_for = self.objects[wait.target].name
         holds = [o.name for o in self.objects.values() if tid in o.holders]
-        return {"thread": tid, "name": th.name, "holds": holds, "waits_for": waits_for,
-                "file": wait.file, "line": wait.line}
+        described = {"thread": tid, "name": th.name, "holds": holds, "waits_for": waits_for,
+                     "file": wait.file, "line": wait.line}
+        coro = self.coroutines.get(-tid)
+        if coro is not None:  # a coroutine actor: its thread, and itself
+            described |= {"thread": coro.thread, "coroutine": coro.id}
+        return described
 
 
 def _find_cycle(edges: dict[int, list[int]]) -> list[int] | None:

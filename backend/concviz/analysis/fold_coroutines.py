@@ -1,6 +1,16 @@
 """The fold's handlers for coroutines (``concviz.analysis.fold`` registers
 them in its ``_HANDLERS``): which coroutine runs on each thread, how often
-each was switched to and away from."""
+each was switched to and away from.
+
+The actor rule. An event's ``tid`` is the OS thread that recorded it; the
+*actor* of a synchronisation event is the coroutine running on that thread at
+that moment, if any, else the thread. Two greenlets of one thread can
+contend for one lock, an asyncio task holds an ``asyncio.Lock`` while the
+loop's thread runs others, and a deadlock can join two tasks: the fold keeps
+holders, waiters and waits per actor. A coroutine's actor key is ``-id``
+(thread ids are never negative), with an entry in ``Fold.threads`` named
+after the coroutine; the trace itself keeps the thread in ``tid``.
+"""
 
 from __future__ import annotations
 
@@ -24,16 +34,63 @@ class Coroutine:
     ended: bool = False
     waited_on: dict[str, int] = field(default_factory=dict)
     """What it waited for (task, gather, sleep, future), how often."""
+    awaiting: str | None = None
+    """What it waits for now (the last ``coro.wait`` since it last ran)."""
+    loop: bool = False
+    """asyncio's event loop itself (what runs between task steps), not a task."""
+
+
+HOST_KINDS = frozenset({
+    "thread.new", "thread.start", "thread.begin", "thread.end", "coro.new", "coro.name", "coro.switch",
+    "coro.end", "coro.wait", "cpu", "process.begin", "process.name", "process.start", "process.exit",
+    "process.gone"})
+"""Kinds whose ``tid`` is the thread as such, never a coroutine running on it."""
+# Waits after which only another coroutine can resume a coroutine.
+_COROUTINE_ONLY_WAITS = frozenset({"task", "gather", "join"})
+
+
+def actor(fold: Fold, tid: int, kind: str) -> int:
+    """The actor of an event of ``kind`` recorded by thread ``tid`` (see the
+    module's docstring). Callers check ``fold.running_coroutine`` first: a
+    program without coroutines never gets here."""
+    cid = fold.running_coroutine.get(tid)
+    if cid is None or kind in HOST_KINDS:
+        return tid
+    key = -cid
+    if key not in fold.threads:
+        coro = fold.coroutines.get(cid)
+        fold.thread(key).name = coro.name if coro is not None else f"coroutine-{cid}"
+    return key
+
+
+def hosts_coroutines(fold: Fold, tid: int) -> bool:
+    """Whether the thread ``tid`` runs coroutines (its coroutines are the actors, not it)."""
+    return fold.running_coroutine.get(tid) is not None
+
+
+def stuck(fold: Fold, key: int) -> bool | None:
+    """Whether the coroutine actor ``key`` can never move by itself (ended,
+    or suspended awaiting another coroutine); None when ``key`` is a thread."""
+    if key >= 0:
+        return None
+    coro = fold.coroutines.get(-key)
+    if coro is None:
+        return None
+    return coro.ended or coro.loop or coro.awaiting in _COROUTINE_ONLY_WAITS
 
 
 def _new(fold: Fold, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
-    fold.coroutines[obj_id] = Coroutine(obj_id, args["name"], args["kind"], tid)  # type: ignore[arg-type,index]
+    coro = fold.coroutines[obj_id] = Coroutine(obj_id, args["name"], args["kind"], tid)  # type: ignore[arg-type,index]
+    coro.loop = args["kind"] == "asyncio" and args["name"] == "event loop" and args.get("file") is None
 
 
 def _name(fold: Fold, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
     coro = fold.coroutines.get(obj_id)  # type: ignore[arg-type]
     if coro is not None:
         coro.name = args["name"]
+        actor_entry = fold.threads.get(-coro.id)
+        if actor_entry is not None:
+            actor_entry.name = coro.name
 
 
 def _switch(fold: Fold, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
@@ -42,6 +99,7 @@ def _switch(fold: Fold, seq: int, tid: int, obj_id: int | None, args: dict[str, 
     if target is not None:
         target.switches += 1
         target.thread = tid
+        target.awaiting = None
     origin = coros.get(args["origin"])
     if origin is not None:
         origin.waits += 1
@@ -52,6 +110,7 @@ def _wait(fold: Fold, seq: int, tid: int, obj_id: int | None, args: dict[str, An
     coro = fold.coroutines.get(obj_id)  # type: ignore[arg-type]
     if coro is not None:
         coro.waited_on[args["what"]] = coro.waited_on.get(args["what"], 0) + 1
+        coro.awaiting = args["what"]
 
 
 def _end(fold: Fold, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
@@ -59,6 +118,10 @@ def _end(fold: Fold, seq: int, tid: int, obj_id: int | None, args: dict[str, Any
     if coro is not None:
         coro.ended = True
         coro.waits = max(0, coro.waits - 1)  # its last switch away was its end, not a wait
+        actor_entry = fold.threads.get(-coro.id)
+        if actor_entry is not None:
+            actor_entry.alive = False
+            actor_entry.waiting.clear()
 
 
 def summary(fold: Fold) -> dict[str, dict[str, Any]]:

@@ -78,9 +78,9 @@ def lost_updates(var_events: list[dict[str, Any]]) -> tuple[dict[str, dict[str, 
 def summarise(fold: Fold, deadlock: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     watched, lost = lost_updates(fold.var_events)
     return {
-        "threads": len(fold.threads),
+        "threads": sum(1 for tid in fold.threads if tid >= 0),
         "events": fold.events,
-        "names": {str(tid): th.name for tid, th in fold.threads.items()},
+        "names": {str(tid): th.name for tid, th in fold.threads.items() if tid >= 0},
         "objects": {
             o.name: {"kind": o.type, "acquisitions": o.acquisitions, "max_holders": o.max_holders,
                      "max_waiters": o.max_waiters}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from concviz.instrument import (
     aio,
+    aio_sync,
     barrier,
     condition,
     event,
@@ -39,7 +40,7 @@ def install(max_threads: int = 2000, record_lines: bool = False) -> None:
     threads.install(max_threads)
     for module in (locks, semaphore, event, condition, barrier, sleep, output, queues, sockets, selecting,
                    processes, mp_sync, mp_queues, mp_pipe, mp_pool, mp_manager, mp_pickling, mp_futures,
-                   greenlets, aio):
+                   greenlets, aio, aio_sync):
         module.install()
         _installed.append(module)
     _installed.insert(0, threads)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import asyncio.events as events
+import re
 import threading
 from typing import Any
 
@@ -27,6 +28,7 @@ _ident = recorder.ident
 _Task = asyncio.Task
 _original_run = events.Handle._run
 _original_sleep = asyncio.sleep
+_BASE_EVENTS = asyncio.base_events.__file__
 _ids = ObjectIds()
 _loops = threading.local()
 _on = True
@@ -42,6 +44,17 @@ def _loop_coroutine() -> int:
     return cid
 
 
+_DEFAULT_NAME = re.compile(r"Task-\d+")
+
+
+def _name(task: Any, code: Any) -> str:
+    """The task's name; asyncio's default one (``Task-1``) with its coroutine's (``Task-1 (main)``)."""
+    name = task.get_name()
+    if code is not None and _DEFAULT_NAME.fullmatch(name):
+        return f"{name} ({code.co_name})"
+    return str(name)
+
+
 def _task_coroutine(task: Any) -> int:
     cid = _ids.get(task)
     if cid is None:
@@ -51,7 +64,7 @@ def _task_coroutine(task: Any) -> int:
         code = getattr(task.get_coro(), "cr_code", None)
         if code is not None and is_user_file(code.co_filename):
             file, line = code.co_filename, code.co_firstlineno
-        _append((_ns(), _ident(), "coro.new", cid, {"name": task.get_name(), "kind": "asyncio", "file": file,
+        _append((_ns(), _ident(), "coro.new", cid, {"name": _name(task, code), "kind": "asyncio", "file": file,
                                                      "line": line}))
     return cid
 
@@ -69,9 +82,17 @@ def _waiting_on(task: Any) -> dict[str, Any] | None:
     return {"what": "future", "target": None, "detail": None}
 
 
+def _loops_own(task: Any) -> bool:
+    """A task running one of the event loop's own methods (``asyncio.run``
+    ends with ``shutdown_asyncgens`` and ``shutdown_default_executor`` tasks):
+    the loop's work, not the program's."""
+    code = getattr(task.get_coro(), "cr_code", None)
+    return code is not None and code.co_filename == _BASE_EVENTS
+
+
 def _run(self: Any) -> None:
     task = getattr(self._callback, "__self__", None)
-    if not _on or not isinstance(task, _Task):
+    if not _on or not isinstance(task, _Task) or _loops_own(task):
         return _original_run(self)
     try:
         loop = _loop_coroutine()
@@ -107,6 +128,17 @@ async def sleep(delay: float, result: Any = None) -> Any:
 
 
 sleep.__doc__ = _original_sleep.__doc__
+
+
+def suspends_on(what: str, obj: int) -> None:
+    """The running task is about to suspend on the recorded object ``obj``
+    (an ``asyncio.Lock``, ``Event``, ``Condition`` or ``Queue``): its
+    ``coro.wait`` names the object instead of an anonymous future."""
+    task = asyncio.current_task() if _on else None
+    if task is not None:
+        cid = _task_coroutine(task)
+        _loops.said = cid
+        _append((_ns(), _ident(), "coro.wait", cid, {"what": what, "target": obj, "detail": None}))
 
 
 def _off(error: BaseException) -> None:

@@ -542,7 +542,7 @@ export interface CoroSwitchArgs {
 export interface CoroEndArgs {
 }
 
-/** The coroutine ``obj`` suspends waiting for ``what``: ``task`` (the coroutine ``target``), ``gather`` (``detail`` names the tasks), ``sleep`` (``detail``: how long) or some other ``future``. */
+/** The coroutine ``obj`` suspends waiting for ``what``: ``task`` (the coroutine ``target``), ``gather`` (``detail`` names the tasks), ``sleep`` (``detail``: how long), a recorded ``lock``, ``event``, ``cond`` or ``queue`` (the object ``target``), ``join`` (a green thread: the coroutine ``target``) or some other ``future``. */
 export interface CoroWaitArgs {
   what: string;
   target: number | null;
