@@ -103,3 +103,33 @@ def test_a_throw_into_a_greenlet_is_recorded_as_such(tmp_path: Path) -> None:
     throws = [e for e in events if e.get("kind") == "coro.switch" and e["args"]["throw"]]
     assert len(throws) == 1
     assert names(events)[throws[0]["obj"]] == "g"
+
+
+def test_threads_under_gevent_monkey_patching_are_greenlets_named_after_them(tmp_path: Path) -> None:
+    _, events = run_both(tmp_path, """
+        from gevent import monkey
+        monkey.patch_all()
+        import threading
+        import time
+
+        def work(n):
+            time.sleep(0.02)
+            print("worker", n)
+
+        threads = [threading.Thread(target=work, args=(n,), name=f"worker-{n}") for n in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        print("joined")
+    """)
+    end = events[-1]
+    assert end["status"] == "finished" and end["summary"]["deadlock"] is None
+    assert end["summary"]["threads"] == 1  # green threads are not OS threads
+    coroutines = end["summary"]["coroutines"]
+    assert {f"worker-{n}" for n in range(3)} <= set(coroutines)
+    assert all(coroutines[f"worker-{n}"]["kind"] == "gevent" for n in range(3))
+    by_id = names(events)
+    joins = [(by_id[e["obj"]], by_id[e["args"]["target"]]) for e in events
+             if e.get("kind") == "coro.wait" and e["args"]["what"] == "join"]
+    assert joins and all(joiner == "main greenlet" and joined.startswith("worker-") for joiner, joined in joins)

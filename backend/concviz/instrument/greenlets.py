@@ -94,6 +94,24 @@ def _trace(event: str, args: Any) -> None:
         report_once("greenlet switches", error)
 
 
+def name_current(name: str) -> int | None:
+    """Name the running greenlet (a green ``threading.Thread`` names its
+    greenlet after itself); its coroutine id, or None when recording is off."""
+    if not _on:
+        return None
+    cid = _coro(greenlet_module.getcurrent())
+    _unnamed.discard(cid)
+    _append((_ns(), _ident(), "coro.name", cid, {"name": name, "file": None, "line": None}))
+    return cid
+
+
+def waits_for(what: str, target: int, detail: str) -> None:
+    """The running greenlet is about to wait for the coroutine ``target``."""
+    if _on:
+        cid = _coro(greenlet_module.getcurrent())
+        _append((_ns(), _ident(), "coro.wait", cid, {"what": what, "target": target, "detail": detail}))
+
+
 def _trace_this_thread() -> None:
     greenlet_module.settrace(_trace)
 

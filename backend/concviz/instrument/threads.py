@@ -41,9 +41,21 @@ def _describe_target(target: Any) -> str | None:
     return getattr(target, "__qualname__", None) or getattr(target, "__name__", None) or repr(target)
 
 
+def green() -> bool:
+    """Whether ``threading`` starts greenlets, not threads: gevent's
+    ``monkey.patch_all()`` replaced the function that starts a thread. A
+    green Thread is recorded as what it is, a greenlet of its OS thread
+    (``concviz.instrument.greenlets``), named after the Thread."""
+    start = getattr(threading, "_start_joinable_thread", None) or getattr(threading, "_start_new_thread", None)
+    return str(getattr(start, "__module__", "")).startswith("gevent")
+
+
 def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
     _original_init(self, *args, **kwargs)
     if isinstance(self, threading._DummyThread):
+        return
+    if green():
+        self._concviz_green = None  # the greenlet's coroutine id, once it runs
         return
     tid = self._concviz_tid = next(recorder.thread_ids)
     self._concviz_error = None
@@ -80,6 +92,10 @@ def start(self: Any) -> None:
 def _bootstrap_inner(self: Any) -> None:
     tid = getattr(self, "_concviz_tid", None)
     if tid is None:
+        if hasattr(self, "_concviz_green"):
+            from concviz.instrument import greenlets
+
+            self._concviz_green = greenlets.name_current(self._name)
         return _original_bootstrap_inner(self)
     me = _ident()
     _append((_ns(), me, "thread.begin", None, {
@@ -94,6 +110,11 @@ def _bootstrap_inner(self: Any) -> None:
 
 def join(self: Any, timeout: float | None = None) -> None:
     tid = getattr(self, "_concviz_tid", None)
+    target = getattr(self, "_concviz_green", None)
+    if target is not None and self.is_alive() and self is not threading.current_thread():
+        from concviz.instrument import greenlets
+
+        greenlets.waits_for("join", target, self._name)
     if tid is None or not self._started.is_set() or self is threading.current_thread():
         return _original_join(self, timeout)  # raises what the original raises
     file, line = location(2)
