@@ -4,29 +4,24 @@ from __future__ import annotations
 
 import ast
 import textwrap
+import threading
+import time
 from typing import Any
 
+from concviz import _watch  # type: ignore[attr-defined]
 from concviz.instrument import watch
 
 
 def run(source: str, names: list[str]) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
-    recorded: list[tuple[str, Any]] = []
-
-    def read(name: str, value: Any, line: int) -> Any:
-        recorded.append(("read", value))
-        return value
-
-    def write(name: str, value: Any, line: int) -> Any:
-        recorded.append(("write", value))
-        return value
-
-    def update(name: str, old: Any, new: Any, line: int) -> None:
-        recorded.extend([("read", old), ("write", new)])
-
+    """Run the rewritten source with the native recorders writing into a list."""
+    events: list[tuple[Any, ...]] = []
     tree = watch.rewrite(ast.parse(textwrap.dedent(source)), names)
-    env: dict[str, Any] = {watch.READ: read, watch.WRITE: write, watch.UPDATE: update}
+    env: dict[str, Any] = {
+        helper: _watch.Watch(events.append, time.perf_counter_ns, threading.get_ident, mode)
+        for helper, mode in ((watch.READ, _watch.READ), (watch.WRITE, _watch.WRITE), (watch.UPDATE, _watch.UPDATE))}
     exec(compile(tree, "<test>", "exec"), env)
-    return env, recorded
+    assert all(e[1] == threading.get_ident() and e[3] is None and e[4]["name"] in names for e in events)
+    return env, [(e[2].removeprefix("var."), e[4]["value"]) for e in events]
 
 
 def test_reads_and_writes_of_a_global_are_recorded_in_order() -> None:

@@ -2,19 +2,24 @@
 
 The program's main file is compiled from a rewritten syntax tree:
 
-* a read ``num`` becomes ``__concviz_read__('num', num, line)``, which records
-  the value and returns it;
-* an assignment ``num = expr`` becomes ``num = __concviz_write__('num', expr,
-  line)``, recorded just before the store;
+* a read ``num`` becomes ``__concviz_read__['num', line, num]``, which records
+  the value and evaluates to it;
+* an assignment ``num = expr`` becomes ``num = __concviz_write__['num', line,
+  expr]``, recorded just before the store;
 * an augmented assignment ``num -= 1`` stays one uninterrupted
-  read-modify-write (a call inside it would add a thread-switch point the
-  program does not have): the old value is kept in a local, and the read and
-  the write are recorded after the statement.
+  read-modify-write: the old value is kept in a local, and the read and the
+  write are recorded after the statement (``__concviz_update__['num', line,
+  old] = num``).
 
-Only names that resolve to the module's globals are rewritten; a function's
-local of the same name is left alone. Recording a read or a write is a call,
-so it can add a switch point next to the access — the benchmark
-``bench/observer_effect.py`` measures what that changes.
+Recording adds no thread-switch point. CPython switches threads only where it
+checks its eval breaker (function starts, backward jumps, after calls), and
+the three helpers are subscripts of objects of the native module
+``concviz._watch``: no call instruction, no Python frame, so ``t = x; x = t +
+1`` is exactly as atomic under ``--watch x`` as without it. (A value whose
+class defines ``__repr__`` in Python is recorded by that repr, which runs
+Python code; plain values are recorded as they are.) Only names that resolve
+to the module's globals are rewritten; a function's local of the same name is
+left alone.
 """
 
 from __future__ import annotations
@@ -23,41 +28,19 @@ import ast
 from collections.abc import Iterable
 from typing import Any
 
-from concviz import recorder
-
-_append = recorder.append
-_ns = recorder.ns
-_ident = recorder.ident
-_PLAIN = (int, float, str, bool, type(None))
+from concviz import _watch, recorder  # type: ignore[attr-defined]
 
 READ = "__concviz_read__"
 WRITE = "__concviz_write__"
 UPDATE = "__concviz_update__"
 
 
-def _value(value: Any) -> Any:
-    return value if type(value) in _PLAIN else repr(value)
-
-
-def record_read(name: str, value: Any, line: int) -> Any:
-    _append((_ns(), _ident(), "var.read", None, {"name": name, "value": _value(value), "line": line}))
-    return value
-
-
-def record_write(name: str, value: Any, line: int) -> Any:
-    _append((_ns(), _ident(), "var.write", None, {"name": name, "value": _value(value), "line": line}))
-    return value
-
-
-def record_update(name: str, old: Any, new: Any, line: int) -> None:
-    t, who = _ns(), _ident()
-    _append((t, who, "var.read", None, {"name": name, "value": _value(old), "line": line}))
-    _append((t, who, "var.write", None, {"name": name, "value": _value(new), "line": line}))
-
-
 def helpers() -> dict[str, Any]:
-    """The globals the rewritten module needs."""
-    return {READ: record_read, WRITE: record_write, UPDATE: record_update}
+    """The globals the rewritten module needs: recorders writing to the recorder's buffer."""
+    def make(mode: int) -> Any:
+        return _watch.Watch(recorder.append, recorder.ns, recorder.ident, mode)
+
+    return {READ: make(_watch.READ), WRITE: make(_watch.WRITE), UPDATE: make(_watch.UPDATE)}
 
 
 def _assigned_names(node: ast.AST) -> set[str]:
@@ -134,7 +117,7 @@ class _Rewriter(ast.NodeTransformer):
 
     def visit_Name(self, node: ast.Name) -> ast.AST:
         if isinstance(node.ctx, ast.Load) and self._is_global(node.id):
-            return ast.copy_location(_call(READ, node.id, node, node.lineno), node)
+            return ast.copy_location(_access(READ, node.id, node, node.lineno), node)
         return node
 
     def visit_Assign(self, node: ast.Assign) -> Any:
@@ -143,13 +126,13 @@ class _Rewriter(ast.NodeTransformer):
         others = [t for t in node.targets if not isinstance(t, ast.Name)]
         node.targets = [self.visit(t) for t in node.targets]
         if len(node.targets) == 1 and names:
-            node.value = _call(WRITE, names[0], node.value, node.lineno)
+            node.value = _access(WRITE, names[0], node.value, node.lineno)
             return node
         if not names and not any(self._binds_watched(t) for t in others):
             return node
         # Several targets or unpacking: record each watched name after the statement.
         after = [
-            ast.Expr(_call(WRITE, n, ast.Name(n, ast.Load()), node.lineno))
+            ast.Expr(_access(WRITE, n, ast.Name(n, ast.Load()), node.lineno))
             for n in sorted(set(names) | {x for t in others for x in self._watched_in(t)})
         ]
         return [node, *after]
@@ -167,7 +150,7 @@ class _Rewriter(ast.NodeTransformer):
         if node.value is not None:
             node.value = self.visit(node.value)
             if isinstance(node.target, ast.Name) and self._is_global(node.target.id):
-                node.value = _call(WRITE, node.target.id, node.value, node.lineno)
+                node.value = _access(WRITE, node.target.id, node.value, node.lineno)
         return node
 
     def visit_AugAssign(self, node: ast.AugAssign) -> Any:
@@ -178,17 +161,15 @@ class _Rewriter(ast.NodeTransformer):
         name = node.target.id
         old = f"__concviz_old_{name}__"
         keep = ast.Assign([ast.Name(old, ast.Store())], ast.Name(name, ast.Load()), lineno=node.lineno)
-        record = ast.Expr(ast.Call(
-            ast.Name(UPDATE, ast.Load()),
-            [ast.Constant(name), ast.Name(old, ast.Load()), ast.Name(name, ast.Load()),
-             ast.Constant(node.lineno)],
-            [],
-        ))
+        record = ast.Assign([_access(UPDATE, name, ast.Name(old, ast.Load()), node.lineno, ast.Store())],
+                            ast.Name(name, ast.Load()), lineno=node.lineno)
         return [keep, node, record]
 
 
-def _call(helper: str, name: str, value: ast.expr, line: int) -> ast.Call:
-    return ast.Call(ast.Name(helper, ast.Load()), [ast.Constant(name), value, ast.Constant(line)], [])
+def _access(helper: str, name: str, value: ast.expr, line: int, ctx: ast.expr_context | None = None) -> ast.Subscript:
+    """``helper[name, line, value]``: a subscript, not a call (see the module's docstring)."""
+    key = ast.Tuple([ast.Constant(name), ast.Constant(line), value], ast.Load())
+    return ast.Subscript(ast.Name(helper, ast.Load()), key, ctx or ast.Load())
 
 
 def rewrite(tree: ast.Module, watched: Iterable[str]) -> ast.Module:
