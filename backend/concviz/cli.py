@@ -126,6 +126,18 @@ class FileSink:
             self.file.flush()
 
 
+def _as_options(args: list[str], declared: list[params_mod.Param]) -> list[str]:
+    """Arguments given after a scenario's name, as the options they were meant
+    to be (``--threads=20`` → ``--param threads=20``)."""
+    names = {p.name for p in declared}
+    out = []
+    for arg in args:
+        name, sep, value = arg.removeprefix("--").partition("=")
+        meant = arg.startswith("--") and sep and name.replace("-", "_") in names
+        out.append(f"--param {name.replace('-', '_')}={value}" if meant else arg)
+    return out
+
+
 def spec_from_args(ns: argparse.Namespace) -> RunSpec:
     target: str = ns.target
     looks_like_path = target.endswith(".py") or os.sep in target
@@ -141,6 +153,10 @@ def spec_from_args(ns: argparse.Namespace) -> RunSpec:
         scenario = scenarios.find(target)
     except scenarios.ScenarioError as error:
         raise UsageError(str(error))
+    if ns.args:
+        raise UsageError(f"the scenario {scenario.name} takes no arguments after its name (got "
+                         f"{' '.join(ns.args)}); concviz's options go before it: "
+                         f"concviz run {' '.join(_as_options(ns.args, scenario.params))} {scenario.name}")
     given: dict[str, str] = {}
     for item in ns.param:
         name, sep, value = item.partition("=")

@@ -98,14 +98,22 @@ class ParamErrors(ValueError):
 
 
 def read_params(declared: list[Param], argv: list[str] | None = None) -> SimpleNamespace:
-    """The scenario's parameter values, from ``--name=value`` arguments."""
+    """The scenario's parameter values, from ``--name=value`` arguments.
+    Anything else on the command line is an error (exit status 2, like a
+    command-line parser): a misspelt option must not run the defaults silently."""
     args = sys.argv[1:] if argv is None else argv
     given: dict[str, str] = {}
+    wrong = []
     for arg in args:
         if arg.startswith("--") and "=" in arg:
             name, _, text = arg[2:].partition("=")
             given[name.replace("-", "_")] = text
+        else:
+            wrong.append(arg)
     try:
+        if wrong:
+            raise ParamErrors([ParamError(wrong[0], f"expected --NAME=VALUE arguments, got {' '.join(wrong)}")])
         return SimpleNamespace(**resolve(declared, given, from_text=True))
     except ParamErrors as error:
-        raise SystemExit(f"{sys.argv[0]}: {error}")
+        print(f"{sys.argv[0]}: {error}", file=sys.stderr)
+        raise SystemExit(2)

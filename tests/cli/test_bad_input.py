@@ -30,6 +30,8 @@ def concviz(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
         (("run", "--timeout", "-1", "race"), "expected a number of seconds between 0 and 86400, got '-1'"),
         (("run", "--timeout", "nan", "race"), "expected a number of seconds between 0 and 86400, got 'nan'"),
         (("run", "--max-threads", "0", "race"), "expected an integer between 1 and 100000, got '0'"),
+        (("run", "race", "--param", "threads=20"), "options go before it: concviz run --param threads=20 race"),
+        (("run", "race", "--threads=20", "-q"), "options go before it: concviz run --param threads=20 -q race"),
         (("run",), "the following arguments are required: target"),
         (("fly",), "invalid choice: 'fly'"),
     ],
@@ -57,3 +59,13 @@ def test_unwritable_trace_path_is_a_clear_error(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "cannot write the trace" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--thread=3"], "unknown parameter 'thread' (known: threads, gap, switch_interval)"),
+    (["extra"], "expected --NAME=VALUE arguments, got extra"),
+])
+def test_a_scenario_run_by_python_rejects_arguments_it_does_not_know(argv: list[str], message: str) -> None:
+    race = Path(__file__).resolve().parents[2] / "scenarios" / "race.py"
+    proc = subprocess.run([sys.executable, str(race), *argv], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
