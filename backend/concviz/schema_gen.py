@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import inspect
 import json
 import sys
 import types
@@ -55,7 +56,8 @@ def _object_schema(cls: type) -> dict[str, Any]:
     fields = dataclasses.fields(cls)
     return {
         "type": "object",
-        "description": (cls.__doc__ or "").strip(),
+        # 3.13 dedents docstrings itself: clean them here for one output on every version.
+        "description": inspect.cleandoc(cls.__doc__ or ""),
         "properties": {f.name: _json_schema(hints[f.name]) for f in fields},
         "required": [
             f.name
