@@ -85,6 +85,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_count(0, 65535), default=8000, help="port (default 8000)")
     serve.add_argument("--data-dir", default=None, metavar="DIR",
                        help="where runs are stored (default $CONCVIZ_DATA or ./data)")
+
+    export = sub.add_parser("export", help="export a trace or a stored run as one offline HTML page or a "
+                                           "Chrome/Perfetto trace")
+    export.add_argument("source", metavar="TRACE_OR_RUN",
+                        help="a trace file (concviz run -o) or the id of a run stored by the server")
+    export.add_argument("--html", metavar="OUT", help="write one self-contained HTML page that opens offline")
+    export.add_argument("--chrome", metavar="OUT", help="write a Trace Event Format JSON for Perfetto or "
+                                                        "chrome://tracing")
+    export.add_argument("--data-dir", default=None, metavar="DIR",
+                        help="where the server stores runs, to find a run id (default $CONCVIZ_DATA or ./data)")
     return parser
 
 
@@ -278,6 +288,22 @@ def cmd_serve(ns: argparse.Namespace) -> int:
     return serve(host=ns.host, port=ns.port, data_dir=ns.data_dir)
 
 
+def cmd_export(ns: argparse.Namespace) -> int:
+    from concviz.export import ExportError
+    from concviz.export.command import export
+
+    outputs = {fmt: path for fmt, path in (("html", ns.html), ("chrome", ns.chrome)) if path}
+    if not outputs:
+        raise UsageError("say what to write: --html OUT.html and/or --chrome OUT.json")
+    try:
+        written = export(ns.source, outputs, ns.data_dir)
+    except ExportError as error:
+        raise UsageError(str(error))
+    for path, size in written:
+        print(f"concviz: wrote {path} ({size:,} bytes)", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -286,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_scenarios()
         if ns.command == "run":
             return cmd_run(ns)
+        if ns.command == "export":
+            return cmd_export(ns)
         return cmd_serve(ns)
     except UsageError as error:
         print(f"concviz: error: {error}", file=sys.stderr)

@@ -32,3 +32,26 @@ def test_an_asyncio_task_says_what_it_waits_for(page: Page, server: str, screens
     assert "waiting for task download-2" in texts, texts
     assert "suspended" in texts
     screenshot("asyncio_gather")
+
+
+def test_asyncio_tasks_hold_locks_and_deadlock(page: Page, server: str, screenshot: Shot) -> None:
+    run_from_page(page, server, "asyncio_lock", deadlock=1)
+    banner = page.locator("section.banner")
+    expect(banner).to_contain_text("Deadlock: 2 tasks", timeout=TIMEOUT_MS)
+    # The cycle is between the two tasks (the actor rule), not MainThread twice.
+    steps = banner.locator(".cycle .cycle-thread")
+    expect(steps).to_have_count(2)
+    assert sorted(steps.all_inner_texts()) == ["transfer-ab", "transfer-ba"]
+    # At the end, the objects panel names a task as lock_a's holder and the other as its waiter.
+    card = page.locator(".objects .obj").filter(has=page.locator(".obj-name", has_text=re.compile(r"^lock_a$")))
+    expect(card.locator(".chip.holder")).to_have_text("transfer-ab")
+    expect(card.locator(".chip.waiter")).to_have_text("transfer-ba")
+    assert "MainThread" not in card.inner_text()
+    # A task blocked on a lock says on what and who holds it.
+    page.keyboard.press("f")  # fit the whole run: the two waits last to its end
+    texts = "\n".join(t for x in (0.9, 0.95, 0.98) for t in tooltips_down_the_timeline(page, x))
+    assert "waiting for lock_b (held by transfer-ba)" in texts, texts
+    page.mouse.move(0, 0)
+    screenshot("asyncio_lock")
+    page.screenshot(path="/tmp/asyncio_lock.png")
+

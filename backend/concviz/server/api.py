@@ -17,12 +17,14 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 import msgspec
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
-from concviz import scenarios
+from concviz import export, scenarios
+from concviz.export.source import parse_lines
 from concviz.server.hub import Viewer
 from concviz.server.runs import RunManager
+from concviz.server.store import UNFINISHED
 from concviz.server.streaming import Overflowed, follow
 from concviz.server.validation import BadRequest, parse_json, run_request
 from concviz.server.ws import valid_run_id
@@ -168,3 +170,29 @@ async def get_trace(request: Request, run_id: str) -> StreamingResponse:
     filename = f"{record['scenario']}-{run_id}.jsonl"
     return StreamingResponse(lines(), media_type="application/x-ndjson",
                              headers={"content-disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/runs/{run_id}/export")
+async def export_run(request: Request, run_id: str, fmt: str = Query("html", alias="format")) -> Response:
+    """An ended run as ``concviz export`` writes it (``format`` html or chrome), as an attachment."""
+    manager = _manager(request)
+    record = await _record(manager, run_id)
+    if fmt not in export.FORMATS:
+        raise BadRequest(400, f"expected format {' or '.join(map(repr, export.FORMATS))}, got {fmt[:40]!r}")
+    if record["status"] in UNFINISHED:
+        raise HTTPException(409, f"run {run_id} is still {record['status']}; export it once it has ended")
+    lines: list[bytes] = []
+    try:
+        async with contextlib.aclosing(follow(manager, run_id, Viewer(manager.settings.max_lag))) as batches:
+            async for batch in batches:
+                lines.extend(line for _, item_lines in batch for line in item_lines)
+    except Overflowed:
+        raise HTTPException(503, f"run {run_id} is being stored; try again in a moment")
+    try:
+        body = await asyncio.to_thread(lambda: export.render(parse_lines(lines, f"run {run_id}"), fmt))
+    except export.ExportError as error:  # a trace the store mangled, a viewer not built
+        raise HTTPException(500, str(error))
+    kind = export.FORMATS[fmt]
+    return Response(body, media_type=kind.media_type, headers={
+        "content-disposition": f'attachment; filename="{record["scenario"]}-{run_id}{kind.suffix}"',
+        "x-content-type-options": "nosniff"})

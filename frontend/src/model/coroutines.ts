@@ -4,6 +4,13 @@
 // between; coro.end finishes it. Each thread's lane keeps which coroutine runs
 // on it when (Lane.coroRuns), and every switch is an arrow from the origin's
 // lane to the target's. Fed by trace.ts while ingesting; all O(1) per event.
+//
+// The actor rule (as in the backend's analysis/fold_coroutines.py): an event's
+// tid is the OS thread; the actor of a synchronisation event (lock.*, event.*,
+// cond.*, queue.*, sleeps, joins) is the coroutine running on that thread at
+// that moment, else the thread. So an asyncio task holds and waits for an
+// asyncio.Lock, and its lane (not its thread's) shows "blocked on a lock"
+// until the acquire, switched out or not. Actor ids: lane.ts (coroActor).
 import { Arrows } from './arrows';
 import { GrowF64 } from './grow';
 import { K } from './kinds';
@@ -41,9 +48,28 @@ export function waitText(a: Args, nameOf: (id: number) => string | null): string
     case 'task': return `waiting for task ${target ?? detail ?? '?'}`;
     case 'gather': return `waiting in gather() for ${detail ?? 'its tasks'}`;
     case 'sleep': return `sleeping ${detail ?? ''}`.trim();
+    case 'lock': return `waiting for lock ${target ?? '?'}`;
+    case 'event': return `waiting for event ${target ?? '?'}`;
+    case 'cond': return `waiting on condition ${target ?? '?'}`;
+    case 'queue': return `waiting on queue ${target ?? '?'}`;
+    case 'join': return `waiting for ${target ?? detail ?? '?'} to finish (join)`;
     default: return 'waiting for a future';
   }
 }
+
+function kindFlags(kinds: readonly number[]): Uint8Array {
+  const f = new Uint8Array(256);
+  for (const k of kinds) f[k] = 1;
+  return f;
+}
+
+/** Synchronisation kinds: their actor is the coroutine running on the thread (the others are the thread's). */
+export const ACTED = kindFlags([
+  K.threadJoin, K.threadJoined, K.lockBlock, K.lockAcquire, K.lockFail, K.lockRelease, K.eventSet, K.eventClear,
+  K.eventWait, K.eventWake, K.condWait, K.condWake, K.condNotify, K.barrierWait, K.barrierPass, K.barrierBroken,
+  K.sleepBegin, K.sleepEnd, K.queuePut, K.queueGet, K.queueBlock, K.queueWake, K.queueFail, K.queueJoin,
+  K.queueJoined, K.queueTaskDone,
+]);
 
 /** The wait a suspended coroutine said last, at or before seq (and after `after`), or null. */
 export function waitBefore(info: { waitSeqs: number[]; waitTexts: string[] }, seq: number, after: number): string | null {
@@ -66,6 +92,9 @@ export class CoroIndex {
   /** Per thread id: the coroutine running on it. */
   private readonly current = new Map<number, number>();
 
+  /** `objectName`: names a coro.wait's target (a lock, a queue...) when its words are made. */
+  constructor(private readonly objectName: (id: number) => string | null = () => null) {}
+
   get count(): number {
     return this.lanes.size;
   }
@@ -79,7 +108,7 @@ export class CoroIndex {
     const lane = new Lane(thread.tid, coroLabel(raw, k), t);
     lane.proc = thread.proc;
     lane.coro = { id, kind: k, raw, file: null, line: null, thread, order: thread.coros.length, switches: 0,
-      waitSeqs: [], waitTexts: [] };
+      waitSeqs: [], waitTexts: [], wait: null };
     lane.setState(t, state, -1, seq);
     thread.coros.push(lane);
     this.lanes.set(id, lane);
@@ -122,7 +151,12 @@ export class CoroIndex {
         const origin = typeof a.origin === 'number' ? a.origin : -1;
         const from = origin >= 0 ? this.lanes.get(origin) : undefined;
         if (from !== undefined) {
-          if (from.state !== S.finished) from.setState(t, S.suspended, obj, seq);
+          // Switched out in the middle of a wait (an asyncio task awaiting a lock): the lane keeps showing the wait.
+          const w = from.coro!.wait;
+          if (from.state !== S.finished) {
+            if (w !== null) from.setState(t, w.state, w.obj, w.seq);
+            else from.setState(t, S.suspended, obj, seq);
+          }
           from.events.push(seq);
         }
         if (obj < 0) {
@@ -142,7 +176,7 @@ export class CoroIndex {
         if (lane === undefined) break;
         lane.events.push(seq);
         lane.coro!.waitSeqs.push(seq);
-        lane.coro!.waitTexts.push(waitText(a, (id) => this.name(id)));
+        lane.coro!.waitTexts.push(waitText(a, (id) => this.name(id) ?? this.objectName(id)));
         break;
       }
       case K.coroEnd: {
@@ -150,6 +184,7 @@ export class CoroIndex {
         if (lane === undefined) break;
         lane.events.push(seq);
         lane.endT = t;
+        lane.coro!.wait = null;
         lane.setState(t, S.finished, -1, seq);
         if (this.current.get(thread.tid) === obj) this.run(thread, -1, t);
         break;
@@ -174,9 +209,33 @@ export class CoroIndex {
     for (const c of thread.coros) {
       if (!Number.isNaN(c.endT)) continue;
       c.endT = t;
+      c.coro!.wait = null;
       c.setState(t, S.finished, -1, seq);
     }
     this.run(thread, -1, t);
+  }
+
+  /**
+   * The actor of a synchronisation event (kind in ACTED) recorded by `thread`:
+   * the lane of the coroutine running on it, else the thread's own lane.
+   * Callers check `count` first, so that programs without coroutines never get here.
+   */
+  actingLane(thread: Lane): Lane {
+    const id = this.current.get(thread.tid);
+    return id === undefined || id < 0 ? thread : this.lanes.get(id) ?? thread;
+  }
+
+  /** The coroutine of `lane` enters a wait (`state` on `obj`), kept across its switches until leaveWait. */
+  enterWait(lane: Lane, t: number, state: number, obj: number, seq: number): void {
+    lane.coro!.wait = { state, obj, seq };
+    if (lane.state !== S.finished) lane.setState(t, state, obj, seq);
+  }
+
+  /** The coroutine of `lane` got what it waited for (it is running: it recorded that). */
+  leaveWait(lane: Lane, t: number, seq: number): void {
+    lane.coro!.wait = null;
+    // Switched in already: keep that running span (it says whom from).
+    if (lane.state !== S.finished && lane.state !== S.running) lane.setState(t, S.running, -1, seq);
   }
 
   /** The name shown for coroutine `id`, or null if it is not one. */

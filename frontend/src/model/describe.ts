@@ -1,12 +1,14 @@
 // Plain-English sentences for queue, socket, select, process, pipe and pool events
 // (the timeline's hover tooltip), and for what a thread waits on in a queue,
-// I/O or join span.
+// I/O or join span, and what a coroutine waits for in a wait span.
 import { coroKindText, coroLabel, waitText } from './coroutines';
 import { CPU_SAMPLE_NS } from './cpu';
+import { upperBound } from './grow';
 import type { CoroKind } from './lane';
 import { K } from './kinds';
 import { exitText } from './processes';
 import { shortSocketName } from './sockets';
+import { S } from './states';
 import { formatDuration } from './time';
 import type { TraceModel } from './trace';
 
@@ -231,6 +233,41 @@ export function waitDetail(model: TraceModel, seq: number): string | null {
       return `${proc(model, num(a.pid))}`;
     case K.poolJoin:
       return `(${on}.join())`;
+    default:
+      return null;
+  }
+}
+
+/**
+ * What a coroutine's wait span (blocked on a lock, waiting on an event...)
+ * says, at time t: "waiting for lock_b (held by transfer-ab)". `obj` and
+ * `seq` are the span's (the object, the event that began the wait). Null
+ * when the state's own label says it all (sleeping).
+ */
+export function coroWaitText(model: TraceModel, state: number, obj: number, seq: number, t: number): string | null {
+  if (obj < 0) return null;
+  const on = model.objectName(obj);
+  switch (state) {
+    case S.blocked: {
+      // Who holds it there: tasks, by the actor rule (objects.ts).
+      const s = model.store;
+      const at = upperBound(s.t.data, t, 0, s.length) - 1;
+      const holders = at < 0 ? [] : model.tracker.at(at).objs.get(obj)?.holders ?? [];
+      const who = [...new Set(holders)].map((h) => model.threadName(h));
+      return `waiting for ${on}${who.length > 0 ? ` (held by ${who.join(', ')})` : ''}`;
+    }
+    case S.waitEvent:
+      return `waiting for event ${on} to be set`;
+    case S.waitCond:
+      return `waiting on condition ${on} for a notify`;
+    case S.waitBarrier:
+      return `waiting at barrier ${on}`;
+    case S.waitQueue: {
+      const d = waitDetail(model, seq);
+      return d === null ? `waiting on queue ${on}` : `waiting ${d}`;
+    }
+    case S.joining:
+      return `joining ${model.threadName(obj)}`;
     default:
       return null;
   }

@@ -1,6 +1,7 @@
 // Turns the End line's summary into what the banner says: lost updates of
 // watched variables, the deadlock cycle, or why the run ended early.
 import type { End } from '../generated/events';
+import { coroActor } from './lane';
 
 export interface LostUpdate {
   name: string;
@@ -21,7 +22,11 @@ export interface WatchedSummary {
 }
 
 export interface CycleStep {
+  /** The OS thread (of the coroutine, when there is one). */
   thread: number;
+  /** A deadlock between coroutines (asyncio tasks, greenlets): the coroutine's id. */
+  coroutine?: number;
+  /** The thread's or the coroutine's name. */
   name: string;
   holds: string[];
   waits_for: string;
@@ -57,6 +62,17 @@ export function watchedLine(w: WatchedSummary): string {
   return `${w.name}: ${show(w.initial)} → ${show(w.final)} after ${writes}; ${lost}`;
 }
 
+/** Who a cycle step is: the coroutine (its actor id, lane.ts) when it names one, else the thread. */
+export function stepActor(step: CycleStep): number {
+  return typeof step.coroutine === 'number' ? coroActor(step.coroutine) : step.thread;
+}
+
+/** The actors of the deadlock cycle in an End summary (the timeline draws their lanes' names as alarms). */
+export function cycleActors(end: End): Set<number> {
+  const dl = (end.summary as { deadlock?: { cycle?: CycleStep[] } | null } | null)?.deadlock;
+  return new Set(Array.isArray(dl?.cycle) ? dl.cycle.map(stepActor) : []);
+}
+
 /** `activity`: lines about queues and sockets (activity.ts), shown when nothing worse is to be said. */
 export function diagnose(end: End, activity: readonly string[] = []): Diagnosis {
   const s = (end.summary ?? {}) as Record<string, unknown>;
@@ -78,10 +94,14 @@ export function diagnose(end: End, activity: readonly string[] = []): Diagnosis 
   switch (end.status) {
     case 'deadlocked': {
       const n = cycle?.length ?? 0;
+      // Tasks (coroutines) deadlock on one thread as threads do on several: say which it is.
+      const who = n > 0 && cycle!.every((c) => typeof c.coroutine === 'number') ? 'tasks'
+        : n > 0 && cycle!.some((c) => typeof c.coroutine === 'number') ? 'threads and tasks' : 'threads';
+      const one = who === 'tasks' ? 'task' : 'thread';
       return {
         ...base, tone: 'bad',
-        headline: n > 0 ? `Deadlock: ${n} threads wait for each other in a cycle` : 'Deadlock: the threads wait for each other',
-        detail: 'No thread in the cycle can go on: each waits for a lock that another one holds. The run was stopped.',
+        headline: n > 0 ? `Deadlock: ${n} ${who} wait for each other in a cycle` : 'Deadlock: the threads wait for each other',
+        detail: `No ${one} in the cycle can go on: each waits for a lock that another one holds. The run was stopped.`,
       };
     }
     case 'crashed':

@@ -9,6 +9,29 @@ import { S } from './states';
 
 export type CoroKind = 'greenlet' | 'gevent' | 'asyncio' | 'generator';
 
+/**
+ * Actor ids (the actor rule, coroutines.ts): who holds and waits. A thread is
+ * its tid (>= 0); a coroutine is -1 - its id, so that it is never a tid nor
+ * the -1 that means "nobody" in many places.
+ */
+export function coroActor(id: number): number {
+  return -1 - id;
+}
+
+/** The coroutine id behind an actor id, or -1 when the actor is a thread. */
+export function actorCoro(actor: number): number {
+  return actor < -1 ? -1 - actor : -1;
+}
+
+/** A wait that outlives the coroutine's switches: what its lane shows while it is switched out. */
+export interface CoroWait {
+  state: number;
+  /** What it waits on (object id, or -1). */
+  obj: number;
+  /** The event that began the wait (lock.block...). */
+  seq: number;
+}
+
 /** What a coroutine lane stands for. */
 export interface CoroInfo {
   /** Its object id. */
@@ -27,6 +50,8 @@ export interface CoroInfo {
   /** What it said it waits for as it suspended (coro.wait): seqs ascending, and the words. */
   waitSeqs: number[];
   waitTexts: string[];
+  /** The wait it is in (blocked on a lock, waiting on an event...) until the event that ends it, or null. */
+  wait: CoroWait | null;
 }
 
 export class Lane {
@@ -64,6 +89,18 @@ export class Lane {
   constructor(readonly tid: number, name: string, beginT: number) {
     this.name = name;
     this.beginT = beginT;
+  }
+
+  /** Who this lane stands for as a holder or waiter: its thread, or its coroutine (see coroActor). */
+  get actor(): number {
+    return this.coro === null ? this.tid : coroActor(this.coro.id);
+  }
+
+  /** Whether it is in wait `state` on object `obj` (a coroutine: even while switched out). */
+  waitingOn(state: number, obj: number): boolean {
+    const w = this.coro?.wait;
+    if (w !== undefined && w !== null) return w.state === state && w.obj === obj;
+    return this.state === state && this.stateObj === obj;
   }
 
   get spanCount(): number {

@@ -2,7 +2,9 @@
 // event: a pure fold over the events. The tracker keeps a snapshot every
 // CHECKPOINT events so that the state at any playhead is a short fold away.
 import type { Args, EventStore } from './store';
+import { ACTED } from './coroutines';
 import { K } from './kinds';
+import { coroActor } from './lane';
 import { applyPoolEvent, clonePools, isPoolKind, isPoolType, newPool, type PoolsState } from './pools';
 import { applyQueueEvent, cloneQueue, isQueueType, newQueue, type QueueState } from './queues';
 import {
@@ -20,7 +22,7 @@ export interface ObjState {
   lock: number | null;
   file: string | null;
   line: number | null;
-  /** Lock/RLock: [holder]; semaphores: holders with repeats (a multiset). */
+  /** Lock/RLock: [holder]; semaphores: holders with repeats (a multiset). Actor ids: a tid, or a coroutine (lane.ts coroActor). */
   holders: number[];
   /** RLock recursion depth of its holder. */
   depth: number;
@@ -57,6 +59,12 @@ export interface ObjectsSnapshot {
   selectors: Map<number, SelectorState>;
   /** Pools: jobs, tasks done and failed (pools.ts). */
   pools: PoolsState;
+  /**
+   * Per thread: the coroutine running on it (-1: the thread's own code), from
+   * coro.switch. Holders and waiters are its actors (the actor rule,
+   * coroutines.ts); empty, and never looked into, in a program without coroutines.
+   */
+  running: Map<number, number>;
 }
 
 const LOCKLIKE = new Set(['Lock', 'RLock', 'Semaphore', 'BoundedSemaphore']);
@@ -68,7 +76,7 @@ export function isSemaphore(o: ObjState): boolean {
 export function emptySnapshot(): ObjectsSnapshot {
   return {
     seq: -1, objs: new Map(), vars: new Map(), queues: new Map(), sockets: new Map(), selectors: new Map(),
-    pools: { pools: new Map(), jobPool: new Map() },
+    pools: { pools: new Map(), jobPool: new Map() }, running: new Map(),
   };
 }
 
@@ -85,7 +93,7 @@ function cloneSnapshot(s: ObjectsSnapshot): ObjectsSnapshot {
   for (const [k, q] of s.sockets) sockets.set(k, cloneSocket(q));
   const selectors = new Map<number, SelectorState>();
   for (const [k, q] of s.selectors) selectors.set(k, cloneSelector(q));
-  return { seq: s.seq, objs, vars, queues, sockets, selectors, pools: clonePools(s.pools) };
+  return { seq: s.seq, objs, vars, queues, sockets, selectors, pools: clonePools(s.pools), running: new Map(s.running) };
 }
 
 function newObj(id: number, type: string, name: string): ObjState {
@@ -113,13 +121,18 @@ export function applyEvent(s: ObjectsSnapshot, store: EventStore, seq: number): 
     return;
   }
   const id = store.obj.data[seq];
+  if (kind === K.coroSwitch) {
+    s.running.set(store.tid.data[seq], id);
+    return;
+  }
   if (isPoolKind(kind)) {
     // A worker's pool.task/pool.done has no object: the job says which pool.
     applyPoolEvent(s.pools, kind, store.tid.data[seq], id, store.argsOf(seq));
     return;
   }
   if (id < 0) return;
-  const tid = store.tid.data[seq];
+  const thread = store.tid.data[seq];
+  const tid = s.running.size === 0 || ACTED[kind] === 0 ? thread : actorOf(s.running, thread);
   if (kind === K.objNew) {
     const a = store.argsOf(seq);
     const o = newObj(id, String(a.type ?? 'Lock'), String(a.name ?? `#${id}`));
@@ -134,7 +147,7 @@ export function applyEvent(s: ObjectsSnapshot, store: EventStore, seq: number): 
     else if (isPoolType(o.type)) s.pools.pools.set(id, newPool(id, o.type, o.name, o.value));
     return;
   }
-  if (kind >= K.queueTaskDone || (kind >= K.queuePut && kind <= K.selectEnd)) applyIoEvent(s, store, seq, kind, id);
+  if (kind >= K.queueTaskDone || (kind >= K.queuePut && kind <= K.selectEnd)) applyIoEvent(s, store, seq, kind, id, tid);
   let o = s.objs.get(id);
   if (o === undefined) {
     // An object created before recording started: guess its kind from the event.
@@ -222,8 +235,14 @@ export function applyEvent(s: ObjectsSnapshot, store: EventStore, seq: number): 
   }
 }
 
-/** Queue, socket and selector events: each folds into its own state (created on first sight if need be). */
-function applyIoEvent(s: ObjectsSnapshot, store: EventStore, seq: number, kind: number, id: number): void {
+/** The actor of a synchronisation event of `thread`: the coroutine running on it, else the thread. */
+function actorOf(running: Map<number, number>, thread: number): number {
+  const cid = running.get(thread);
+  return cid === undefined || cid < 0 ? thread : coroActor(cid);
+}
+
+/** Queue, socket and selector events: each folds into its own state (created on first sight if need be). `actor`: see actorOf. */
+function applyIoEvent(s: ObjectsSnapshot, store: EventStore, seq: number, kind: number, id: number, actor: number): void {
   const tid = store.tid.data[seq];
   if ((kind >= K.queuePut && kind <= K.queueJoined) || kind === K.queueTaskDone) {
     let q = s.queues.get(id);
@@ -231,7 +250,7 @@ function applyIoEvent(s: ObjectsSnapshot, store: EventStore, seq: number, kind: 
       q = newQueue(id, 'Queue', `#${id}`, null);
       s.queues.set(id, q);
     }
-    applyQueueEvent(q, kind, tid, seq, store.argsOf(seq));
+    applyQueueEvent(q, kind, tid, seq, store.argsOf(seq), actor);
   } else if (kind >= K.selRegister && kind <= K.selUnregister) {
     let sel = s.selectors.get(id);
     if (sel === undefined) {

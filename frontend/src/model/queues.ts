@@ -13,7 +13,7 @@ export interface QueueItem {
   id: number;
   /** The item's repr (cut by the recorder). */
   repr: string;
-  /** The thread that put it. */
+  /** Who put it: the thread, or the coroutine running on it (an actor id, lane.ts). */
   tid: number;
   /** The put's seq. */
   seq: number;
@@ -131,9 +131,12 @@ function take(q: QueueState, id: number | null): void {
   q.items.splice(q.items.indexOf(next), 1);
 }
 
-/** Folds one queue event into `q` (mutating it). */
-export function applyQueueEvent(q: QueueState, kind: number, tid: number, seq: number, a: Args): void {
-  const proc = processOfTid(tid);
+/**
+ * Folds one queue event of thread `thread` into `q` (mutating it). `tid`: who
+ * put, got or waits — the thread, or the coroutine running on it (its actor id, lane.ts).
+ */
+export function applyQueueEvent(q: QueueState, kind: number, thread: number, seq: number, a: Args, tid = thread): void {
+  const proc = processOfTid(thread);
   if (q.firstProcess < 0) q.firstProcess = proc;
   else if (q.firstProcess !== proc) q.crossProcess = true;
   switch (kind) {

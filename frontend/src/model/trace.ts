@@ -3,11 +3,11 @@
 // ingest bumps `version`, which the renderer compares to decide what is dirty.
 import type { End, Envelope, Header } from '../generated/events';
 import { Arrows } from './arrows';
-import { CoroIndex } from './coroutines';
+import { ACTED, CoroIndex } from './coroutines';
 import { CpuSeries } from './cpu';
 import { GrowI32 } from './grow';
 import { K } from './kinds';
-import { Lane } from './lane';
+import { actorCoro, Lane } from './lane';
 import { ObjectTracker } from './objects';
 import { PipeIndex } from './pipes';
 import { PoolIndex } from './pools';
@@ -98,7 +98,7 @@ export class TraceModel {
   /** Pool submit → task and done → result links, and the task each worker runs. */
   readonly pools = new PoolIndex();
   /** Coroutine lanes (nested under their threads' lanes) and the switches between them. */
-  readonly coros = new CoroIndex();
+  readonly coros = new CoroIndex((id) => this.objects.get(id)?.name ?? null);
   /** How many `cpu` samples arrived (0: the strips are not drawn). */
   cpuSamples = 0;
   /** Seqs of print events. */
@@ -108,7 +108,7 @@ export class TraceModel {
   version = 0;
   /** Events that arrived ahead of a gap, waiting for it to fill. */
   private readonly early = new Map<number, Envelope>();
-  /** Per lock: the last release (tid, time), for hand-off arrows; one record per lock, updated in place. */
+  /** Per lock: the last release (actor, time), for hand-off arrows; one record per lock, updated in place. */
   private readonly lastRelease = new Map<number, { tid: number; t: number }>();
   /** laneByTid for small tids, as an array (one indexed read per event). */
   private readonly denseLanes: (Lane | undefined)[] = [];
@@ -177,9 +177,9 @@ export class TraceModel {
     return lane.index;
   }
 
-  /** The row of thread `tid`'s lane, or -1. */
+  /** The row of thread `tid`'s lane (or of a coroutine's, given its actor id: lane.ts), or -1. */
   rowOf(tid: number): number {
-    const lane = this.laneByTid.get(tid);
+    const lane = this.actorLane(tid);
     if (lane === undefined) return -1;
     void this.rows;
     return lane.index;
@@ -302,6 +302,15 @@ export class TraceModel {
     }
     lane.events.push(seq);
     if (LOCATED[kind] === 1 && args !== null && (typeof a.line === 'number')) lane.locs.push(seq);
+    // The actor rule (coroutines.ts): a synchronisation event of a thread running a coroutine is the
+    // coroutine's: its lane gets the event and the wait; `actor` is who holds and waits (lane.ts).
+    // Threaded programs have no coroutine lanes and never look further.
+    let acting = lane;
+    if (this.coros.count > 0 && ACTED[kind] === 1) {
+      acting = this.coros.actingLane(lane);
+      if (acting !== lane) acting.events.push(seq);
+    }
+    const actor = acting === lane ? tid : acting.actor;
 
     switch (kind) {
       case K.threadNew:
@@ -337,18 +346,18 @@ export class TraceModel {
       case K.lockRelease:
         if (obj >= 0) {
           const rel = this.lastRelease.get(obj);
-          if (rel === undefined) this.lastRelease.set(obj, { tid, t });
+          if (rel === undefined) this.lastRelease.set(obj, { tid: actor, t });
           else {
-            rel.tid = tid;
+            rel.tid = actor;
             rel.t = t;
           }
         }
         break;
       case K.lockAcquire:
-        if (lane.state === S.blocked && lane.stateObj === obj) {
+        if (acting.waitingOn(S.blocked, obj)) {
           const rel = this.lastRelease.get(obj);
-          if (rel !== undefined && rel.tid !== tid) {
-            this.handoffs.add(rel.tid, rel.t, tid, t, obj, seq);
+          if (rel !== undefined && rel.tid !== actor) {
+            this.handoffs.add(rel.tid, rel.t, actor, t, obj, seq);
           }
         }
         break;
@@ -387,13 +396,17 @@ export class TraceModel {
     }
 
     if (kind >= K.queuePut) {
-      this.queues.append(kind, t, tid, obj, seq, a);
+      this.queues.append(kind, t, actor, obj, seq, a);
       this.selects.append(kind, tid, obj, seq, a);
     }
 
     const wait = WAIT_STATE[kind];
     const pj = this.poolJoins.size === 0 ? undefined : this.poolJoins.get(tid);
-    if (pj !== undefined) {
+    if (acting !== lane) {
+      // A coroutine's wait: its lane shows it, its thread's lane goes on showing which coroutine runs.
+      if (wait >= 0) this.coros.enterWait(acting, t, wait, kind === K.threadJoin ? (typeof a.thread === 'number' ? a.thread : -1) : obj, seq);
+      else if (RESUME[kind] === 1) this.coros.leaveWait(acting, t, seq);
+    } else if (pj !== undefined) {
       // Pool.join() joins the pool's threads and worker processes: one wait, "joining a pool", until it returns.
       if (kind === K.poolJoined || kind === K.threadEnd) {
         this.poolJoins.delete(tid);
@@ -431,6 +444,11 @@ export class TraceModel {
     return lane;
   }
 
+  /** The lane of an actor: a thread's (its tid) or a coroutine's (coroActor(id)). */
+  actorLane(actor: number): Lane | undefined {
+    return actor >= 0 ? this.laneByTid.get(actor) : this.coros.lanes.get(actorCoro(actor));
+  }
+
   objectName(id: number): string {
     return this.objects.get(id)?.name ?? this.coros.name(id) ?? `#${id}`;
   }
@@ -440,6 +458,8 @@ export class TraceModel {
    * are: "Process-1" for its main thread, "Thread-2 (Process-1)" for others.
    */
   threadName(tid: number): string {
+    // An actor that is a coroutine (holders, waiters: the actor rule) goes by the coroutine's name.
+    if (tid < -1) return this.coros.name(actorCoro(tid)) ?? `coroutine #${actorCoro(tid)}`;
     const lane = this.laneByTid.get(tid);
     if (lane === undefined) return `thread ${tid}`;
     const p = lane.proc;

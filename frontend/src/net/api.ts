@@ -53,4 +53,5 @@ export const api = {
     request('POST', '/api/runs', { scenario, params }),
   stopRun: (id: string): Promise<unknown> => request('POST', `/api/runs/${encodeURIComponent(id)}/stop`),
   traceUrl: (id: string): string => `/api/runs/${encodeURIComponent(id)}/trace`,
+  exportUrl: (id: string, format: 'html' | 'chrome'): string => `/api/runs/${encodeURIComponent(id)}/export?format=${format}`,
 };

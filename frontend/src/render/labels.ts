@@ -99,7 +99,7 @@ export function drawLabels(ctx: CanvasRenderingContext2D, L: Layout, v: View, ro
   const grouped = rows.length > 0 && !(rows[0] instanceof Lane);
   const x0 = grouped ? 12 : 6;
   // In the overview, the followed thread's name replaces its neighbours' so none overlap.
-  const followIdx = every > 1 && st.follow !== null ? rows.findIndex((l) => l instanceof Lane && l.tid === st.follow) : -1;
+  const followIdx = every > 1 && st.follow !== null ? rows.findIndex((l) => l instanceof Lane && l.actor === st.follow) : -1;
   for (let i = v.first; i < v.last; i++) {
     const lane = rows[i];
     const y = laneY(L, v, i);
@@ -124,7 +124,7 @@ export function drawLabels(ctx: CanvasRenderingContext2D, L: Layout, v: View, ro
       let underHeader = false;
       for (let k = 1; k < every && i - k >= 0 && !underHeader; k++) underHeader = !(rows[i - k] instanceof Lane);
       if ((i % every === 0 && !near && !underHeader) || i === followIdx) {
-        const me = c === null && st.follow === lane.tid;
+        const me = st.follow === lane.actor;
         const xi = c === null ? x0 : x0 + CORO_INDENT;
         ctx.font = me ? bold : font;
         ctx.fillStyle = me ? THEME.follow : THEME.text;
@@ -137,7 +137,8 @@ export function drawLabels(ctx: CanvasRenderingContext2D, L: Layout, v: View, ro
       ctx.fillRect(0, y, L.labelW, L.laneH);
     }
     const coro = lane.coro;
-    const followed = coro === null && st.follow === lane.tid;
+    // Followed and alarm sets hold actor ids: a thread's tid, or a coroutine's (a task in a deadlock).
+    const followed = st.follow === lane.actor;
     if (followed || st.hoverLane === i) {
       ctx.fillStyle = followed ? '#dbeafe' : '#eef2ff';
       ctx.fillRect(0, y, L.labelW, L.laneH);
@@ -161,7 +162,7 @@ export function drawLabels(ctx: CanvasRenderingContext2D, L: Layout, v: View, ro
       ctx.fillRect(x0 + 10, y + L.barMid - sw / 2, sw - 2, sw);
       xi = x0 + CORO_INDENT;
     }
-    const alarm = coro === null && st.alert.has(lane.tid);
+    const alarm = st.alert.has(lane.actor);
     const f = alarm || followed ? bold : coro !== null ? coroFont(L.fontPx) : font;
     ctx.font = f;
     ctx.fillStyle = alarm ? '#b91c1c' : followed ? THEME.follow : coro !== null ? THEME.muted : THEME.text;

@@ -172,7 +172,7 @@ export function drawMarkers(ctx: CanvasRenderingContext2D, L: Layout, v: View, m
 /** Curved arrows from (fromTid, fromT) to (toTid, toT); `toT` ascending. */
 function drawArrows(
   ctx: CanvasRenderingContext2D, L: Layout, v: View, m: TraceModel, h: Arrows, color: string, dash: number[], width = 1.5,
-  laneOf: (id: number) => Lane | undefined = (tid) => m.laneByTid.get(tid),
+  laneOf: (id: number) => Lane | undefined = (actor) => m.actorLane(actor), // a task's hand-off ends at its lane
 ): void {
   const t1 = v.t0 + v.nsPerPx * L.plotW;
   const a = lowerBound(h.toT.data, v.t0, 0, h.length);

@@ -4,7 +4,7 @@
 // keeps the address bar in step with it.
 import type { End, Envelope, Header } from '../generated/events';
 import type { RunInfo, Scenario } from '../model/api_types';
-import type { LostUpdate } from '../model/diagnosis';
+import { cycleActors, type LostUpdate } from '../model/diagnosis';
 import { parseJsonl } from '../model/jsonl';
 import { mergeParams, defaultParams } from '../model/params';
 import { isPoolType } from '../model/pools';
@@ -13,11 +13,13 @@ import { isSelectorType, isSocketType } from '../model/sockets';
 import { TraceModel } from '../model/trace';
 import { formatRoute, parseRoute, type Route } from '../model/url';
 import { ApiError, api } from '../net/api';
+import type { EmbeddedTrace } from '../net/offline';
 import { RunStream } from '../net/stream';
 import { Timeline } from '../render/timeline';
 import { Banner } from './banner';
 import { Controls } from './controls';
 import { clear, h } from './dom';
+import { ExportButtons } from './export_buttons';
 import { hints, legend } from './legend';
 import { IoPanel } from './io_panel';
 import { ObjectsPanel } from './objects_panel';
@@ -46,6 +48,8 @@ export class App {
   private lastFrame = 0;
   private updateScheduled = false;
   private runsTimer: ReturnType<typeof setTimeout> | null = null;
+  /** A page written by `concviz export --html`: it shows its one trace and has no server to ask. */
+  private offline = false;
 
   readonly sidebar: Sidebar;
   readonly timeline: Timeline;
@@ -62,6 +66,7 @@ export class App {
   private readonly titleEl = h('div.run-title');
   private readonly statusEl = h('span.status', { hidden: true });
   private readonly countEl = h('span.count');
+  private readonly exports = new ExportButtons();
   private readonly emptyEl = h('div.timeline-empty');
   private readonly timelineHost = h('div.timeline-host');
   private readonly fileInput = h('input', { type: 'file', accept: '.jsonl,.json,.txt,application/x-ndjson', hidden: true });
@@ -107,7 +112,7 @@ export class App {
     const panel = (title: string, body: HTMLElement, cls: string) => h(`section.panel.${cls}`, null, h('h2.panel-title', null, title), body);
     clear(root,
       h('header.topbar', null, toggle, h('a.brand', { href: '/', onclick: (e: MouseEvent) => { e.preventDefault(); this.navigate({ view: 'home' }); } }, 'concviz'),
-        this.titleEl, this.statusEl, this.countEl, h('span.spacer'), openBtn, this.fileInput),
+        this.titleEl, this.statusEl, this.countEl, h('span.spacer'), this.exports.el, openBtn, this.fileInput),
       this.sidebar.el,
       h('main.main', null, this.banner.el, timelineWrap, this.controls.el, this.splitter(),
         this.panelsEl),
@@ -171,6 +176,7 @@ export class App {
   // --- routing ----------------------------------------------------------------
 
   private navigate(r: Route): void {
+    if (this.offline) return;
     const url = formatRoute(r);
     if (url !== location.pathname + location.search) history.pushState(null, '', url);
     this.applyRoute(r);
@@ -204,6 +210,7 @@ export class App {
   }
 
   private async loadRuns(): Promise<void> {
+    if (this.offline) return;
     if (this.runsTimer !== null) clearTimeout(this.runsTimer);
     this.runsTimer = null;
     try {
@@ -275,6 +282,7 @@ export class App {
     this.runId = null;
     this.run = null;
     this.statusEl.hidden = true;
+    this.exports.show(null, false);
   }
 
   private async openRun(id: string): Promise<void> {
@@ -294,6 +302,7 @@ export class App {
     }
     if (this.runId !== id) return;
     this.run = run;
+    this.exports.show(id, !isActive(run));
     this.roomForTimeline();
     if (this.scenarios !== null) this.selectScenario(run.scenario, run.params, false);
     const s = this.scenario(run.scenario);
@@ -354,10 +363,10 @@ export class App {
     this.emptyEl.hidden = model.eventCount > 0;
     if (model.eventCount === 0) this.showEmpty('error', 'The run recorded no events.');
     if (this.run !== null) this.run = { ...this.run, status: e.status };
-    const cycle = (e.summary as { deadlock?: { cycle?: { thread: number }[] } | null }).deadlock?.cycle ?? [];
-    this.timeline.alertTids = new Set(cycle.map((c) => c.thread));
+    this.timeline.alertTids = cycleActors(e);
     this.setTitle(this.titleEl.textContent ?? '', e.status);
     this.sidebar.setRunning(false);
+    if (this.runId !== null) this.exports.show(this.runId, true);
     this.banner.showEnd(e, model);
     void this.loadRuns();
     this.scheduleUpdate();
@@ -399,6 +408,21 @@ export class App {
     if (parsed.bad.length > 0) this.banner.message('warn', `${parsed.bad.length} line(s) of ${name} could not be read and were skipped`, `lines ${parsed.bad.slice(0, 10).join(', ')}`);
     this.playhead = model.endTime;
     this.scheduleUpdate();
+  }
+
+  /** Shows the trace a page written by `concviz export --html` carries (net/offline.ts):
+   *  no scenario list, no runs, no request to anyone. */
+  async openExported(trace: Promise<EmbeddedTrace>): Promise<void> {
+    this.offline = true;
+    this.root.classList.add('offline', 'no-sidebar');
+    this.showEmpty('loading', 'Opening the trace…');
+    try {
+      const t = await trace;
+      this.openParsed(t.parsed, t.name);
+      this.setTitle(t.title, t.parsed.end?.status ?? 'no end line', t.name);
+    } catch (e) {
+      this.showEmpty('error', `Could not read the trace inside this page: ${message(e)}`);
+    }
   }
 
   /** Shows an already-built model (the synthetic benchmark and demo traces). */

@@ -4,7 +4,7 @@
 import { describeActivity, processSummaries, type ProcessRow } from '../model/activity';
 import { exitText } from '../model/processes';
 import { formatDuration } from '../model/time';
-import { diagnose, show, type LostUpdate } from '../model/diagnosis';
+import { diagnose, show, stepActor, type LostUpdate } from '../model/diagnosis';
 import type { TraceModel } from '../model/trace';
 import type { End } from '../generated/events';
 import { clear, h, shortName } from './dom';
@@ -45,14 +45,15 @@ export class Banner {
       const chain = h('div.cycle', { 'aria-label': 'Deadlock cycle' });
       d.cycle.forEach((step, i) => {
         const next = d.cycle![(i + 1) % d.cycle!.length];
+        const who = stepActor(step); // a task's own lane when the step names a coroutine
         chain.append(...[
-          h('button.cycle-thread', { type: 'button', title: 'Follow this thread', onclick: () => this.act.follow(step.thread) },
-            step.name || name(step.thread)),
+          h('button.cycle-thread', { type: 'button', title: who === step.thread ? 'Follow this thread' : `Follow this task (on ${name(step.thread)})`, onclick: () => this.act.follow(who) },
+            step.name || name(who)),
           h('span.cycle-holds', null, step.holds.length > 0 ? `holds ${step.holds.join(', ')}` : 'holds nothing'),
           h('span.cycle-arrow', null, '→ waits for'),
           h('span.cycle-lock', null, step.waits_for),
           step.file ? h('span.cycle-where', null, `${baseName(step.file)}:${step.line ?? '?'}`) : null,
-          h('span.cycle-arrow', null, i + 1 < d.cycle!.length ? `held by →` : `held by ↺ ${next.name || name(next.thread)}`),
+          h('span.cycle-arrow', null, i + 1 < d.cycle!.length ? `held by →` : `held by ↺ ${next.name || name(stepActor(next))}`),
         ].filter((x): x is HTMLElement => x !== null));
       });
       parts.push(chain);

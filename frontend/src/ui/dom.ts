@@ -74,5 +74,7 @@ export function shortName(name: string, tid: number): string {
   // A child process's main thread goes by the process's name (trace.ts threadName).
   const p = /^(?:Process|ForkPoolWorker|SpawnPoolWorker|ForkServerPoolWorker)-(\d+)$/.exec(name);
   if (p !== null) return `${name.startsWith('Process') ? 'P' : 'W'}${p[1]}`;
+  // A coroutine (a negative actor id, model/lane.ts): tasks share prefixes (transfer-ab, transfer-ba), keep the end.
+  if (tid < -1) return name.length > 16 ? `${name.slice(0, 7)}…${name.slice(-8)}` : name;
   return name.length > 10 ? `${name.slice(0, 9)}…` : name;
 }

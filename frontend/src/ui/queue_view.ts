@@ -3,7 +3,7 @@
 // the thread that put them; capacity, unfinished tasks, and who waits.
 import { discipline, orderedItems, tracksTasks, type QueueItem, type QueueState } from '../model/queues';
 import type { TraceModel } from '../model/trace';
-import { threadColor } from '../render/palette';
+import { coroColor, threadColor } from '../render/palette';
 import { h, shortName } from './dom';
 
 /** Boxes drawn before "+N more" (a queue of thousands stays one line). */
@@ -31,7 +31,8 @@ export function queueCard(model: TraceModel, q: QueueState, chips: Chips): HTMLE
 
   const items = orderedItems(q);
   const box = (it: QueueItem, i: number) => {
-    const color = threadColor(it.tid);
+    const c = it.tid < 0 ? model.actorLane(it.tid)?.coro : null; // put by a coroutine (an actor id): its colour
+    const color = c ? coroColor(c.order, c.raw, c.kind) : threadColor(it.tid);
     const who = model.threadName(it.tid);
     return h('div.qitem', {
       title: `${it.repr}\nput by ${who}${i === 0 ? '\nthe next get() takes this one' : ''}`,

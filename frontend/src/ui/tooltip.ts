@@ -3,7 +3,7 @@
 // the source line; over a process header, the process and its cores in use.
 import { coroKindText, waitBefore } from '../model/coroutines';
 import { CPU_SAMPLE_NS, CPU_SOURCE, cpuAt } from '../model/cpu';
-import { describeEvent, poolTaskAt, waitDetail } from '../model/describe';
+import { coroWaitText, describeEvent, poolTaskAt, waitDetail } from '../model/describe';
 import { K } from '../model/kinds';
 import type { Lane } from '../model/lane';
 import { threadPlaceAt } from '../model/playhead';
@@ -68,6 +68,9 @@ export class Tooltip {
       if (span.state === S.suspended) {
         const waits = waitBefore(coro, span.seq, span.index > 0 ? lane.seqs.data[span.index - 1] : -1);
         if (waits !== null) what += ` — ${waits}`;
+      } else if (span.state > S.running) {
+        // Blocked on a lock, waiting on an event...: the coroutine is the actor (coroutines.ts).
+        what = coroWaitText(model, span.state, span.obj, span.seq, info.t) ?? what;
       }
       rows.push(h('div.tt-state', null, h('span.swatch', { style: { background: STATE_COLORS[span.state] } }), what));
       rows.push(h('div.tt-dim', null, `for ${formatDuration(span.end - span.start)} (${formatDuration(span.start, 4)} → ${formatDuration(span.end, 4)})`));
