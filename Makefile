@@ -11,7 +11,7 @@ FRONTEND_SOURCES := $(shell find frontend -type f 2>/dev/null) package.json tsco
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install build chromium lint check-python check-frontend test-python bench clean
+.PHONY: run test test-versions install build chromium lint check-python check-frontend test-python bench clean
 
 run: install build
 	$(BIN)/concviz serve --host $(HOST) --port $(PORT)
@@ -19,6 +19,24 @@ run: install build
 test: install build chromium lint
 	npm run --silent test
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory test-versions
+
+# The engine (recording, instrumentation, compat suites, CLI) on the other
+# Pythons of the machine, found through pyenv; the server and the browser
+# tests run once, above. Each version gets its own venv (.venv-3.12 ...).
+OTHER_PYTHONS := 3.12 3.13
+ENGINE_TESTS := tests/instrument tests/processes tests/cli tests/scenarios tests/trace tests/coroutines \
+	tests/analysis tests/compat
+
+test-versions:
+	@set -e; for v in $(OTHER_PYTHONS); do \
+	  python="$$(pyenv root)/versions/$$(pyenv latest $$v)/bin/python$$v"; \
+	  test -x "$$python" || { echo "Python $$v not found through pyenv"; exit 1; }; \
+	  test -x .venv-$$v/bin/python || "$$python" -m venv .venv-$$v; \
+	  echo "== Python $$v"; \
+	  .venv-$$v/bin/pip install -q --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v "is ignored" || true; \
+	  .venv-$$v/bin/python -m pytest -q -p no:cacheprovider $(ENGINE_TESTS); \
+	done
 
 install: $(PY_STAMP) $(NODE_STAMP)
 
@@ -62,4 +80,4 @@ bench: install build chromium
 	$(BIN)/python bench/coroutine_cost.py
 
 clean:
-	rm -rf $(VENV) node_modules backend/concviz/static/dist
+	rm -rf $(VENV) .venv-* node_modules backend/concviz/static/dist backend/concviz/*.so

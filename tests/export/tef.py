@@ -33,6 +33,9 @@ def check(doc: Any) -> Counter[str]:
         assert ph in PHASES, f"unknown phase in {where}"
         phases[ph] += 1
         assert isinstance(ev.get("pid"), int), f"no integer pid in {where}"
+        # Importers file every event under a thread, so even process-wide ones name a real track.
+        assert isinstance(ev.get("tid"), int) and ev["tid"] > 0, f"no track (tid > 0) in {where}"
+        used_threads.add((ev["pid"], ev["tid"]))
         if ph == "M":
             assert ev["name"] in METADATA and isinstance(ev.get("args"), dict), where
             if ev["name"] == "process_name":
@@ -46,9 +49,7 @@ def check(doc: Any) -> Counter[str]:
             assert ev["args"] and all(isinstance(v, int | float) for v in ev["args"].values()), where
             key: tuple[Any, ...] = ("counter", ev["pid"], ev["name"])
         else:
-            assert isinstance(ev.get("tid"), int), f"no integer tid in {where}"
             key = (ev["pid"], ev["tid"])
-            used_threads.add((ev["pid"], ev["tid"]))
         assert ts >= last_ts.get(key, 0), f"time goes back on {key} at {where}"
         last_ts[key] = ts
         if ph == "B":

@@ -61,9 +61,8 @@ def test_each_thread_is_a_named_track_and_each_process_a_named_process() -> None
     ev.add(30, CHILD << 20, "process.begin", on=CHILD, pid=CHILD, ppid=PID, name=None, method="fork")
     ev.add(31, CHILD << 20, "process.name", on=CHILD, name="Process-1")
     doc = ev.export()
-    meta = {(e["name"], e["pid"], e["tid"]): e["args"] for e in of_phase(doc, "M")}
-    assert meta[("process_name", PID, 0)] == {"name": "MainProcess"}
-    assert meta[("process_name", CHILD, 0)] == {"name": "Process-1"}
+    processes = {e["pid"]: e["args"]["name"] for e in of_phase(doc, "M") if e["name"] == "process_name"}
+    assert processes == {PID: "MainProcess", CHILD: "Process-1"}
     names = {(e["pid"], e["args"]["name"]) for e in of_phase(doc, "M") if e["name"] == "thread_name"}
     assert names == {(PID, "MainThread"), (PID, "worker"), (CHILD, "MainThread")}
     assert all(0 < e["tid"] < 100 for e in doc["traceEvents"] if e["ph"] in "BEi"), "small track ids"

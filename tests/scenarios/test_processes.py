@@ -9,6 +9,7 @@ import ast
 import os
 import re
 import resource
+import statistics
 import subprocess
 import sys
 from collections import Counter
@@ -179,7 +180,10 @@ def check_gil(run: Run, quiet_machine: bool) -> None:
     assert len(tids) == 4
     threads = cores(run, {root}, start, end)
     assert threads, "the threads phase lasts at least one slice"
-    assert 0.3 < max(threads) <= 1.2, f"four CPU-bound threads share one core (GIL): {threads}"
+    # One core between them (the GIL): about 1 most of the time. A slice at a
+    # phase's edge may also hold the recorder's or the main thread's work.
+    assert 0.3 < statistics.median(threads) <= 1.2 and max(threads) < 2, \
+        f"four CPU-bound threads share one core (GIL): {threads}"
 
     workers = set(children(run))
     assert len(workers) == 4 and exit_codes(run) == dict.fromkeys(workers, 0)

@@ -131,8 +131,8 @@ class _Converter:
     # --- one event ----------------------------------------------------------------------
 
     def _event(self, kind: str, pid: int, tid: int, obj: int | None, args: dict[str, Any], ts: float) -> None:
-        self._learn(kind, pid, tid, obj, args, ts)
         track = self._track(pid, tid, kind, ts)
+        self._learn(kind, pid, tid, obj, args, ts)
         if kind == "coro.switch":
             self._switch(pid, tid, obj, args.get("origin"), ts)
         begin = _BEGIN_OF.get(kind)
@@ -259,9 +259,10 @@ class _Converter:
 
     def _counter(self, obj: int, series: str, value: int, ts: float) -> None:
         """A counter of the object, in the process that made it (shared objects have one series)."""
-        kind, name, pid = self.objects.get(obj, ("?", f"#{obj}", next(iter(self.processes), 0)))
+        kind, name, pid = self.objects.get(obj, ("?", f"#{obj}", next(iter(self.tracks.first))))
         cat = "queue" if kind in QUEUE_TYPES else "semaphore"
-        self.out.append({"ph": "C", "name": name, "cat": cat, "ts": ts, "pid": pid, "args": {series: value}})
+        self.out.append({"ph": "C", "name": name, "cat": cat, "ts": ts, "pid": pid, "tid": self.tracks.first[pid].id,
+                         "args": {series: value}})
 
     # --- names ---------------------------------------------------------------------------------
 
@@ -299,9 +300,9 @@ class _Converter:
 
     def _metadata(self) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
-        for index, (pid, name) in enumerate(self.processes.items()):
-            out.append(_meta("process_name", pid, 0, {"name": name}))
-            out.append(_meta("process_sort_index", pid, 0, {"sort_index": index}))
+        for index, (pid, first) in enumerate(self.tracks.first.items()):
+            out.append(_meta("process_name", pid, first.id, {"name": self.processes[pid]}))
+            out.append(_meta("process_sort_index", pid, first.id, {"sort_index": index}))
         for track in self.tracks.by_lane.values():
             out.append(_meta("thread_name", track.pid, track.id, {"name": track.name}))
             out.append(_meta("thread_sort_index", track.pid, track.id, {"sort_index": track.id}))

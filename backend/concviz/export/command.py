@@ -7,6 +7,7 @@ wins over a run id.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -22,7 +23,7 @@ def load(source: str, data_dir: str | None) -> Trace:
     path = Path(source)
     if path.is_file():
         return read_file(path)
-    if path.suffix in (".jsonl", ".json") or "/" in source:
+    if path.suffix in (".jsonl", ".json") or os.sep in source:
         raise ExportError(f"no such trace file: {source}")
     data = Path(data_dir) if data_dir else default_data_dir()
     if not (data / DB_NAME).is_file():

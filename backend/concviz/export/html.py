@@ -53,12 +53,12 @@ def to_html(trace: Trace) -> bytes:
     data = base64.b64encode(gzip.compress(to_jsonl(trace), compresslevel=9, mtime=0)).decode("ascii")
     target = str(trace.header.get("target") or "trace")
     name = f"{Path(target).stem}-{trace.header.get('run_id', 'run')}.jsonl"
-    page = PAGE.format(csp=CSP, title=html.escape(title_of(target)), name=html.escape(name), data=data,
+    page = PAGE.format(csp=CSP, title=html.escape(_title(target)), name=html.escape(name), data=data,
                        css=_CLOSES.sub(r"\\3C ", css), js=_CLOSES.sub(r"\\x3C", js))
     return page.encode()
 
 
-def title_of(target: str) -> str:
+def _title(target: str) -> str:
     """A scenario's title, as the stored-run page shows it; a script's own name."""
     try:
         return scenarios.find(target).title

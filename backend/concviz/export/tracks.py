@@ -40,6 +40,9 @@ class Tracks:
     def __init__(self, out: list[dict[str, Any]]) -> None:
         self.out = out
         self.by_lane: dict[tuple[int, int], Track] = {}
+        self.first: dict[int, Track] = {}
+        """pid → its first track, which also carries the process's own events (names, counters):
+        importers file every event under some thread, and tid 0 is nobody's."""
         self._stacks: dict[int, list[_Open]] = {}
 
     def lane(self, pid: int, lane: int, name: str, ts: float) -> Track:
@@ -49,6 +52,7 @@ class Tracks:
         if track is None:
             track = self.by_lane[(pid, lane)] = Track(len(self.by_lane) + 1, pid, name, lane >= 0)
             self._stacks[track.id] = []
+            self.first.setdefault(pid, track)
             if track.thread:
                 self.begin(track, ts, ("life", None), name, "thread", {})
         return track
