@@ -216,13 +216,17 @@ class RLock:
         raise TypeError("cannot pickle '_thread.RLock' object")
 
 
-def make_lock() -> Any:
-    """Replaces ``threading.Lock``."""
-    if not is_user_file(sys._getframe(1).f_code.co_filename):
-        return _allocate_lock()
+def make_lock(*args: Any, **kwargs: Any) -> Any:
+    """Replaces ``threading.Lock`` (where it is a function: 3.11, 3.12)."""
+    if args or kwargs or not is_user_file(sys._getframe(1).f_code.co_filename):
+        return _allocate_lock(*args, **kwargs)  # raises the real TypeError for arguments
+    return _new_lock()
+
+
+def _new_lock() -> Lock:
     lock = Lock.__new__(Lock)
     lock._lock = _allocate_lock()
-    lock._cv_id = new_object("Lock")
+    lock._cv_id = new_object("Lock", depth=4)  # named from the caller of make_lock (or of LockClass)
     return lock
 
 
@@ -244,6 +248,31 @@ def new_rlock(obj: int) -> RLock:
     return lock
 
 
+class _LockClass(type):
+    """From 3.13 ``threading.Lock`` is a class (``_thread.lock``): programs
+    write ``threading.Lock | None`` and ``isinstance(x, threading.Lock)``.
+    The replacement is then a class too, whose call makes a recorded lock
+    and which counts recorded and real locks as its instances."""
+
+    def __new__(mcls, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> Any:
+        if any(isinstance(base, _LockClass) for base in bases):
+            raise TypeError("type '_thread.lock' is not an acceptable base type")  # as the real one
+        return super().__new__(mcls, name, bases, namespace)
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        if args or kwargs or not is_user_file(sys._getframe(1).f_code.co_filename):
+            return _allocate_lock(*args, **kwargs)
+        return _new_lock()
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, (Lock, _ORIGINAL_LOCK))
+
+    def __subclasscheck__(cls, sub: Any) -> bool:
+        return issubclass(sub, (Lock, _ORIGINAL_LOCK))
+
+
+_ORIGINAL_LOCK = threading.Lock
+LockClass = _LockClass("Lock", (), {"__module__": "threading", "__doc__": _ORIGINAL_LOCK.__doc__})
 make_lock.__name__ = make_lock.__qualname__ = "Lock"
 make_rlock.__name__ = make_rlock.__qualname__ = "RLock"
 make_lock.__module__ = make_rlock.__module__ = "threading"
@@ -256,7 +285,7 @@ _patch = Patch()
 
 
 def install() -> None:
-    _patch.set(threading, "Lock", make_lock)
+    _patch.set(threading, "Lock", LockClass if isinstance(_ORIGINAL_LOCK, type) else make_lock)
     _patch.set(threading, "RLock", make_rlock)
 
 

@@ -31,3 +31,5 @@ class Settings:
     """Runs in ``GET /api/runs`` unless ``?limit=`` asks for fewer (or more, up to 1000)."""
     extra_hosts: tuple[str, ...] = ()
     """Host names accepted besides localhost, 127.0.0.1 and [::1] (e.g. the address served on)."""
+    embed_origins: tuple[str, ...] = ()
+    """Origins whose pages may show ``/embed/...`` in an iframe (``serve --embed-origin``); none by default."""

@@ -36,7 +36,8 @@ from concviz.analysis.summary import summarise
 
 log = logging.getLogger("concviz.server")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""1: runs and chunks. 2: ``runs.tour``, the run's guided tour (JSON; NULL: none of its own)."""
 PAGE_SIZE = 65536
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -51,7 +52,8 @@ CREATE TABLE IF NOT EXISTS runs (
     summary TEXT,
     error TEXT,
     header BLOB,
-    end_line BLOB
+    end_line BLOB,
+    tour TEXT
 );
 CREATE INDEX IF NOT EXISTS runs_by_created ON runs (created_at);
 CREATE TABLE IF NOT EXISTS chunks (
@@ -77,7 +79,18 @@ def _record(row: sqlite3.Row) -> dict[str, Any]:
         "status": row["status"], "exit_code": row["exit_code"], "created_at": row["created_at"],
         "finished_at": row["finished_at"], "events": row["events"],
         "summary": _decode(row["summary"]) if row["summary"] else None, "error": row["error"],
-    }
+    } | ({"tour": _decode(row["tour"]) if row["tour"] else None} if "tour" in row.keys() else {})
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a database written by an older concviz up to ``SCHEMA_VERSION``, keeping every run.
+
+    Only additive changes (a new nullable column), so an old file opens as is
+    and its runs read back with the new fields empty.
+    """
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+    if "tour" not in columns:
+        conn.execute("ALTER TABLE runs ADD COLUMN tour TEXT")
 
 
 @dataclass
@@ -104,6 +117,7 @@ class Store:
             conn.execute("PRAGMA journal_mode=WAL")
             with conn:
                 conn.executescript(SCHEMA)
+                _migrate(conn)
                 conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         self._queue: queue.SimpleQueue[_Op] = queue.SimpleQueue()
         self._writer = threading.Thread(target=self._write_loop, name="concviz-store-writer", daemon=True)
@@ -177,6 +191,12 @@ class Store:
         self._queue.put(_Op("finish", run_id, (record, end_line), future=future))
         return future
 
+    def set_tour(self, run_id: str, tour: dict[str, Any] | None) -> Future[None]:
+        """Store the run's tour (None: forget it, so the scenario's own tour shows again)."""
+        future: Future[None] = Future()
+        self._queue.put(_Op("tour", run_id, (None if tour is None else _encode(tour),), future=future))
+        return future
+
     def close(self) -> None:
         if self._closed:
             return
@@ -245,6 +265,9 @@ class Store:
                 "error = ?, end_line = ? WHERE id = ?",
                 (r["status"], r["exit_code"], r["finished_at"], r["events"], _encode(r["summary"]),
                  r["error"], end_line, op.run_id))
+        elif op.kind == "tour":
+            (tour,) = op.args
+            conn.execute("UPDATE runs SET tour = ? WHERE id = ?", (tour, op.run_id))
         else:  # pragma: no cover - a programming error
             raise ValueError(f"unknown store operation {op.kind!r}")
 
@@ -252,7 +275,7 @@ class Store:
 
     def get_run(self, run_id: str) -> dict[str, Any] | None:
         with self._reading() as conn:
-            row = conn.execute(f"SELECT {RECORD_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
+            row = conn.execute(f"SELECT {RECORD_COLUMNS}, tour FROM runs WHERE id = ?", (run_id,)).fetchone()
         return _record(row) if row else None
 
     def list_runs(self, limit: int) -> list[dict[str, Any]]:
@@ -260,6 +283,12 @@ class Store:
             rows = conn.execute(
                 f"SELECT {RECORD_COLUMNS} FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ?", (limit,))
             return [_record(r) for r in rows]
+
+    def get_tour(self, run_id: str) -> dict[str, Any] | None:
+        """The run's own tour, or None (no tour saved, or no such run)."""
+        with self._reading() as conn:
+            row = conn.execute("SELECT tour FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return _decode(row["tour"]) if row and row["tour"] else None
 
     def trace_ends(self, run_id: str) -> tuple[bytes | None, bytes | None]:
         """The header line and end line of a stored run (either may be missing)."""
