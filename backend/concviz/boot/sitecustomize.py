@@ -12,10 +12,23 @@ import os
 import sys
 
 
+def _in_main_interpreter() -> bool:
+    """A subinterpreter (``_interpreters``, ``test.support.interpreters``)
+    imports ``site`` too, inside a process that is already recorded (or is
+    the runner itself): it must not start a recording of its own."""
+    for name in ("_interpreters", "_xxsubinterpreters"):
+        try:
+            module = __import__(name)
+        except ImportError:
+            continue
+        return bool(module.get_current() == module.get_main())
+    return True
+
+
 def _boot() -> None:
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
-    if os.environ.get("CONCVIZ_CHILD"):
+    if os.environ.get("CONCVIZ_CHILD") and _in_main_interpreter():
         try:
             from concviz import child
 
