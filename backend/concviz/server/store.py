@@ -79,7 +79,7 @@ def _record(row: sqlite3.Row) -> dict[str, Any]:
         "status": row["status"], "exit_code": row["exit_code"], "created_at": row["created_at"],
         "finished_at": row["finished_at"], "events": row["events"],
         "summary": _decode(row["summary"]) if row["summary"] else None, "error": row["error"],
-    } | ({"tour": _decode(row["tour"]) if row["tour"] else None} if "tour" in row.keys() else {})
+    } | ({"tour": _decode(row["tour"]) if row["tour"] else None} if "tour" in row.keys() else {})  # noqa: SIM118 (a Row's "in" looks at values)
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
