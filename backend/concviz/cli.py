@@ -54,6 +54,15 @@ def _count(low: int, high: int) -> Any:
     return parse
 
 
+def _origin(text: str) -> str:
+    from concviz.server.embedding import normalise_origin
+
+    try:
+        return normalise_origin(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="concviz", description="See concurrency in Python.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -85,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_count(0, 65535), default=8000, help="port (default 8000)")
     serve.add_argument("--data-dir", default=None, metavar="DIR",
                        help="where runs are stored (default $CONCVIZ_DATA or ./data)")
+    serve.add_argument("--embed-origin", dest="embed_origins", action="append", default=[], metavar="ORIGIN",
+                       type=_origin, help="let pages of this origin (e.g. https://slides.example.edu) show "
+                                          "/embed/... in an iframe (repeatable; default: no other site)")
 
     export = sub.add_parser("export", help="export a trace or a stored run as one offline HTML page or a "
                                            "Chrome/Perfetto trace")
@@ -285,7 +297,7 @@ def cmd_run(ns: argparse.Namespace) -> int:
 def cmd_serve(ns: argparse.Namespace) -> int:
     from concviz.server.app import serve
 
-    return serve(host=ns.host, port=ns.port, data_dir=ns.data_dir)
+    return serve(host=ns.host, port=ns.port, data_dir=ns.data_dir, embed_origins=tuple(ns.embed_origins))
 
 
 def cmd_export(ns: argparse.Namespace) -> int:

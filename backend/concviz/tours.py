@@ -26,7 +26,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from concviz import events
+from concviz import events, scenarios
 
 FORMAT_VERSION = 1
 MAX_STOPS = 100
@@ -269,17 +269,26 @@ def scenario_tour(scenario_path: Path) -> dict[str, Any] | None:
     return load_tour_file(path)
 
 
-def tour_for_run(stored: dict[str, Any] | None, scenario_path: Path | None) -> tuple[dict[str, Any] | None, str]:
-    """The tour a run is shown with, and where it came from (``run``, ``scenario`` or ``none``).
+def tour_fields(stored: dict[str, Any] | None, scenario: str | None) -> dict[str, Any]:
+    """What a run's JSON says about its tour: ``tour``, ``tour_source`` and ``tour_error``.
 
-    A run's own tour (saved from the page, even with no stops) wins; a run
-    without one gets its scenario's. A scenario's broken tour file is
-    reported by raising ``TourError``, so that the page can say what is wrong
-    with it instead of silently showing no tour.
+    A run's own tour (saved from the page, even one with no stops) wins; a
+    run without one is shown with its scenario's (``scenario``, a name). A
+    scenario's broken tour file gives ``tour_error``, so that the page says
+    what is wrong with it instead of silently showing no tour. The server's
+    run JSON, the embed and the exports all take the tour from here.
     """
     if stored is not None:
-        return stored, "run"
-    if scenario_path is None:
-        return None, "none"
-    tour = scenario_tour(scenario_path)
-    return (tour, "scenario") if tour is not None else (None, "none")
+        return {"tour": stored, "tour_source": "run", "tour_error": None}
+    none = {"tour": None, "tour_source": "none", "tour_error": None}
+    if scenario is None:
+        return none
+    try:
+        path = scenarios.find(scenario).path
+    except (ValueError, SyntaxError, OSError):  # not a scenario of this server (a script, a renamed file)
+        return none
+    try:
+        tour = scenario_tour(path)
+    except TourError as error:
+        return none | {"tour_error": str(error)}
+    return none if tour is None else {"tour": tour, "tour_source": "scenario", "tour_error": None}

@@ -3,7 +3,9 @@
 A run record is ``{id, scenario, params, status, exit_code, created_at,
 finished_at, events, summary, error}``; times are seconds since the epoch,
 ``status`` follows ``concviz.supervisor.Status``, ``summary`` and ``error``
-come from the trace's end line (null while the run goes). Errors are JSON:
+come from the trace's end line (null while the run goes); ``GET /runs/{id}``
+adds the run's guided tour (``tour``, ``tour_source``, ``tour_error``: see
+``concviz.tours``). Errors are JSON:
 ``{"detail": "message"}``, or for a request with bad fields 422
 ``{"detail": [{"loc": ["body", "params", "gap"], "msg": "...", "type": ...}]}``.
 """
@@ -20,7 +22,7 @@ import msgspec
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
-from concviz import export, scenarios
+from concviz import export, scenarios, tours
 from concviz.export.source import parse_lines
 from concviz.server.hub import Viewer
 from concviz.server.runs import RunManager
@@ -137,7 +139,11 @@ async def _record(manager: RunManager, run_id: str) -> dict[str, Any]:
 
 @router.get("/runs/{run_id}")
 async def get_run(request: Request, run_id: str) -> JSON:
-    return JSON(await _record(_manager(request), run_id))
+    """The run's record with its guided tour (``concviz.tours.tour_fields``), as the page and the embed load it."""
+    manager = _manager(request)
+    record = await _record(manager, run_id)
+    stored = record["tour"] if "tour" in record else await asyncio.to_thread(manager.store.get_tour, run_id)
+    return JSON(record | await asyncio.to_thread(tours.tour_fields, stored, record["scenario"]))
 
 
 @router.post("/runs/{run_id}/stop", status_code=202)

@@ -1,8 +1,11 @@
 """The FastAPI application (``create_app``) and ``concviz serve`` (``serve``).
 
-Routes: ``api`` (REST under ``/api``), ``ws`` (``/ws/runs/{id}``), the page
-(``/`` and ``/runs/{id}``, from ``templates/index.html``) and the built front
-end under ``/static``. ``security.LocalOnly`` wraps everything. No traceback
+Routes: ``api`` (REST under ``/api``), ``lecture`` (tours, embed settings),
+``ws`` (``/ws/runs/{id}``), the page (``/``, ``/runs/{id}`` and the embeds
+``/embed/runs/{id}`` and ``/embed/?scenario=NAME``, all from
+``templates/index.html``: the front end reads its path) and the built front
+end under ``/static``. ``security.LocalOnly`` wraps everything, and
+``embedding.FramePolicy`` says who may frame what. No traceback
 ever reaches a client: an unexpected error is logged here and answered 500
 ``{"detail": "internal server error"}``.
 """
@@ -27,8 +30,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from concviz.server import api, ws
+from concviz.server import api, lecture, ws
 from concviz.server.api import JSON
+from concviz.server.embedding import FramePolicy, normalise_origin
 from concviz.server.runs import RunManager, TooManyRuns
 from concviz.server.security import LOCAL_NAMES, LocalOnly
 from concviz.server.settings import Settings
@@ -60,6 +64,7 @@ class FrontEndFiles(StaticFiles):
 def create_app(data_dir: str | Path, **overrides: Any) -> FastAPI:
     """The app, with its store opened (runs left unfinished marked interrupted) and run manager ready."""
     settings = Settings(**overrides)
+    embed_origins = tuple(dict.fromkeys(normalise_origin(o) for o in settings.embed_origins))
     data = Path(data_dir)
     store = Store(data / DB_NAME)
     store.recover_interrupted()
@@ -74,7 +79,9 @@ def create_app(data_dir: str | Path, **overrides: Any) -> FastAPI:
                   openapi_url="/api/openapi.json")
     app.state.manager = manager
     app.state.settings = settings
+    app.state.embed_origins = embed_origins
     app.include_router(api.router)
+    app.include_router(lecture.router)
     app.include_router(ws.router)
     templates = Jinja2Templates(directory=PACKAGE / "templates")
 
@@ -85,8 +92,8 @@ def create_app(data_dir: str | Path, **overrides: Any) -> FastAPI:
         return response
 
     app.add_api_route("/", page, methods=["GET"], response_class=HTMLResponse, include_in_schema=False)
-    app.add_api_route("/runs/{run_id}", page, methods=["GET"], response_class=HTMLResponse,
-                      include_in_schema=False)
+    for path in ("/runs/{run_id}", "/embed", "/embed/", "/embed/runs/{run_id}"):
+        app.add_api_route(path, page, methods=["GET"], response_class=HTMLResponse, include_in_schema=False)
     app.mount("/static", FrontEndFiles(directory=STATIC, check_dir=False), name="static")
 
     @app.exception_handler(BadRequest)
@@ -107,6 +114,7 @@ def create_app(data_dir: str | Path, **overrides: Any) -> FastAPI:
         return JSON({"detail": "internal server error"}, status_code=500)
 
     app.add_middleware(LocalOnly, extra_hosts=settings.extra_hosts)
+    app.add_middleware(FramePolicy, embed_origins=embed_origins)
     return app
 
 
@@ -167,6 +175,9 @@ def serve(
               "run the scenarios. Requests must still name localhost or "
               f"{', '.join(extra) or 'a local address'} as Host.", file=sys.stderr)
     settings: Settings = app.state.settings
+    if app.state.embed_origins:
+        print(f"concviz: pages of {', '.join(app.state.embed_origins)} may show /embed/... in an iframe",
+              file=sys.stderr)
     config = uvicorn.Config(
         app, log_level="info", ws_max_size=settings.max_ws_message, ws_per_message_deflate=False,
         timeout_graceful_shutdown=3, server_header=False, proxy_headers=False, lifespan="on",

@@ -17,7 +17,7 @@ by concviz, so its own requests (starting a run, its WebSocket) carry
 concviz's origin and pass ``security.LocalOnly`` as the app's would; the
 slide deck's page itself is a foreign origin there, and its POSTs are refused
 like any other site's. The embedded page starts a run on load only when it
-is really inside a frame (``ui/embed.ts``), which the browser allows only for
+is really inside a frame (``App.embedScenario`` in ``ui/app.ts``), which the browser allows only for
 these origins, so a link from anywhere else cannot start runs.
 """
 

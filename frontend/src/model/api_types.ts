@@ -36,6 +36,19 @@ export interface RunInfo {
   created_at: string | number;
   finished_at: string | number | null;
   summary: Record<string, unknown> | null;
+  /** GET /api/runs/{id} only: the run's guided tour (unchecked JSON: model/tour.ts parses it), where it came
+   *  from (saved with the run, or the scenario's own file), and why the scenario's file could not be used. */
+  tour?: unknown;
+  tour_source?: 'run' | 'scenario' | 'none';
+  tour_error?: string | null;
+}
+
+/** PUT /api/runs/{id}/tour's answer. */
+export interface TourInfo {
+  id: string;
+  tour: unknown;
+  tour_source: 'run' | 'scenario' | 'none';
+  tour_error: string | null;
 }
 
 export const ACTIVE_STATUSES: ReadonlySet<RunStatus> = new Set(['pending', 'running']);

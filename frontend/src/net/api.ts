@@ -1,6 +1,6 @@
 // REST client for the concviz server (same origin). Every failure becomes an
 // ApiError that says what was asked, what came back, and any field errors.
-import { fieldErrors, type FieldError, type RunInfo, type Scenario } from '../model/api_types';
+import { fieldErrors, type FieldError, type RunInfo, type Scenario, type TourInfo } from '../model/api_types';
 
 export class ApiError extends Error {
   constructor(
@@ -52,6 +52,10 @@ export const api = {
   startRun: (scenario: string, params: Record<string, number>): Promise<RunInfo> =>
     request('POST', '/api/runs', { scenario, params }),
   stopRun: (id: string): Promise<unknown> => request('POST', `/api/runs/${encodeURIComponent(id)}/stop`),
+  /** Saves the run's tour (null: drop it, and the scenario's own tour shows again). */
+  putTour: (id: string, tour: unknown): Promise<TourInfo> => request('PUT', `/api/runs/${encodeURIComponent(id)}/tour`, tour),
+  /** The origins allowed to show /embed/... in a frame (`concviz serve --embed-origin`). */
+  embedOrigins: (): Promise<{ origins: string[] }> => request('GET', '/api/embed'),
   traceUrl: (id: string): string => `/api/runs/${encodeURIComponent(id)}/trace`,
   exportUrl: (id: string, format: 'html' | 'chrome'): string => `/api/runs/${encodeURIComponent(id)}/export?format=${format}`,
 };

@@ -49,14 +49,14 @@ function coroFont(px: number): string {
 
 /** A process header's label: its name in bold, then "pid · parent · exit" (one line or two). */
 function drawHeaderLabel(ctx: CanvasRenderingContext2D, L: Layout, p: Proc, y: number, x0: number, hover: boolean): void {
-  ctx.fillStyle = hover ? '#d3dcea' : THEME.processBand;
+  ctx.fillStyle = hover ? THEME.hoverBg : THEME.processBand;
   ctx.fillRect(0, y, L.labelW, L.laneH);
   ctx.fillStyle = THEME.processLine;
   ctx.fillRect(0, y, L.labelW, 1);
   const maxW = L.labelW - x0 - 6;
-  const titlePx = Math.min(L.fontPx, 14);
+  const titlePx = L.big ? L.fontPx : Math.min(L.fontPx, 14);
   const title = `800 ${titlePx}px system-ui, -apple-system, "Segoe UI", sans-serif`;
-  const small = `500 ${Math.max(10, titlePx - 2)}px system-ui, -apple-system, "Segoe UI", sans-serif`;
+  const small = `500 ${L.big ? L.smallPx : Math.max(10, titlePx - 2)}px system-ui, -apple-system, "Segoe UI", sans-serif`;
   const detail = p.detail();
   ctx.fillStyle = THEME.processText;
   if (L.laneH >= 28 && detail !== '') {
@@ -94,8 +94,8 @@ export function drawLabels(ctx: CanvasRenderingContext2D, L: Layout, v: View, ro
   const font = `600 ${L.fontPx}px system-ui, -apple-system, "Segoe UI", sans-serif`;
   const bold = `800 ${L.fontPx}px system-ui, -apple-system, "Segoe UI", sans-serif`;
   ctx.textBaseline = 'middle';
-  const chip = Math.min(12, L.barH);
-  const every = labelEvery(L.laneH);
+  const chip = Math.min(L.big ? 18 : 12, L.barH);
+  const every = labelEvery(L.laneH, L.fontPx);
   const grouped = rows.length > 0 && !(rows[0] instanceof Lane);
   const x0 = grouped ? 12 : 6;
   // In the overview, the followed thread's name replaces its neighbours' so none overlap.
@@ -140,7 +140,7 @@ export function drawLabels(ctx: CanvasRenderingContext2D, L: Layout, v: View, ro
     // Followed and alarm sets hold actor ids: a thread's tid, or a coroutine's (a task in a deadlock).
     const followed = st.follow === lane.actor;
     if (followed || st.hoverLane === i) {
-      ctx.fillStyle = followed ? '#dbeafe' : '#eef2ff';
+      ctx.fillStyle = followed ? THEME.followBg : THEME.hoverBg;
       ctx.fillRect(0, y, L.labelW, L.laneH);
     }
     if (grouped && lane.proc !== null) {

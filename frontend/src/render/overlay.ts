@@ -47,13 +47,15 @@ export function drawMarkers(ctx: CanvasRenderingContext2D, L: Layout, v: View, m
   ctx.rect(L.labelW, L.axisH, L.plotW, L.plotH);
   ctx.clip();
   const half = L.barH / 2;
+  // Presenter mode: markers a hall can see (the bars are thicker too).
+  const g = L.big ? 1.8 : 1;
   for (let i = v.first; i < v.last; i++) {
     const lane = rows[i];
     if (!(lane instanceof Lane)) continue;
     const a = laneEventIndexAt(lane, store, v.t0);
     const b = laneEventIndexAt(lane, store, t1);
     // Only when this lane's events are on average >= 6 px apart.
-    if (b - a === 0 || (b - a) * 6 > L.plotW) continue;
+    if (b - a === 0 || (b - a) * 6 * g > L.plotW) continue;
     const cy = laneY(L, v, i) + L.barMid;
     const ev = lane.events.data;
     for (let j = a; j < b; j++) {
@@ -64,8 +66,8 @@ export function drawMarkers(ctx: CanvasRenderingContext2D, L: Layout, v: View, m
       if (k === K.lockAcquire || k === K.lockRelease) {
         // acquire: a dark bar with a notch pointing down into the lane; release: pointing up.
         ctx.fillStyle = '#111827';
-        ctx.fillRect(x - 1, cy - half, 2, L.barH);
-        const s = Math.min(5, half);
+        ctx.fillRect(x - g, cy - half, 2 * g, L.barH);
+        const s = Math.min(5 * g, half);
         ctx.beginPath();
         if (k === K.lockAcquire) {
           ctx.moveTo(x - s, cy - half);
@@ -79,7 +81,7 @@ export function drawMarkers(ctx: CanvasRenderingContext2D, L: Layout, v: View, m
         ctx.fill();
       } else if (k === K.queuePut || k === K.queueGet) {
         // put: a filled box (an item goes in); get: a hollow one (an item comes out).
-        const s = Math.min(8, L.barH - 4);
+        const s = Math.min(8 * g, L.barH - 4);
         ctx.fillStyle = k === K.queuePut ? THEME.queueLink : '#ffffff';
         ctx.fillRect(x - s / 2, cy - s / 2, s, s);
         ctx.lineWidth = 2;
@@ -87,7 +89,7 @@ export function drawMarkers(ctx: CanvasRenderingContext2D, L: Layout, v: View, m
         ctx.strokeRect(x - s / 2, cy - s / 2, s, s);
       } else if (k === K.pipeSend || k === K.pipeRecv) {
         // send: a filled triangle pointing right (a message leaves); recv: a hollow one.
-        const s = Math.min(6, half - 1);
+        const s = Math.min(6 * g, half - 1);
         ctx.beginPath();
         ctx.moveTo(x - s, cy - s);
         ctx.lineTo(x + s, cy);
@@ -100,13 +102,13 @@ export function drawMarkers(ctx: CanvasRenderingContext2D, L: Layout, v: View, m
         ctx.stroke();
       } else if (k === K.processStart) {
         // start(): a filled star-like plus in the spawn colour, where the arrow to the child leaves.
-        const s = Math.min(6, half - 1);
+        const s = Math.min(6 * g, half - 1);
         ctx.fillStyle = THEME.spawn;
         ctx.fillRect(x - s, cy - 1.5, 2 * s, 3);
         ctx.fillRect(x - 1.5, cy - s, 3, 2 * s);
       } else if (k === K.poolSubmit || k === K.poolResult) {
         // submit: a filled triangle pointing up (work leaves for the workers); result: a hollow one.
-        const s = Math.min(6, half - 1);
+        const s = Math.min(6 * g, half - 1);
         ctx.beginPath();
         ctx.moveTo(x, cy - s);
         ctx.lineTo(x + s, cy + s);
@@ -120,7 +122,7 @@ export function drawMarkers(ctx: CanvasRenderingContext2D, L: Layout, v: View, m
         ctx.stroke();
       } else if (k === K.poolTask || k === K.poolDone) {
         // A task's bracket on the worker's lane: "[" where it begins, "]" where it ends (red if it raised).
-        const s = Math.min(4, half - 1);
+        const s = Math.min(4 * g, half - 1);
         const dir = k === K.poolTask ? 1 : -1;
         ctx.lineWidth = 2;
         ctx.strokeStyle = k === K.poolDone && store.argsOf(seq).ok === false ? '#b91c1c' : THEME.poolLink;
@@ -132,7 +134,7 @@ export function drawMarkers(ctx: CanvasRenderingContext2D, L: Layout, v: View, m
         ctx.stroke();
       } else if (k === K.processTerminate || k === K.processKill || k === K.poolTerminate) {
         // terminate()/kill(): a red cross.
-        const s = Math.min(5, half - 1);
+        const s = Math.min(5 * g, half - 1);
         ctx.lineWidth = 2.5;
         ctx.strokeStyle = '#b91c1c';
         ctx.beginPath();
@@ -143,15 +145,15 @@ export function drawMarkers(ctx: CanvasRenderingContext2D, L: Layout, v: View, m
         ctx.stroke();
       } else if (k === K.print) {
         ctx.beginPath();
-        ctx.arc(x, cy, Math.min(4, half - 1), 0, Math.PI * 2);
+        ctx.arc(x, cy, Math.min(4 * g, half - 1), 0, Math.PI * 2);
         ctx.fillStyle = '#ffffff';
         ctx.fill();
-        ctx.lineWidth = 1.5;
+        ctx.lineWidth = 1.5 * g;
         ctx.strokeStyle = '#111827';
         ctx.stroke();
       } else {
         // var.read: hollow diamond, var.write: filled diamond
-        const s = Math.min(4, half - 1);
+        const s = Math.min(4 * g, half - 1);
         ctx.beginPath();
         ctx.moveTo(x, cy - s);
         ctx.lineTo(x + s, cy);
@@ -160,7 +162,7 @@ export function drawMarkers(ctx: CanvasRenderingContext2D, L: Layout, v: View, m
         ctx.closePath();
         ctx.fillStyle = k === K.varWrite ? '#111827' : '#ffffff';
         ctx.fill();
-        ctx.lineWidth = 1;
+        ctx.lineWidth = g;
         ctx.strokeStyle = '#111827';
         ctx.stroke();
       }
@@ -322,7 +324,7 @@ export function drawHeaderCaptions(ctx: CanvasRenderingContext2D, L: Layout, v: 
   ctx.beginPath();
   ctx.rect(L.labelW, L.axisH, L.plotW, L.plotH);
   ctx.clip();
-  ctx.font = '600 11px system-ui, sans-serif';
+  ctx.font = `600 ${L.smallPx}px system-ui, sans-serif`;
   ctx.textBaseline = 'middle';
   ctx.textAlign = 'right';
   const text = `cores in use (0–${cores})`;
@@ -333,8 +335,8 @@ export function drawHeaderCaptions(ctx: CanvasRenderingContext2D, L: Layout, v: 
     if (p instanceof Lane || !p.lanes.some((l) => l.cpu !== null)) continue;
     const y = laneY(L, v, i) + L.laneH / 2;
     const x = L.labelW + L.plotW - 6;
-    ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
-    ctx.fillRect(x - w - 5, y - 8, w + 10, 16);
+    ctx.fillStyle = THEME.captionBg;
+    ctx.fillRect(x - w - 5, y - L.smallPx * 0.75, w + 10, L.smallPx * 1.5);
     ctx.fillStyle = THEME.processText;
     ctx.fillText(text, x, y + 1);
     break;
@@ -351,12 +353,12 @@ export function drawAxis(ctx: CanvasRenderingContext2D, L: Layout, v: View): voi
   ctx.beginPath();
   ctx.rect(L.labelW, 0, L.plotW, L.height);
   ctx.clip();
-  ctx.font = `500 13px system-ui, sans-serif`;
+  ctx.font = `500 ${L.axisPx}px system-ui, sans-serif`;
   ctx.textBaseline = 'middle';
   ctx.textAlign = 'left';
   for (const t of ticks.times) {
     const x = Math.round(xOf(L, v, t)) + 0.5;
-    ctx.fillStyle = 'rgba(17,24,39,0.10)';
+    ctx.fillStyle = THEME.gridLine;
     ctx.fillRect(x - 0.5, L.axisH, 1, L.plotH);
     ctx.fillStyle = THEME.axis;
     ctx.fillRect(x - 0.5, L.axisH - 8, 1, 8);
@@ -366,7 +368,7 @@ export function drawAxis(ctx: CanvasRenderingContext2D, L: Layout, v: View): voi
   ctx.fillStyle = THEME.axis;
   ctx.fillRect(0, L.axisH - 1, L.width, 1);
   ctx.fillStyle = THEME.muted;
-  ctx.font = `600 12px system-ui, sans-serif`;
+  ctx.font = `600 ${L.big ? L.axisPx : L.axisPx - 1}px system-ui, sans-serif`;
   ctx.textBaseline = 'middle';
   ctx.fillText(`${formatDuration(v.nsPerPx * 100, 2)} / 100 px`, 6, L.axisH / 2);
 }
@@ -375,7 +377,8 @@ export function drawPlayhead(ctx: CanvasRenderingContext2D, L: Layout, v: View, 
   const x = Math.round(xOf(L, v, t)) + 0.5;
   if (x < L.labelW || x > L.labelW + L.plotW) return;
   ctx.fillStyle = live ? '#dc2626' : THEME.playhead;
-  ctx.fillRect(x - 1, L.axisH, 2, L.plotH);
+  const w = L.big ? 3 : 2;
+  ctx.fillRect(x - w / 2, L.axisH, w, L.plotH);
   ctx.beginPath();
   ctx.moveTo(x - 7, 0);
   ctx.lineTo(x + 7, 0);
@@ -390,10 +393,10 @@ export function drawScrollbar(ctx: CanvasRenderingContext2D, L: Layout, scrollY:
   const total = rows * L.laneH;
   if (total <= L.plotH) return;
   const x = L.width - 7;
-  ctx.fillStyle = '#f3f4f6';
+  ctx.fillStyle = THEME.scrollTrack;
   ctx.fillRect(x, L.axisH, 6, L.plotH);
   const h = Math.max(24, (L.plotH * L.plotH) / total);
   const y = L.axisH + (scrollY / (total - L.plotH)) * (L.plotH - h);
-  ctx.fillStyle = '#9ca3af';
+  ctx.fillStyle = THEME.scrollThumb;
   ctx.fillRect(x, y, 6, h);
 }

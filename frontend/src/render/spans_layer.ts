@@ -11,20 +11,37 @@ import type { Proc } from '../model/processes';
 import { S } from '../model/states';
 import type { Row } from '../model/trace';
 import type { Layout } from './layout';
-import { CPU_COLORS, rgbaWord, STATE_COLORS, THEME } from './palette';
+import { CPU_COLORS, rgbaWord, STATE_COLORS, THEME, themeVersion } from './palette';
 
 const WORDS: number[] = [];
 for (let s = 0; s <= S.blocked; s++) WORDS[s] = rgbaWord(STATE_COLORS[s] ?? '#000000');
-const BG = rgbaWord(THEME.bg);
-const STRIPE = rgbaWord(THEME.stripe);
-const ON = rgbaWord(CPU_COLORS.on);
-const WAIT = rgbaWord(CPU_COLORS.wait);
-const WAIT_LIGHT = rgbaWord(CPU_COLORS.waitLight);
-const TRACK = rgbaWord(CPU_COLORS.track);
-const HEAD = rgbaWord(THEME.processBand);
-const HEAD_OFF = rgbaWord(THEME.processBandOff);
-const HEAD_LINE = rgbaWord(THEME.processLine);
-const GRID = rgbaWord(CPU_COLORS.grid);
+// The theme's colours (render/palette.ts setCanvasTheme), refreshed when it changes.
+let BG = 0;
+let STRIPE = 0;
+let HEAD = 0;
+let HEAD_OFF = 0;
+let HEAD_LINE = 0;
+let ON = 0;
+let WAIT = 0;
+let WAIT_LIGHT = 0;
+let TRACK = 0;
+let GRID = 0;
+let coloursOf = -1;
+
+function refreshColours(): void {
+  if (coloursOf === themeVersion) return;
+  coloursOf = themeVersion;
+  BG = rgbaWord(THEME.bg);
+  STRIPE = rgbaWord(THEME.stripe);
+  HEAD = rgbaWord(THEME.processBand);
+  HEAD_OFF = rgbaWord(THEME.processBandOff);
+  HEAD_LINE = rgbaWord(THEME.processLine);
+  ON = rgbaWord(CPU_COLORS.on);
+  WAIT = rgbaWord(CPU_COLORS.wait);
+  WAIT_LIGHT = rgbaWord(CPU_COLORS.waitLight);
+  TRACK = rgbaWord(CPU_COLORS.track);
+  GRID = rgbaWord(CPU_COLORS.grid);
+}
 
 /** Pixels of a strip of height h for a share f: rounded, but a share of 5% or more never vanishes. */
 function stripPixels(f: number, h: number): number {
@@ -65,6 +82,7 @@ export class SpansLayer {
       this.on = new Float32Array(W);
       this.wait = new Float32Array(W);
     }
+    refreshColours();
     const buf = this.buf;
     buf.fill(BG);
     const laneH = L.laneH * L.dpr;

@@ -10,12 +10,14 @@ import type { TraceModel } from '../model/trace';
 import {
   clampScroll, clampTime, ensureVisible, fitAll, fitRange, panBy, visibleLanes, zoomAt, type Viewport,
 } from '../model/viewport';
-import { computeLayout, type Layout } from './layout';
+import { drawLaneBands } from './bands';
+import { computeLayout, NORMAL_LOOK, type Layout, type Look } from './layout';
 import { CORO_INDENT, drawLabels } from './labels';
 import {
   drawAxis, drawCoroRuns, drawCoroSwitches, drawHandoffs, drawHeaderCaptions, drawHighlights, drawMarkers, drawPipeLinks, drawPlayhead,
   drawPoolLinks, drawProcessStarts, drawQueueLinks, drawScrollbar, type View,
 } from './overlay';
+import { THEME } from './palette';
 import { SpansLayer } from './spans_layer';
 
 /** Minimum milliseconds between redraws caused only by a live run's new events. */
@@ -62,6 +64,11 @@ export class Timeline {
   highlights: number[] = [];
   /** Threads whose labels are drawn as alarms (a deadlock cycle). */
   alertTids: ReadonlySet<number> = new Set();
+  /** Lanes (actor ids) drawn with a band across their row: a tour stop's, a link's `follow=`. */
+  laneMarks: ReadonlySet<number> = new Set();
+  /** Presenter mode: outline the row under the pointer (or the keyboard's lane cursor). */
+  pointerBand = false;
+  private look: Look = NORMAL_LOOK;
   private nameW = 0;
   private nameKey = '';
   /** While true the view keeps the whole trace in sight as it grows. */
@@ -152,7 +159,7 @@ export class Timeline {
 
   private relayout(w = this.L.width, h = this.L.height, dpr = this.L.dpr): void {
     const m = this.model;
-    this.L = computeLayout(w, h, dpr, m?.rows.length ?? 1, this.nameW, this.overviewOn, m?.hasCpu ?? false);
+    this.L = computeLayout(w, h, dpr, m?.rows.length ?? 1, this.nameW, this.overviewOn, m?.hasCpu ?? false, this.look);
     this.v = { ...this.v, width: this.L.plotW };
   }
 
@@ -167,6 +174,30 @@ export class Timeline {
     this.overviewOn = on;
     this.relayout();
     this.invalidate();
+  }
+
+  /** Presenter mode's thick lanes and big text, or an embed's text scale. */
+  setLook(look: Look): void {
+    this.look = look;
+    this.nameKey = '';
+    this.relayout();
+    this.invalidate();
+  }
+
+  /** Shows the span [a, b] (with a small margin). */
+  showRange(a: number, b: number): void {
+    const f = fitRange(a, b, this.L.plotW);
+    this.setView(f.t0, f.nsPerPx);
+  }
+
+  /** Puts time t in the middle of the view, at the current zoom. */
+  centreOn(t: number): void {
+    if (this.autoFit && this.model !== null) {
+      // The view is fitted on every draw; freeze it where it is before moving it.
+      const [a, b] = this.model.live ? [0, this.model.endTime] : this.model.focusRange();
+      this.v = { ...this.v, ...fitRange(a, b, this.L.plotW) };
+    }
+    this.setView(t - (this.v.nsPerPx * this.L.plotW) / 2, this.v.nsPerPx);
   }
 
   fit(): void {
@@ -240,19 +271,19 @@ export class Timeline {
         this.canvas.dataset.lanes = String(m.lanes.length);
         this.canvas.dataset.processes = String(procs);
         this.canvas.setAttribute('aria-label', `Timeline: ${m.lanes.length} lanes, one per thread${m.coros.count > 0 ? `, with ${m.coros.count} coroutine lanes` : ''}${procs > 0 ? `, in ${procs} processes` : ''}, coloured by state`);
-        this.nameW = this.measureNames(m, computeLayout(L0.width, L0.height, L0.dpr, rows).fontPx);
+        this.nameW = this.measureNames(m, computeLayout(L0.width, L0.height, L0.dpr, rows, 0, false, false, this.look).fontPx);
       }
       // Messages drawn as arrows between lanes (queue put → get, pipe send → recv).
       const links = String(m.queues.length + m.pipes.length);
       if (this.canvas.dataset.links !== links) this.canvas.dataset.links = links;
-      const want = computeLayout(L0.width, L0.height, L0.dpr, rows, this.nameW, this.overviewOn, m.hasCpu);
+      const want = computeLayout(L0.width, L0.height, L0.dpr, rows, this.nameW, this.overviewOn, m.hasCpu, this.look);
       if (want.laneH !== L0.laneH || want.labelW !== L0.labelW || want.cpuH !== L0.cpuH) this.relayout();
     }
     const L = this.L;
     const ctx = this.ctx;
     this.dirty = false;
     ctx.setTransform(L.dpr, 0, 0, L.dpr, 0, 0);
-    ctx.fillStyle = '#ffffff';
+    ctx.fillStyle = THEME.bg;
     ctx.fillRect(0, 0, L.width, L.height);
     if (m === null) return 0;
     this.drawnVersion = m.version;
@@ -279,6 +310,7 @@ export class Timeline {
     drawPoolLinks(ctx, L, view, m);
     drawHighlights(ctx, L, view, m, this.highlights);
     drawLabels(ctx, L, view, rows, { follow: this.follow, hoverLane: this.hoverLane, playhead: this.playhead, tEnd, alert: this.alertTids });
+    drawLaneBands(ctx, L, view, rows, this.laneMarks, this.pointerBand ? this.hoverLane : -1);
     drawPlayhead(ctx, L, view, this.playhead, m.live && this.playhead >= tEnd);
     drawScrollbar(ctx, L, this.v.scrollY, rows.length);
     const ms = performance.now() - start;
@@ -304,12 +336,13 @@ export class Timeline {
     if (m.processRows > 0) {
       // Grouped lanes are indented; a header's detail line is smaller but longer.
       w += 6;
-      const px = Math.min(fontPx, 14);
+      // As labels.ts draws them: presenter mode keeps the full size.
+      const px = this.look.big ? fontPx : Math.min(fontPx, 14);
       for (const p of m.processes.list) {
         if (p.lanes.length === 0) continue;
         ctx.font = `800 ${px}px system-ui, -apple-system, "Segoe UI", sans-serif`;
         w = Math.max(w, ctx.measureText(p.label).width);
-        ctx.font = `500 ${Math.max(10, px - 2)}px system-ui, -apple-system, "Segoe UI", sans-serif`;
+        ctx.font = `500 ${this.look.big ? px : Math.max(10, px - 2)}px system-ui, -apple-system, "Segoe UI", sans-serif`;
         w = Math.max(w, ctx.measureText(p.detail()).width - 20);
       }
     }
@@ -396,6 +429,23 @@ export class Timeline {
         if (tid !== null) this.cb.follow(tid);
       } else if (y >= this.L.axisH - 30 || i >= 0) {
         this.cb.playhead(Math.max(0, this.v.t0 + (x - this.L.labelW) * this.v.nsPerPx));
+      }
+    });
+    // The keyboard's lane cursor: ↑/↓ move it (outlined like the pointer's lane), Enter follows its thread.
+    c.addEventListener('keydown', (e) => {
+      const n = this.model?.rows.length ?? 0;
+      if (n === 0 || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        const next = Math.max(0, Math.min(n - 1, this.hoverLane + (e.key === 'ArrowDown' ? 1 : -1)));
+        this.hoverLane = this.hoverLane < 0 ? 0 : next;
+        this.revealLane(this.hoverLane);
+        this.invalidate();
+        e.preventDefault();
+      } else if (e.key === 'Enter' && this.hoverLane >= 0 && this.model !== null) {
+        const row = this.model.rows[this.hoverLane];
+        const tid = row instanceof Lane ? row.actor : row.lanes[0]?.tid;
+        if (tid !== undefined) this.cb.follow(tid);
+        e.preventDefault();
       }
     });
     c.addEventListener('pointerleave', () => {

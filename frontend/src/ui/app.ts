@@ -12,16 +12,18 @@ import { isQueueType } from '../model/queues';
 import { isSelectorType, isSocketType } from '../model/sockets';
 import { TraceModel } from '../model/trace';
 import { formatRoute, parseRoute, type Route } from '../model/url';
+import { parseViewOptions } from '../model/view_options';
 import { ApiError, api } from '../net/api';
 import type { EmbeddedTrace } from '../net/offline';
 import { RunStream } from '../net/stream';
 import { Timeline } from '../render/timeline';
 import { Banner } from './banner';
 import { Controls } from './controls';
-import { clear, h } from './dom';
+import { clear, h, readSetting, writeSetting } from './dom';
 import { ExportButtons } from './export_buttons';
 import { hints, legend } from './legend';
 import { IoPanel } from './io_panel';
+import { Lecture } from './lecture';
 import { ObjectsPanel } from './objects_panel';
 import { OutputPanel } from './output_panel';
 import { Sidebar, isActive } from './sidebar';
@@ -50,9 +52,13 @@ export class App {
   private runsTimer: ReturnType<typeof setTimeout> | null = null;
   /** A page written by `concviz export --html`: it shows its one trace and has no server to ask. */
   private offline = false;
+  /** An /embed/... page: one run, no scenario list, no other runs. */
+  private embed = false;
 
   readonly sidebar: Sidebar;
   readonly timeline: Timeline;
+  /** Presenter mode, guided tours, embed code, the link's view options (lecture.ts). */
+  readonly lecture: Lecture;
   private readonly banner: Banner;
   private readonly controls: Controls;
   private readonly objects: ObjectsPanel;
@@ -70,7 +76,7 @@ export class App {
   private readonly emptyEl = h('div.timeline-empty');
   private readonly timelineHost = h('div.timeline-host');
   private readonly fileInput = h('input', { type: 'file', accept: '.jsonl,.json,.txt,application/x-ndjson', hidden: true });
-  private readonly root: HTMLElement;
+  readonly root: HTMLElement;
 
   constructor(root: HTMLElement) {
     this.root = root;
@@ -89,7 +95,7 @@ export class App {
       togglePlay: () => this.togglePlay(),
       next: () => this.step(1),
       end: () => this.setPlayhead(this.model?.endTime ?? 0),
-      speed: (x) => { this.speed = x; },
+      speed: (x) => this.setSpeed(x),
       scrub: (f) => this.setPlayhead(f * (this.model?.endTime ?? 0)),
       zoom: (f) => this.timeline.zoom(f),
       fit: () => { this.timeline.autoFit = true; this.timeline.invalidate(); },
@@ -129,7 +135,11 @@ export class App {
       playhead: (t) => this.setPlayhead(t),
       follow: (tid) => this.setFollow(tid),
       hover: (info, x, y) => { if (this.model !== null) this.tooltip.show(this.model, info, x, y); },
+      viewChanged: () => this.lecture.editor.viewChanged(),
     });
+    this.lecture = new Lecture(this);
+    this.exports.el.before(this.lecture.buttons);
+    timelineWrap.append(this.lecture.tourView.el);
     this.bindKeys();
     this.bindDrop();
     window.addEventListener('popstate', () => this.applyRoute(parseRoute(location.pathname, location.search)));
@@ -139,7 +149,7 @@ export class App {
   /** The handle between the timeline and the panels: drag to share the height. */
   private splitter(): HTMLElement {
     const el = h('div.splitter', { role: 'separator', 'aria-orientation': 'horizontal', title: 'Drag to resize the panels' });
-    const saved = Number(localStorage.getItem('concviz.panelsH'));
+    const saved = Number(readSetting('concviz.panelsH'));
     if (saved > 0) this.root.style.setProperty('--panels-h', `${saved}px`);
     el.addEventListener('pointerdown', (e) => {
       el.setPointerCapture(e.pointerId);
@@ -149,7 +159,7 @@ export class App {
         const r = main.getBoundingClientRect();
         const hgt = Math.round(Math.max(120, Math.min(r.height - 260, r.bottom - m.clientY - 10)));
         this.root.style.setProperty('--panels-h', `${hgt}px`);
-        localStorage.setItem('concviz.panelsH', String(hgt));
+        writeSetting('concviz.panelsH', String(hgt));
       };
       const up = () => {
         el.classList.remove('active');
@@ -169,7 +179,18 @@ export class App {
 
   /** Starts from the address bar. */
   start(): void {
-    void this.loadScenarios().then(() => this.applyRoute(parseRoute(location.pathname, location.search)));
+    const route = parseRoute(location.pathname, location.search);
+    const { options, problems } = parseViewOptions(location.search);
+    this.lecture.useOptions(options, problems);
+    if (route.view === 'embed-run' || route.view === 'embed-scenario') {
+      this.embed = true;
+      this.lecture.setEmbed(true);
+      this.root.classList.add('no-sidebar');
+      // The scenario list gives the run its title; the run list is never asked for.
+      void this.loadScenarios().then(() => this.applyRoute(route));
+      return;
+    }
+    void this.loadScenarios().then(() => this.applyRoute(route));
     void this.loadRuns();
   }
 
@@ -183,8 +204,12 @@ export class App {
   }
 
   private applyRoute(r: Route): void {
-    if (r.view === 'run') {
+    if (r.view === 'run' || r.view === 'embed-run') {
       if (r.id !== this.runId) void this.openRun(r.id);
+      return;
+    }
+    if (r.view === 'embed-scenario') {
+      this.embedScenario(r.scenario, r.params);
       return;
     }
     this.closeRun();
@@ -210,7 +235,7 @@ export class App {
   }
 
   private async loadRuns(): Promise<void> {
-    if (this.offline) return;
+    if (this.offline || this.embed) return;
     if (this.runsTimer !== null) clearTimeout(this.runsTimer);
     this.runsTimer = null;
     try {
@@ -283,6 +308,7 @@ export class App {
     this.run = null;
     this.statusEl.hidden = true;
     this.exports.show(null, false);
+    this.lecture.setRun(null);
   }
 
   private async openRun(id: string): Promise<void> {
@@ -302,7 +328,8 @@ export class App {
     }
     if (this.runId !== id) return;
     this.run = run;
-    this.exports.show(id, !isActive(run));
+    this.lecture.setRun(run);
+    this.exports.show(id, !isActive(run) && !this.embed);
     this.roomForTimeline();
     if (this.scenarios !== null) this.selectScenario(run.scenario, run.params, false);
     const s = this.scenario(run.scenario);
@@ -366,9 +393,10 @@ export class App {
     this.timeline.alertTids = cycleActors(e);
     this.setTitle(this.titleEl.textContent ?? '', e.status);
     this.sidebar.setRunning(false);
-    if (this.runId !== null) this.exports.show(this.runId, true);
+    if (this.runId !== null) this.exports.show(this.runId, !this.embed);
     this.banner.showEnd(e, model);
     void this.loadRuns();
+    this.lecture.traceChanged(true);
     this.scheduleUpdate();
   }
 
@@ -415,6 +443,9 @@ export class App {
   async openExported(trace: Promise<EmbeddedTrace>): Promise<void> {
     this.offline = true;
     this.root.classList.add('offline', 'no-sidebar');
+    const { options, problems } = parseViewOptions(location.search);
+    this.lecture.useOptions(options, problems);
+    this.lecture.readPageTour(document);
     this.showEmpty('loading', 'Opening the trace…');
     try {
       const t = await trace;
@@ -475,7 +506,7 @@ export class App {
 
   // --- playhead and playback ----------------------------------------------------
 
-  private setPlayhead(t: number): void {
+  setPlayhead(t: number): void {
     const m = this.model;
     if (m === null) return;
     this.followTail = false;
@@ -539,6 +570,77 @@ export class App {
     const row = m.rowOf(tid);
     if (row >= 0 && this.followTid !== null) this.timeline.revealLane(row);
     this.scheduleUpdate();
+  }
+
+  // --- what the lecture kit asks of the App (lecture.ts LectureHost) ------------------
+
+  get playheadTime(): number {
+    return this.playhead;
+  }
+
+  get currentRun(): RunInfo | null {
+    return this.run;
+  }
+
+  get runTitle(): string {
+    return this.titleEl.textContent ?? '';
+  }
+
+  get followedActor(): number | null {
+    return this.followTid;
+  }
+
+  /** Follows exactly this actor's lane (null: none); setFollow toggles instead. */
+  followActor(actor: number | null): void {
+    if (actor === this.followTid) return;
+    if (actor === null) {
+      if (this.followTid !== null) this.setFollow(this.followTid);
+      return;
+    }
+    this.followTid = null;
+    this.setFollow(actor);
+  }
+
+  /** Plays from the playhead (from the start once at the end). */
+  play(): void {
+    if (!this.playing) this.togglePlay();
+  }
+
+  setSpeed(x: number): void {
+    this.speed = x;
+    this.controls.showSpeed(x);
+  }
+
+  warn(headline: string, detail: string): void {
+    this.banner.message('warn', headline, detail);
+  }
+
+  /**
+   * /embed/?scenario=NAME: a fresh run on every showing. Only inside a frame,
+   * which the server lets only the lecturer's origins make (server/embedding.py);
+   * opened directly (a link from anywhere), the page waits for a click.
+   */
+  private embedScenario(name: string, params: Record<string, number>): void {
+    this.setTitle(name, null);
+    if (window.top !== window) {
+      void this.launchEmbedRun(name, params);
+      return;
+    }
+    const go = h('button.btn.primary', { type: 'button', onclick: () => void this.launchEmbedRun(name, params) }, `Run ${name}`);
+    this.emptyEl.hidden = false;
+    this.emptyEl.className = 'timeline-empty welcome';
+    clear(this.emptyEl, h('div.welcome', null, h('p', null, `This embed runs the scenario ${name} when it is shown in a slide.`), go));
+  }
+
+  private async launchEmbedRun(name: string, params: Record<string, number>): Promise<void> {
+    this.showEmpty('loading', 'Starting the program…');
+    try {
+      const run = await api.startRun(name, params);
+      await this.openRun(run.id);
+    } catch (e) {
+      const fields = e instanceof ApiError ? e.fields.map((f) => f.message).join('; ') : '';
+      this.showEmpty('error', `Could not run ${name}: ${fields !== '' ? fields : message(e)}`);
+    }
   }
 
   private showLostUpdate(u: LostUpdate): void {
@@ -656,6 +758,11 @@ export class App {
       const target = e.target as HTMLElement | null;
       if (target !== null && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT' || target.isContentEditable)) return;
       if (e.ctrlKey || e.metaKey || e.altKey) return;
+      if (target !== null && target.closest('dialog') !== null) return;
+      if (this.lecture.key(e)) {
+        e.preventDefault();
+        return;
+      }
       let handled = true;
       switch (e.key) {
         case ' ': this.togglePlay(); break;

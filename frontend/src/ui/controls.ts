@@ -72,6 +72,15 @@ export class Controls {
     this.liveBtn.classList.toggle('on', following);
   }
 
+  /** Shows speed x in the menu (a link's `speed=` may ask for one it does not list: it is added). */
+  showSpeed(x: number): void {
+    if (![...this.speedSel.options].some((o) => Number(o.value) === x)) {
+      const after = [...this.speedSel.options].find((o) => Number(o.value) > x) ?? null;
+      this.speedSel.insertBefore(h('option', { value: String(x) }, `${x}×`), after);
+    }
+    this.speedSel.value = String(x);
+  }
+
   showOverview(on: boolean): void {
     this.overviewBtn.setAttribute('aria-pressed', String(on));
     this.overviewBtn.classList.toggle('on', on);

@@ -78,3 +78,24 @@ export function shortName(name: string, tid: number): string {
   if (tid < -1) return name.length > 16 ? `${name.slice(0, 7)}…${name.slice(-8)}` : name;
   return name.length > 10 ? `${name.slice(0, 9)}…` : name;
 }
+
+/**
+ * A saved preference, or null. Storage may be denied outright — an embed in
+ * a slide deck of another site is a third-party frame, and browsers that
+ * block third-party storage throw on `localStorage` itself.
+ */
+export function readSetting(key: string): string | null {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+export function writeSetting(key: string, value: string): void {
+  try {
+    localStorage.setItem(key, value);
+  } catch {
+    // Not saved: the page works the same, it only forgets the preference.
+  }
+}

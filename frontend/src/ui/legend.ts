@@ -34,7 +34,8 @@ export function legend(): HTMLElement {
   );
 }
 
-export const HINTS = 'wheel: zoom · shift+wheel or drag: pan · click: move the playhead · click a name: follow it in the source · space: play · ←/→: step · +/−: zoom';
+export const HINTS = 'wheel: zoom · shift+wheel or drag: pan · click: move the playhead · click a name: follow it in the source · space: play · ←/→: step · +/−: zoom'
+  + ' · P: presenter mode (←/→ step the tour) · T: tour editor · B: panels · D: dark theme · on the timeline, ↑/↓ and Enter: follow a lane';
 
 export function hints(): HTMLElement {
   return h('span.hints', { title: HINTS }, 'wheel: zoom · drag: pan · click: playhead · click a name: follow');

@@ -45,7 +45,7 @@ export class SourcePanel {
     const keys = Object.keys(this.files);
     clear(this.tabs, keys.length > 1 ? keys.map((k) => h('button.tab', {
       type: 'button', class: k === file ? 'active' : undefined, onclick: () => this.show(k),
-    }, k.split(/[\\/]/).pop() ?? k)) : h('span.file-name', null, file));
+    }, k.split(/[\\/]/).pop() ?? k)) : h('span.file-name', null, file.split(/[\\/]/).pop() ?? file));
     const lines = this.files[file].replace(/\n$/, '').split('\n');
     this.lineEls = [];
     this.chipEls = [];
