@@ -181,8 +181,11 @@ def check_gil(run: Run, quiet_machine: bool) -> None:
     threads = cores(run, {root}, start, end)
     assert threads, "the threads phase lasts at least one slice"
     # One core between them (the GIL): about 1 most of the time. A slice at a
-    # phase's edge may also hold the recorder's or the main thread's work.
-    assert 0.3 < statistics.median(threads) <= 1.2 and max(threads) < 2, \
+    # phase's edge may also hold the recorder's or the main thread's work, and
+    # a late sample can move a slice's time into the next one (seen: 0.0 then
+    # 2.1), so the ceiling is judged on two slices at a time.
+    pairs = [(a + b) / 2 for a, b in zip(threads, threads[1:])] or threads
+    assert 0.3 < statistics.median(threads) <= 1.2 and max(pairs) < 1.6, \
         f"four CPU-bound threads share one core (GIL): {threads}"
 
     workers = set(children(run))
