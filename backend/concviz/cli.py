@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 from concviz import params as params_mod
 from concviz import scenarios
+from concviz.control import options as control_options
 from concviz.analysis.fold_io import QUEUE_TYPES
 from concviz.supervisor import RunSpec, Supervisor
 
@@ -86,8 +87,29 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-events", type=_count(1, 100_000_000), default=2_000_000, metavar="N",
                      help="stop the run when it records more events than this (default 2000000)")
     run.add_argument("-q", "--quiet", action="store_true", help="do not print the summary")
+    control_options.add_run_options(run)
     run.add_argument("target", help="a scenario name (see `concviz scenarios`) or a path to a .py file")
     run.add_argument("args", nargs=argparse.REMAINDER, help="the program's own arguments")
+
+    explore = sub.add_parser("explore", help="run a program under many thread schedules and report the first "
+                                             "deadlock, lost update, exception or failure (exit 1)")
+    explore.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                         help="set a scenario parameter (repeatable)")
+    explore.add_argument("--watch", action="append", default=[], metavar="NAME",
+                         help="record every read and write of this module-level variable (repeatable)")
+    explore.add_argument("--timeout", type=_positive_seconds, default=60.0, metavar="SECONDS",
+                         help="time limit of each run (default 60)")
+    explore.add_argument("--max-threads", type=_count(1, 100_000), default=2000, metavar="N",
+                         help="thread limit of each run (default 2000)")
+    explore.add_argument("--max-events", type=_count(1, 100_000_000), default=2_000_000, metavar="N",
+                         help="event limit of each run (default 2000000)")
+    explore.add_argument("--strategy", choices=("random", "pct"), default="random",
+                         help="how to choose the schedules (default random)")
+    explore.add_argument("--runs", type=_count(1, 1_000_000), default=100, metavar="N",
+                         help="how many schedules to try (default 100)")
+    control_options.add_strategy_options(explore)
+    explore.add_argument("target", help="a scenario name or a path to a .py file")
+    explore.add_argument("args", nargs=argparse.REMAINDER, help="the program's own arguments")
 
     serve = sub.add_parser("serve", help="serve the web app")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -160,7 +182,16 @@ def _as_options(args: list[str], declared: list[params_mod.Param]) -> list[str]:
     return out
 
 
+def _control(ns: argparse.Namespace) -> dict[str, Any] | None:
+    try:
+        return control_options.control_settings(getattr(ns, "control", None), getattr(ns, "seed", None),
+                                                getattr(ns, "pct_depth", 3))
+    except ValueError as error:
+        raise UsageError(str(error))
+
+
 def spec_from_args(ns: argparse.Namespace) -> RunSpec:
+    control = _control(ns)
     target: str = ns.target
     looks_like_path = target.endswith(".py") or os.sep in target
     if looks_like_path:
@@ -170,7 +201,7 @@ def spec_from_args(ns: argparse.Namespace) -> RunSpec:
             raise UsageError(f"no such file: {target}")
         return RunSpec(path=target, target=target, argv=list(ns.args), watch=list(ns.watch),
                        lines=bool(ns.lines), timeout=ns.timeout, max_threads=ns.max_threads,
-                       max_events=ns.max_events)
+                       max_events=ns.max_events, control=control)
     try:
         scenario = scenarios.find(target)
     except scenarios.ScenarioError as error:
@@ -194,7 +225,7 @@ def spec_from_args(ns: argparse.Namespace) -> RunSpec:
         path=str(scenario.path), target=scenario.name, argv=argv, params=values,
         watch=sorted(set(scenario.watch) | set(ns.watch)),
         lines=scenario.lines if ns.lines is None else ns.lines,
-        timeout=ns.timeout, max_threads=ns.max_threads, max_events=ns.max_events,
+        timeout=ns.timeout, max_threads=ns.max_threads, max_events=ns.max_events, control=control,
     )
 
 
@@ -289,9 +320,20 @@ def cmd_run(ns: argparse.Namespace) -> int:
         end = supervisor.run()
     finally:
         signal.signal(signal.SIGINT, previous)
+    if ns.schedule_out:
+        control_options.save_schedule(ns.schedule_out, spec, end)
     if not ns.quiet:
         print(describe_end(spec, end, ns.output), file=sys.stderr)
     return int(end["exit_code"])
+
+
+def cmd_explore(ns: argparse.Namespace) -> int:
+    from concviz.control.explore import run_command
+
+    ns.lines = False  # not needed to judge a run, and costly
+    spec = spec_from_args(ns)
+    return run_command(spec, ns.strategy, ns.runs, ns.seed or 0, ns.pct_depth, ns.schedule_out,
+                       lambda text: print(text, file=sys.stderr))
 
 
 def cmd_serve(ns: argparse.Namespace) -> int:
@@ -326,6 +368,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(ns)
         if ns.command == "export":
             return cmd_export(ns)
+        if ns.command == "explore":
+            return cmd_explore(ns)
         return cmd_serve(ns)
     except UsageError as error:
         print(f"concviz: error: {error}", file=sys.stderr)

@@ -958,3 +958,67 @@ class CoroWait:
     what: str
     target: int | None
     detail: str | None
+
+
+# --- controlled mode (concviz.control) ------------------------------------------
+
+
+@dataclass
+class ControlThread:
+    """A thread as the scheduler of controlled mode sees it: its ``index`` in
+    the schedule (0 is the main thread, then in the order threads started),
+    its lane ``thread`` (None for a thread with no ``Thread`` object), what it
+    is about to do (``start``, ``acquire``, ``try``, ``sleep``, ``join``,
+    ``read``, ``write``, ``exit``), where in the program's code
+    (``file``/``line``/``text``), and whether it ``can_move`` (else
+    ``reason``)."""
+
+    index: int
+    thread: int | None
+    what: str
+    file: str | None
+    line: int | None
+    text: str
+    can_move: bool
+    reason: str | None
+
+
+@kind("control.pause")
+@dataclass
+class ControlPause:
+    """Controlled mode with ``--control step``: the program waits for a person
+    to choose which thread moves at choice number ``decision``."""
+
+    decision: int
+    threads: list[ControlThread]
+
+
+@kind("control.schedule")
+@dataclass
+class ControlSchedule:
+    """The run's schedule so far (recorded when controlled mode ends): the
+    ``steps`` chosen where more than one thread could move, as thread
+    indexes; ``threads`` maps each index to its lane. ``points`` counts the
+    schedule points passed; ``diverged`` is the choice at which a replay
+    stopped matching the program (None: it matched); ``loans`` counts real
+    waits the scheduler could not drive (a run with loans may not replay
+    exactly); ``logical_s`` is the sleeping time jumped over."""
+
+    strategy: str
+    steps: list[int]
+    points: int
+    threads: list[int | None]
+    diverged: int | None
+    loans: int
+    logical_s: float
+
+
+@kind("control.stuck")
+@dataclass
+class ControlStuck:
+    """Controlled mode: no thread can move any more — each waits for another
+    (``threads`` says what each waits for) — or, with ``message``, nothing
+    reached a schedule point for too long (a wait concviz cannot drive)."""
+
+    threads: list[ControlThread]
+    message: str | None = None

@@ -38,6 +38,8 @@ class ChildConfig:
     lifeline_fd: int = -1
     max_threads: int = 2000
     max_events: int = 2_000_000
+    control: dict[str, Any] | None = None
+    """Controlled mode's settings (``concviz.control.install``); None: threads run free."""
 
 
 def _watch_lifeline(fd: int) -> None:
@@ -50,7 +52,7 @@ def _watch_lifeline(fd: int) -> None:
     os.killpg(os.getpgrp(), signal.SIGKILL)
 
 
-def _compile(path: str, watch: list[str]) -> tuple[types.CodeType, dict[str, Any]]:
+def _compile(path: str, watch: list[str], controlled: bool) -> tuple[types.CodeType, dict[str, Any]]:
     """The main file's code, rewritten where concviz must see what no patch
     can (watched variables, generators driven by hand), and the helpers the
     rewritten code calls."""
@@ -68,7 +70,12 @@ def _compile(path: str, watch: list[str]) -> tuple[types.CodeType, dict[str, Any
         helpers.update(generators.helpers())
     if watch:
         tree = watching.rewrite(tree, watch)
-        helpers.update(watching.helpers())
+        if controlled:
+            from concviz.control import hooks
+
+            helpers.update(hooks.watch_helpers())
+        else:
+            helpers.update(watching.helpers())
     return compile(tree, path, "exec", dont_inherit=True), helpers
 
 
@@ -107,7 +114,7 @@ def run(config: ChildConfig) -> int:
     atexit.register(recorder.stop)
 
     path = os.path.abspath(config.path)
-    code, helpers = _compile(path, config.watch)
+    code, helpers = _compile(path, config.watch, config.control is not None)
 
     from concviz import instrument
 
@@ -122,6 +129,10 @@ def run(config: ChildConfig) -> int:
     sys.path[0] = os.path.dirname(path)
 
     instrument.install(max_threads=config.max_threads, record_lines=config.lines)
+    if config.control is not None:
+        from concviz import control
+
+        control.install(config.control)
     try:
         exec(code, vars(main))
     except SystemExit as exc:
@@ -133,8 +144,12 @@ def run(config: ChildConfig) -> int:
         sys.excepthook(type(exc), exc.with_traceback(tb), tb)
         _record_end(1, f"{type(exc).__name__}: {exc}")
         return 1
-    _record_end(0, None)
-    return 0
+    else:
+        _record_end(0, None)
+        return 0
+    finally:
+        if config.control is not None:
+            control.main_done()
 
 
 def main(argv: list[str]) -> int:

@@ -44,6 +44,8 @@ def _json_schema(tp: Any) -> dict[str, Any]:
         return {"enum": list(typing.get_args(tp))}
     if origin in (typing.Union, types.UnionType):
         return {"anyOf": [_json_schema(a) for a in typing.get_args(tp)]}
+    if dataclasses.is_dataclass(tp):
+        return _object_schema(tp)  # type: ignore[arg-type]
     if origin is list:
         return {"type": "array", "items": _json_schema(typing.get_args(tp)[0])}
     if origin is dict:
@@ -92,6 +94,10 @@ def _ts_type(schema: dict[str, Any]) -> str:
     t = schema["type"]
     if t == "array":
         return f"{_ts_type(schema['items'])}[]"
+    if t == "object" and "properties" in schema:
+        fields = "; ".join(f"{name}{'' if name in schema['required'] else '?'}: {_ts_type(fs)}"
+                           for name, fs in schema["properties"].items())
+        return f"{{ {fields} }}"
     if t == "object":
         return f"Record<string, {_ts_type(schema['additionalProperties'])}>"
     return {"null": "null", "boolean": "boolean", "integer": "number", "number": "number", "string": "string"}[t]

@@ -74,6 +74,8 @@ class RunSpec:
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     stdout: int | None = None
     """File descriptor for the program's stdout/stderr (None: inherit)."""
+    control: dict[str, Any] | None = None
+    """Controlled mode (``concviz.control``): ``{"strategy": ..., "seed": ...}``; None: threads run free."""
 
 
 class Sink(Protocol):
@@ -109,6 +111,7 @@ class Supervisor:
         self._started_ns = 0
         self.end_record: dict[str, Any] | None = None
         self.protocol_error: str | None = None
+        self.control_message: str | None = None
 
     # --- lifecycle -------------------------------------------------------------
 
@@ -136,10 +139,11 @@ class Supervisor:
         self._listener.bind(socket_path)
         self._listener.listen(64)
         self._listener.setblocking(False)
+        control, control_r = self._control_channel()
         config = ChildConfig(
             path=os.path.abspath(spec.path), argv=spec.argv, watch=spec.watch, lines=spec.lines,
             trace_fd=trace_w, trace_socket=socket_path, lifeline_fd=life_r, max_threads=spec.max_threads,
-            max_events=spec.max_events,
+            max_events=spec.max_events, control=control,
         )
         self.sink.header(_encode(self.header()))
         env = dict(os.environ)
@@ -149,10 +153,12 @@ class Supervisor:
         env.update(child.child_environment({
             "socket": socket_path, "max_events": spec.max_events, "max_threads": spec.max_threads,
             "lines": spec.lines}))
+        if control is not None:
+            env["PYTHONHASHSEED"] = "0"  # the same set and dict orders in every replay
         self._started_ns = time.monotonic_ns()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "concviz.runner", json.dumps(asdict(config))],
-            pass_fds=(trace_w, life_r),
+            pass_fds=(trace_w, life_r) + ((control_r,) if control_r >= 0 else ()),
             start_new_session=True,
             stdin=subprocess.DEVNULL if spec.stdout is not None else None,
             stdout=spec.stdout,
@@ -161,12 +167,37 @@ class Supervisor:
         )
         os.close(trace_w)
         os.close(life_r)
+        if control_r >= 0:
+            os.close(control_r)
         self._trace_r = trace_r
         self.status = Status.RUNNING
 
     def stop(self) -> None:
         """Ask the run to stop (from any thread)."""
         self._stop_requested.set()
+
+    # --- controlled mode ---------------------------------------------------------------
+
+    def _control_channel(self) -> tuple[dict[str, Any] | None, int]:
+        """The child's control settings, and the read end of the pipe a person's
+        choices go through (``-1``: no person in this strategy)."""
+        control = self.spec.control
+        if control is None:
+            return None, -1
+        control = dict(control)
+        if control["strategy"] == "step" or control.get("then") == "step":
+            control_r, self._control_w = os.pipe()
+            control["fd"] = control_r
+            return control, control_r
+        return control, -1
+
+    def steer(self, message: dict[str, Any]) -> None:
+        """Send a person's choice to a run in step mode (``concviz.control.step``).
+        Raises ``OSError`` when the run has no control pipe or it is closed."""
+        fd = getattr(self, "_control_w", None)
+        if fd is None:
+            raise OSError("this run is not in step mode")
+        os.write(fd, _encode(message) + b"\n")
 
     def _kill_group(self) -> None:
         if self.proc is None:
@@ -229,6 +260,8 @@ class Supervisor:
                             self.fold.limit = {"what": "events", "limit": self.spec.max_events}
                         ending = Status.LIMIT_EXCEEDED
                         self._kill_group()
+                    elif self.spec.control is not None:
+                        ending = self._controlled_ending()
                     elif self._delivered and (cycle := self.fold.deadlock()) is not None:
                         self.deadlock = cycle
                         ending = Status.DEADLOCKED
@@ -246,10 +279,29 @@ class Supervisor:
             self._listener.close()
             shutil.rmtree(self._socket_dir, ignore_errors=True)
             os.close(self._life_w)
+            if getattr(self, "_control_w", None) is not None:
+                os.close(self._control_w)
+                self._control_w = None
             self._kill_group()
             returncode = self.proc.wait()
             self._kill_escaped()
         return self._finish(ending, returncode)
+
+    def _controlled_ending(self) -> Status | None:
+        """A controlled run ends when its scheduler says no thread can move
+        (its schedule is then in the trace): deadlocked, with the wait-for
+        cycle when there is one; or nothing reached a point (timed out)."""
+        stuck = self.fold.control.stuck
+        if stuck is None:
+            return None
+        self._kill_group()
+        if stuck.get("message"):
+            self.control_message = stuck["message"]
+            return Status.TIMED_OUT
+        self.deadlock = self.fold.deadlock() or [
+            {"thread": t["thread"], "waits_for": t["reason"], "holds": [], "file": t["file"], "line": t["line"]}
+            for t in stuck["threads"]]
+        return Status.DEADLOCKED
 
     def _close_all(self, readers: dict[int, tuple[Stream, bytearray]]) -> None:
         for fd, (stream, _) in readers.items():
@@ -316,6 +368,8 @@ class Supervisor:
             error = (program_end or {}).get("error") or f"the program died with signal {-returncode}"
         elif status is Status.LIMIT_EXCEEDED and self.fold.limit:
             error = f"limit of {self.fold.limit['limit']} {self.fold.limit['what']} exceeded"
+        elif status is Status.TIMED_OUT and self.control_message:
+            error = self.control_message
         elif status is Status.TIMED_OUT:
             error = f"time limit of {self.spec.timeout:g} s exceeded"
         record = asdict(events.End(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from concviz.analysis import fold_coroutines, fold_io, fold_processes
+from concviz.analysis import fold_control, fold_coroutines, fold_io, fold_processes
 
 LOCK_TYPES = frozenset({"Lock", "RLock"})
 # Waits that only another thread of the program can end (not a socket, a
@@ -84,6 +84,8 @@ class Fold:
         self.processes = fold_processes.Processes()
         # Coroutines (concviz.analysis.fold_coroutines).
         self.coroutines: dict[int, fold_coroutines.Coroutine] = {}
+        # Controlled mode (concviz.analysis.fold_control).
+        self.control = fold_control.Control()
         self.running_coroutine: dict[int, int] = {}
         """thread → the coroutine running on it. While it is not empty, the
         actor of an event is not always its thread: callers that dispatch
@@ -381,5 +383,6 @@ _HANDLERS: dict[str, Any] = {
 _HANDLERS.update(fold_io.HANDLERS)
 _HANDLERS.update(fold_processes.HANDLERS)
 _HANDLERS.update(fold_coroutines.HANDLERS)
+_HANDLERS.update(fold_control.HANDLERS)
 Fold.kinds = frozenset(_HANDLERS)
 Fold.handlers = _HANDLERS

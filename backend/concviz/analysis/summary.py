@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from concviz.analysis import fold_coroutines, fold_processes
+from concviz.analysis import fold_control, fold_coroutines, fold_processes
 from concviz.analysis.fold import HOLDABLE, Fold
 from concviz.analysis.fold_io import QUEUE_TYPES, QueueStats, SelectStats
 
@@ -95,6 +95,7 @@ def summarise(fold: Fold, deadlock: list[dict[str, Any]] | None = None) -> dict[
         "sockets": asdict(fold.sockets),
         "processes": fold_processes.summary(fold),
         "coroutines": fold_coroutines.summary(fold),
+        "schedule": fold_control.summary(fold),
         "cpu_s": {str(tid): round(ns / 1e9, 6) for tid, ns in fold.processes.cpu_ns.items()},
     }
 

@@ -549,6 +549,29 @@ export interface CoroWaitArgs {
   detail: string | null;
 }
 
+/** Controlled mode with ``--control step``: the program waits for a person to choose which thread moves at choice number ``decision``. */
+export interface ControlPauseArgs {
+  decision: number;
+  threads: { index: number; thread: number | null; what: string; file: string | null; line: number | null; text: string; can_move: boolean; reason: string | null }[];
+}
+
+/** The run's schedule so far (recorded when controlled mode ends): the ``steps`` chosen where more than one thread could move, as thread indexes; ``threads`` maps each index to its lane. ``points`` counts the schedule points passed; ``diverged`` is the choice at which a replay stopped matching the program (None: it matched); ``loans`` counts real waits the scheduler could not drive (a run with loans may not replay exactly); ``logical_s`` is the sleeping time jumped over. */
+export interface ControlScheduleArgs {
+  strategy: string;
+  steps: number[];
+  points: number;
+  threads: number | null[];
+  diverged: number | null;
+  loans: number;
+  logical_s: number;
+}
+
+/** Controlled mode: no thread can move any more — each waits for another (``threads`` says what each waits for) — or, with ``message``, nothing reached a schedule point for too long (a wait concviz cannot drive). */
+export interface ControlStuckArgs {
+  threads: { index: number; thread: number | null; what: string; file: string | null; line: number | null; text: string; can_move: boolean; reason: string | null }[];
+  message?: string | null;
+}
+
 /** Every event kind, mapped to the type of its ``args``. */
 export interface KindArgs {
   "thread.new": ThreadNewArgs;
@@ -632,7 +655,10 @@ export interface KindArgs {
   "coro.switch": CoroSwitchArgs;
   "coro.end": CoroEndArgs;
   "coro.wait": CoroWaitArgs;
+  "control.pause": ControlPauseArgs;
+  "control.schedule": ControlScheduleArgs;
+  "control.stuck": ControlStuckArgs;
 }
 
 export type Kind = keyof KindArgs;
-export const KINDS: Kind[] = ["thread.new", "thread.start", "thread.begin", "thread.end", "thread.join", "thread.joined", "obj.new", "lock.block", "lock.acquire", "lock.fail", "lock.release", "event.set", "event.clear", "event.wait", "event.wake", "cond.wait", "cond.wake", "cond.notify", "barrier.wait", "barrier.pass", "barrier.broken", "sleep.begin", "sleep.end", "print", "line", "var.read", "var.write", "limit", "program.end", "queue.put", "queue.get", "queue.block", "queue.wake", "queue.fail", "queue.task_done", "queue.join", "queue.joined", "sock.listen", "sock.accept", "sock.connect", "sock.send", "sock.recv", "sock.block", "sock.wake", "sock.would_block", "sock.error", "sock.setblocking", "sock.close", "select.begin", "select.end", "sel.register", "sel.modify", "sel.unregister", "process.begin", "process.name", "process.start", "process.join", "process.joined", "process.terminate", "process.kill", "process.exit", "process.end", "cpu", "pipe.send", "pipe.recv", "pipe.block", "pipe.wake", "pool.submit", "pool.task", "pool.done", "pool.result", "pool.close", "pool.terminate", "pool.join", "pool.joined", "proxy.call", "coro.new", "coro.name", "coro.switch", "coro.end", "coro.wait"];
+export const KINDS: Kind[] = ["thread.new", "thread.start", "thread.begin", "thread.end", "thread.join", "thread.joined", "obj.new", "lock.block", "lock.acquire", "lock.fail", "lock.release", "event.set", "event.clear", "event.wait", "event.wake", "cond.wait", "cond.wake", "cond.notify", "barrier.wait", "barrier.pass", "barrier.broken", "sleep.begin", "sleep.end", "print", "line", "var.read", "var.write", "limit", "program.end", "queue.put", "queue.get", "queue.block", "queue.wake", "queue.fail", "queue.task_done", "queue.join", "queue.joined", "sock.listen", "sock.accept", "sock.connect", "sock.send", "sock.recv", "sock.block", "sock.wake", "sock.would_block", "sock.error", "sock.setblocking", "sock.close", "select.begin", "select.end", "sel.register", "sel.modify", "sel.unregister", "process.begin", "process.name", "process.start", "process.join", "process.joined", "process.terminate", "process.kill", "process.exit", "process.end", "cpu", "pipe.send", "pipe.recv", "pipe.block", "pipe.wake", "pool.submit", "pool.task", "pool.done", "pool.result", "pool.close", "pool.terminate", "pool.join", "pool.joined", "proxy.call", "coro.new", "coro.name", "coro.switch", "coro.end", "coro.wait", "control.pause", "control.schedule", "control.stuck"];

@@ -1,0 +1,365 @@
+"""The scheduler of controlled mode: one of the program's threads runs at a time.
+
+Every thread the program starts is an *actor* with a baton (a real lock it
+waits on). At each schedule point (``point``, ``block``, ``sleep``, a thread's
+start or end) the running actor says what it is about to do and what it is
+waiting for, and the scheduler picks the next actor among those that can move
+(``Strategy.choose`` when there are several), hands it the baton, and waits
+for its own. Waits take logical time: a sleeping or timed-out actor moves only
+when nobody else can, and the logical clock jumps to its wake time.
+
+A real wait the scheduler cannot see (a socket, a pipe, a C extension's own
+lock) is noticed by the ``Lender``: the running actor is asleep in the kernel
+and not using the CPU, so it is *lent out* — the scheduler goes on with the
+others, and the actor rejoins at its next point. Runs with real I/O are then
+not replayable exactly; the schedule says how many loans happened.
+
+Neighbours: ``hooks`` puts the points into the primitives; ``strategies``
+choose; the supervisor reads the ``control.*`` events.
+"""
+
+from __future__ import annotations
+
+import _thread
+import enum
+import linecache
+import os
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from concviz import recorder
+from concviz.control.strategies import Strategy
+
+
+class State(enum.Enum):
+    RUNNING = "running"
+    PARKED = "parked"
+    LENT = "lent"
+    FINISHED = "finished"
+
+
+class Outcome(enum.Enum):
+    READY = "ready"
+    TIMED_OUT = "timed out"
+    OFF = "off"
+    """Controlled mode ended (the program finished): do the real thing."""
+
+
+# The real ones: controlled mode replaces these in ``_thread`` (``hooks``).
+_allocate_lock = _thread.allocate_lock
+_start_new_thread = _thread.start_new_thread
+
+
+def _never() -> bool:
+    return False
+
+
+class Actor:
+    """One thread of the program, as the scheduler sees it."""
+
+    __slots__ = ("baton", "cond", "daemon", "deadline", "ident", "index", "native", "reason", "state", "thread",
+                 "what")
+
+    def __init__(self, index: int, daemon: bool, thread: Any) -> None:
+        self.index = index
+        self.baton = _allocate_lock()
+        self.baton.acquire()
+        self.ident = 0
+        self.native = 0
+        self.daemon = daemon
+        self.thread = thread
+        self.state = State.PARKED
+        self.what = "start"
+        self.reason: str | None = None
+        self.cond: Callable[[], bool] | None = None
+        self.deadline: float | None = None
+
+    @property
+    def tid(self) -> int | None:
+        """The thread's lane in the trace, where it has a ``Thread`` object."""
+        return getattr(self.thread, "_concviz_tid", None)
+
+
+class Scheduler:
+    def __init__(self, strategy: Strategy, emit: Callable[[str, dict[str, Any]], None]) -> None:
+        self.strategy = strategy
+        self.emit = emit
+        self._lock = _allocate_lock()  # the scheduler's state: actors and the lender meet here
+        self.actors: list[Actor] = []
+        self.by_ident: dict[int, Actor] = {}
+        self.current: Actor | None = None
+        self.now = 0.0
+        """Logical time, in seconds: the sum of the sleeps that were jumped over."""
+        self.off = False
+        self.decisions: list[int] = []
+        self.points = 0
+        self.loans = 0
+        self.ended = False
+        self.exiting = False
+        """The main code has returned and waits for the other threads (``main_done``)."""
+
+    # --- actors ------------------------------------------------------------------
+
+    def adopt_main(self, thread: Any) -> Actor:
+        actor = self._new_actor(daemon=False, thread=thread)
+        self._bind(actor)
+        actor.state = State.RUNNING
+        self.current = actor
+        return actor
+
+    def new_actor(self, daemon: bool, thread: Any) -> Actor:
+        """A thread about to start: it can be scheduled from now on (to begin)."""
+        with self._lock:
+            return self._new_actor(daemon, thread)
+
+    def _new_actor(self, daemon: bool, thread: Any) -> Actor:
+        actor = Actor(len(self.actors), daemon, thread)
+        self.actors.append(actor)
+        self.strategy.started(actor.index)
+        return actor
+
+    def _bind(self, actor: Actor) -> None:
+        actor.ident = _thread.get_ident()
+        actor.native = _thread.get_native_id()
+        self.by_ident[actor.ident] = actor
+
+    def begin(self, actor: Actor) -> bool:
+        """In the new thread, before it runs anything: wait to be scheduled.
+        False: controlled mode is over, run free."""
+        self._bind(actor)
+        actor.baton.acquire()
+        return not self.off
+
+    def actor(self) -> Actor | None:
+        """The calling thread's actor, or None when it is not controlled."""
+        if self.off:
+            return None
+        return self.by_ident.get(_thread.get_ident())
+
+    # --- schedule points ---------------------------------------------------------
+
+    def point(self, me: Actor, what: str) -> None:
+        """``me`` is about to do ``what``: anyone who can move may go first."""
+        self.block(me, what, None, None)
+
+    def block(self, me: Actor, what: str, cond: Callable[[], bool] | None, deadline: float | None,
+              reason: str | None = None) -> Outcome:
+        """Wait (as ``me``) until ``cond()`` holds or the logical clock reaches
+        ``deadline``; ``cond`` None means "can move now"."""
+        self._lock.acquire()
+        if self.off:
+            self._lock.release()
+            return Outcome.OFF
+        self.points += 1
+        if me.state is State.LENT:
+            self.loans += 1  # back from a real wait: queue up like everyone else
+        me.state, me.what, me.cond, me.deadline, me.reason = State.PARKED, what, cond, deadline, reason
+        if self.current is me or self.current is None:
+            self._hand_over(me)
+        else:
+            self._lock.release()
+        me.baton.acquire()
+        if self.off:
+            return Outcome.OFF
+        if cond is None or cond():
+            return Outcome.READY
+        return Outcome.TIMED_OUT
+
+    def sleep(self, me: Actor, seconds: float) -> Outcome:
+        return self.block(me, "sleep", _never, self.now + seconds, f"sleeps {seconds:g} s")
+
+    def finish(self, me: Actor) -> None:
+        """``me`` has ended: the next actor goes on, nobody waits for this one."""
+        with self._lock:
+            me.state = State.FINISHED
+            self.by_ident.pop(me.ident, None)
+            if self.off or self.current is not me:
+                return
+            self._hand_over(None, locked=True)
+
+    # --- the decision ----------------------------------------------------------------
+
+    def _can_move(self, actor: Actor) -> bool:
+        return actor.state is State.PARKED and (
+            actor.cond is None or actor.cond() or (actor.deadline is not None and actor.deadline <= self.now))
+
+    def _hand_over(self, me: Actor | None, locked: bool = False) -> None:
+        """Pick the next actor and wake it. Called with the lock held; releases
+        it unless ``locked`` (the caller's ``with`` does)."""
+        try:
+            chosen = self._choose()
+            self.current = chosen
+            if chosen is not None:
+                chosen.state = State.RUNNING
+                chosen.baton.release()
+            elif not any(a.state is State.LENT for a in self.actors):
+                self._stuck()
+        finally:
+            if not locked:
+                self._lock.release()
+
+    def _choose(self) -> Actor | None:
+        enabled = [a for a in self.actors if self._can_move(a)]
+        if not enabled:
+            timed = [a.deadline for a in self.actors if a.state is State.PARKED and a.deadline is not None]
+            if not timed:
+                return None
+            self.now = max(self.now, min(timed))
+            enabled = [a for a in self.actors if self._can_move(a)]
+        if len(enabled) == 1:
+            return enabled[0]
+        index = self.strategy.choose([a.index for a in enabled], len(self.decisions))
+        self.decisions.append(index)
+        return self.actors[index]
+
+    # --- endings -------------------------------------------------------------------------
+
+    def _stuck(self) -> None:
+        """Nobody can move and nobody will: every live thread waits for another."""
+        if self.ended:
+            return
+        self.ended = True
+        waiting = [self.describe(a) for a in self.actors if a.state is State.PARKED]
+        self.emit("control.schedule", self.schedule())
+        self.emit("control.stuck", {"threads": waiting})
+        flush()
+
+    def stop(self) -> None:
+        """Controlled mode is over (the program's main code returned): every
+        parked actor runs free from here, and the schedule is written."""
+        with self._lock:
+            if self.off:
+                return
+            self.off = True
+            if not self.ended:
+                self.ended = True
+                self.emit("control.schedule", self.schedule())
+            for actor in self.actors:
+                if actor.state is State.PARKED and actor.baton.locked():
+                    actor.baton.release()
+
+    def schedule(self) -> dict[str, Any]:
+        diverged = getattr(self.strategy, "diverged", None)
+        return {"strategy": self.strategy.name, "steps": list(self.decisions), "points": self.points,
+                "threads": [a.tid for a in self.actors], "diverged": diverged, "loans": self.loans,
+                "logical_s": round(self.now, 9)}
+
+    # --- what each actor is doing ----------------------------------------------------
+
+    def describe(self, actor: Actor) -> dict[str, Any]:
+        """``{index, thread, what, file, line, text, can_move, reason}`` for the page."""
+        file, line = _user_place(actor.ident)
+        text = linecache.getline(file, line).strip() if file and line else ""
+        can_move = self._can_move(actor)
+        reason = None
+        if not can_move:
+            reason = actor.reason or ("finished" if actor.state is State.FINISHED else "waits")
+        return {"index": actor.index, "thread": actor.tid, "what": actor.what, "file": file, "line": line,
+                "text": text, "can_move": can_move, "reason": reason}
+
+    def parked(self) -> list[dict[str, Any]]:
+        return [self.describe(a) for a in self.actors if a.state in (State.PARKED, State.RUNNING)]
+
+
+def _user_place(ident: int) -> tuple[str | None, int | None]:
+    """Where in the program's own code the thread ``ident`` stands."""
+    from concviz.instrument._support import is_user_file
+
+    frame = sys._current_frames().get(ident)
+    while frame is not None:
+        if is_user_file(frame.f_code.co_filename):
+            return frame.f_code.co_filename, frame.f_lineno
+        frame = frame.f_back
+    return None, None
+
+
+def flush() -> None:
+    writer = recorder.writer()
+    if writer is not None:
+        writer.flush()
+
+
+EXIT_GRACE_S = 0.5
+
+
+class Lender:
+    """Notices the running actor asleep in a real wait the scheduler cannot
+    see, and lends it out so that the others go on (see the module's doc);
+    ends the run with a clear message when nothing has moved for ``patience_s``."""
+
+    PERIOD_S = 0.02
+    QUIET_TICKS = 3
+
+    def __init__(self, scheduler: Scheduler, patience_s: float, on_hang: Callable[[str], None]) -> None:
+        self.scheduler = scheduler
+        self.patience_s = patience_s
+        self.on_hang = on_hang
+        self._seen: tuple[Actor | None, int, int] = (None, -1, 0)
+
+    def start(self) -> None:
+        _start_new_thread(self._loop, ())
+
+    def _loop(self) -> None:
+        last_points, last_change = -1, time.monotonic()
+        while not self.scheduler.off:
+            time.sleep(self.PERIOD_S)
+            s = self.scheduler
+            if s.points != last_points:
+                last_points, last_change = s.points, time.monotonic()
+            self._lend_if_waiting()
+            quiet_s = time.monotonic() - last_change
+            if s.exiting and s.current is None and quiet_s > EXIT_GRACE_S:
+                # Python's exit would join the threads still out in real
+                # waits (an executor's workers): they run free from here.
+                s.stop()
+                return
+            if quiet_s > self.patience_s and not s.off and not s.ended:
+                self.on_hang(self._hang_message())
+                return
+
+    def _lend_if_waiting(self) -> None:
+        s = self.scheduler
+        actor = s.current
+        if actor is None or actor.state is not State.RUNNING or not actor.native:
+            self._seen = (None, -1, 0)
+            return
+        state, on_cpu = _kernel_state(actor.native)
+        previous, cpu_before, quiet = self._seen
+        if state in ("S", "D") and previous is actor and on_cpu == cpu_before:
+            quiet += 1
+        else:
+            quiet = 0
+        self._seen = (actor, on_cpu, quiet)
+        if quiet >= self.QUIET_TICKS:
+            with s._lock:
+                if s.current is actor and actor.state is State.RUNNING:
+                    actor.state = State.LENT
+                    s._hand_over(None, locked=True)
+            self._seen = (None, -1, 0)
+
+    def _hang_message(self) -> str:
+        s = self.scheduler
+        lent = [a for a in s.actors if a.state in (State.LENT, State.RUNNING)]
+        where = []
+        for a in lent:
+            file, line = _user_place(a.ident)
+            where.append(f"thread {a.tid if a.tid is not None else a.index} at "
+                         f"{os.path.basename(file) if file else '?'}:{line or '?'}")
+        return (f"controlled mode: no thread reached a schedule point for {self.patience_s:g} s; "
+                f"{', '.join(where) or 'no thread'} is running or blocked outside concviz's control "
+                f"(a wait it cannot drive, or a loop with no recorded operation)")
+
+
+def _kernel_state(native: int) -> tuple[str, int]:
+    """The thread's scheduler state letter and its time on a CPU (ns)."""
+    pid = os.getpid()
+    try:
+        with open(f"/proc/{pid}/task/{native}/stat", "rb") as f:
+            stat = f.read()
+        with open(f"/proc/{pid}/task/{native}/schedstat", "rb") as f:
+            on_cpu = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return "?", -1
+    return stat[stat.rfind(b")") + 2:][:1].decode(), on_cpu
