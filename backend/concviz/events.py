@@ -57,6 +57,9 @@ class Header:
     python: str
     source: dict[str, str]
     """The target's own source files, path → text, so a trace is self-contained."""
+    control: dict[str, Json] | None = None
+    """Controlled mode's settings (``strategy``, ``seed``, ``pct_depth``,
+    ``then``; see ``concviz.control``), or None when the threads ran free."""
 
 
 @dataclass
@@ -990,6 +993,8 @@ class ControlPause:
     to choose which thread moves at choice number ``decision``."""
 
     decision: int
+    steps: list[int]
+    """The choices made so far (a replay of them, then step mode, is "undo")."""
     threads: list[ControlThread]
 
 

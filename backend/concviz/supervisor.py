@@ -126,6 +126,7 @@ class Supervisor:
             type="header", format=events.FORMAT, version=events.VERSION, run_id=spec.run_id,
             target=spec.target, argv=spec.argv, params=spec.params, watch=spec.watch, lines=spec.lines,
             started_at=time.time(), python=sys.version.split()[0], source=source,
+            control=None if spec.control is None else {k: v for k, v in spec.control.items() if k != "steps"},
         ))
 
     def start(self) -> None:

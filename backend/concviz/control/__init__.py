@@ -63,7 +63,8 @@ def install(config: dict[str, Any]) -> Scheduler:
 
     def pause(decision: int) -> None:
         assert _scheduler is not None
-        _emit("control.pause", {"decision": decision, "threads": _scheduler.parked()})
+        _emit("control.pause", {"decision": decision, "steps": list(_scheduler.decisions),
+                                 "threads": _scheduler.parked()})
         flush()
 
     scheduler = _scheduler = Scheduler(_strategy(config, pause), _emit)

@@ -15,6 +15,7 @@ started; under control that order is itself fixed by the schedule).
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import zlib
 from pathlib import Path
@@ -70,9 +71,9 @@ def encode(steps: list[int]) -> str:
 
 def decode(text: str) -> list[int]:
     try:
-        raw = zlib.decompressobj().decompress(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)),
-                                              MAX_STEPS * 8)
+        packed = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+        raw = zlib.decompressobj().decompress(packed, MAX_STEPS * 8)
         steps = [int(s) for s in raw.decode().split(",")] if raw else []
-    except (ValueError, zlib.error) as error:
+    except (ValueError, zlib.error, binascii.Error) as error:
         raise ScheduleError(f"not an encoded schedule: {error}") from None
     return check_steps(steps)

@@ -24,6 +24,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from concviz import export, scenarios, tours
 from concviz.export.source import parse_lines
+from concviz.server.control import parse_control
 from concviz.server.hub import Viewer
 from concviz.server.runs import RunManager
 from concviz.server.store import UNFINISHED
@@ -97,7 +98,8 @@ async def start_run(request: Request) -> JSON:
         raise BadRequest(415, f"expected Content-Type application/json, got {content_type or 'none'!r}")
     data = parse_json(await read_body(request, manager.settings.max_body))
     scenario, values = await asyncio.to_thread(run_request, data)
-    run = manager.reserve(scenario, values)
+    control = parse_control(data.get("control"))
+    run = manager.reserve(scenario, values, control)
     try:
         await asyncio.wrap_future(manager.store.insert_run(run.record()))
     except Exception:

@@ -30,7 +30,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from concviz.server import api, lecture, ws
+from concviz.server import api, control, lecture, ws
 from concviz.server.api import JSON
 from concviz.server.embedding import FramePolicy, normalise_origin
 from concviz.server.runs import RunManager, TooManyRuns
@@ -81,6 +81,7 @@ def create_app(data_dir: str | Path, **overrides: Any) -> FastAPI:
     app.state.settings = settings
     app.state.embed_origins = embed_origins
     app.include_router(api.router)
+    app.include_router(control.router)
     app.include_router(lecture.router)
     app.include_router(ws.router)
     templates = Jinja2Templates(directory=PACKAGE / "templates")

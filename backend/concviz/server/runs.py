@@ -45,13 +45,14 @@ def argv_for(values: dict[str, Any]) -> list[str]:
 
 
 class Run:
-    def __init__(self, manager: RunManager, scenario: Scenario, values: dict[str, Any]) -> None:
+    def __init__(self, manager: RunManager, scenario: Scenario, values: dict[str, Any],
+                 control: dict[str, Any] | None = None) -> None:
         settings = manager.settings
         self.manager = manager
         self.spec = RunSpec(
             path=str(scenario.path), target=scenario.name, argv=argv_for(values), params=values,
             watch=list(scenario.watch), lines=scenario.lines, timeout=settings.run_timeout,
-            max_threads=settings.max_threads, max_events=settings.max_events,
+            max_threads=settings.max_threads, max_events=settings.max_events, control=control,
         )
         self.id = self.spec.run_id
         self.scenario = scenario.name
@@ -145,7 +146,7 @@ class RunManager:
         self.viewers = 0
         """WebSocket viewers now connected (changed from the event loop only)."""
 
-    def reserve(self, scenario: Scenario, values: dict[str, Any]) -> Run:
+    def reserve(self, scenario: Scenario, values: dict[str, Any], control: dict[str, Any] | None = None) -> Run:
         """A new run, counted against the limit and visible to viewers; ``launch`` it once stored."""
         with self._lock:
             if self._threads >= self.settings.max_runs:
@@ -153,7 +154,7 @@ class RunManager:
                     f"{self._threads} runs are going, the most at once; wait for one to end or stop one")
             self._threads += 1
         try:
-            run = Run(self, scenario, values)
+            run = Run(self, scenario, values, control)
         except BaseException:
             self._release()
             raise

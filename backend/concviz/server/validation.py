@@ -16,7 +16,7 @@ from concviz import params as params_mod
 from concviz import scenarios
 from concviz.scenarios import Scenario
 
-RUN_FIELDS = ("scenario", "params")
+RUN_FIELDS = ("scenario", "params", "control")
 
 
 class BadRequest(Exception):
@@ -97,7 +97,7 @@ def run_request(data: Any) -> tuple[Scenario, dict[str, Any]]:
     errors: list[dict[str, Any]] = []
     for key in data:
         if key not in RUN_FIELDS:
-            errors.append(_error(["body", key], f"unknown field '{key}' (expected scenario and params)"))
+            errors.append(_error(["body", key], f"unknown field '{key}' (expected scenario, params and control)"))
     scenario: Scenario | None = None
     name = data.get("scenario")
     if "scenario" not in data:

@@ -17,6 +17,7 @@ export interface Header {
   started_at: number;
   python: string;
   source: Record<string, string>;
+  control?: Record<string, unknown> | null;
 }
 
 /** One event. ``args`` holds the fields of the dataclass named by ``kind``. */
@@ -552,6 +553,7 @@ export interface CoroWaitArgs {
 /** Controlled mode with ``--control step``: the program waits for a person to choose which thread moves at choice number ``decision``. */
 export interface ControlPauseArgs {
   decision: number;
+  steps: number[];
   threads: { index: number; thread: number | null; what: string; file: string | null; line: number | null; text: string; can_move: boolean; reason: string | null }[];
 }
 
