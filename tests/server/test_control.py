@@ -148,3 +148,44 @@ def test_bad_control_fields_are_refused_before_anything_starts(server: Server) -
         response = server.post("/api/runs", {"scenario": "race", "params": {}, "control": control})
         assert response.status_code == 422, (control, response.text)
     assert len(server.get("/api/runs").json()) == before
+
+
+def test_an_exploration_from_the_page_finds_the_deadlock_and_stores_its_replay(server: Server) -> None:
+    response = server.post("/api/explorations", {"scenario": "deadlock", "params": {"threads": 2}, "runs": 50})
+    assert response.status_code == 201, response.text
+    exploration_id = response.json()["id"]
+    state: dict[str, Any] = {}
+
+    def done() -> bool:
+        state.update(server.get(f"/api/explorations/{exploration_id}").json())
+        return state["state"] != "running"
+
+    assert poll(done, timeout=60)
+    assert state["state"] == "found" and state["found"]["what"] == "deadlock"
+    assert 1 <= state["tried"] <= 50
+    replay = server.wait_ended(state["found"]["run_id"])
+    assert replay["status"] == "deadlocked"
+    assert replay["summary"]["schedule"]["diverged"] is None
+
+
+def test_an_exploration_can_be_cancelled_and_finds_nothing_where_there_is_nothing(server: Server) -> None:
+    clean = server.post("/api/explorations", {"scenario": "rlock", "runs": 3}).json()
+    long = server.post("/api/explorations", {"scenario": "race_locked", "params": {"threads": 50},
+                                             "runs": 1000}).json()
+    cancelled = server.post(f"/api/explorations/{long['id']}/cancel")
+    assert cancelled.status_code == 202
+    for exploration, final in ((clean, "clean"), (long, "cancelled")):
+        state: dict[str, Any] = {}
+
+        def done(e: dict[str, Any] = exploration) -> bool:
+            state.update(server.get(f"/api/explorations/{e['id']}").json())
+            return state["state"] != "running"
+
+        assert poll(done, timeout=60)
+        assert state["state"] == final, state
+    assert state["tried"] < 1000
+    for body in ({"scenario": "race", "runs": 0}, {"scenario": "race", "runs": 10**9},
+                 {"scenario": "race", "strategy": "step"}, {"scenario": "nope"}, {"scenario": "race", "seed": -2},
+                 {"scenario": "race", "params": {"threads": 10**6}}, {"scenario": "race", "extra": 1}):
+        assert server.post("/api/explorations", body).status_code == 422, body
+    assert server.get("/api/explorations/doesnotexist").status_code == 404

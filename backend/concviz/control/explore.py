@@ -82,7 +82,8 @@ def judge(end: dict[str, Any], exception: str | None) -> tuple[str, str] | None:
 
 
 def explore(spec: RunSpec, strategy: str, runs: int, seed: int, pct_depth: int = 3,
-            progress: Callable[[int, dict[str, Any]], None] | None = None) -> Iterator[Finding | None]:
+            progress: Callable[[int, dict[str, Any]], None] | None = None,
+            started: Callable[[Supervisor], None] | None = None) -> Iterator[Finding | None]:
     """Try ``runs`` schedules (seeds ``seed``, ``seed + 1`` ...); yield None after
     each clean try and a Finding (then stop) at the first that goes wrong."""
     steps_estimate = 1000
@@ -93,7 +94,10 @@ def explore(spec: RunSpec, strategy: str, runs: int, seed: int, pct_depth: int =
             try_spec = dataclasses.replace(spec, control=control, stdout=devnull.fileno(),
                                            run_id=f"{spec.run_id}-{i}")
             watcher = _Watcher()
-            end = Supervisor(try_spec, watcher).run()
+            supervisor = Supervisor(try_spec, watcher)
+            if started is not None:
+                started(supervisor)  # to stop it from another thread
+            end = supervisor.run()
             schedule = end["summary"].get("schedule") or {}
             steps_estimate = max(len(schedule.get("steps", [])), 10)
             if progress is not None:

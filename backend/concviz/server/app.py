@@ -30,7 +30,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from concviz.server import api, control, lecture, ws
+from concviz.server import api, control, explorations, lecture, ws
 from concviz.server.api import JSON
 from concviz.server.embedding import FramePolicy, normalise_origin
 from concviz.server.runs import RunManager, TooManyRuns
@@ -78,10 +78,12 @@ def create_app(data_dir: str | Path, **overrides: Any) -> FastAPI:
     app = FastAPI(title="concviz", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json")
     app.state.manager = manager
+    app.state.explorations = explorations.Explorations()
     app.state.settings = settings
     app.state.embed_origins = embed_origins
     app.include_router(api.router)
     app.include_router(control.router)
+    app.include_router(explorations.router)
     app.include_router(lecture.router)
     app.include_router(ws.router)
     templates = Jinja2Templates(directory=PACKAGE / "templates")
@@ -121,6 +123,7 @@ def create_app(data_dir: str | Path, **overrides: Any) -> FastAPI:
 
 def close(app: FastAPI) -> None:
     """Stop the live runs (recorded as interrupted) and close the store."""
+    app.state.explorations.cancel_all()
     manager: RunManager = app.state.manager
     manager.shutdown()
     manager.store.close()
