@@ -9,7 +9,7 @@ from types import ModuleType
 
 import pytest
 
-from concviz import instrument, recorder
+from concviz import control, instrument, recorder
 from concviz.instrument import _support
 
 
@@ -36,10 +36,23 @@ def instrumented(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
     yield from _installed(monkeypatch)
 
 
-@pytest.fixture(params=["stdlib", "concviz"])
+@pytest.fixture(params=["stdlib", "concviz", "controlled"])
 def threading_impl(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
-    """The same behavioural test runs on the standard library and on concviz."""
+    """The same behavioural test runs on the standard library, on concviz,
+    and on concviz in controlled mode (random schedules, this process's
+    threads taking turns: ``concviz.control``)."""
     if request.param == "stdlib":
         yield threading
         return
-    yield from _installed(monkeypatch)
+    if request.param == "concviz":
+        yield from _installed(monkeypatch)
+        return
+    installed = _installed(monkeypatch)
+    module = next(installed)
+    control.install({"strategy": "random", "seed": 0})
+    try:
+        yield module
+    finally:
+        control.uninstall()
+        for _ in installed:
+            pass

@@ -22,6 +22,16 @@ def pause(seconds: float = 0.001) -> None:
     select.select([], [], [], seconds)
 
 
+def clock() -> float:
+    """Seconds, for timing a timeout: the wall clock, or in controlled mode its
+    logical clock (``concviz.control``), where sleeps and timeouts take no
+    real time but still pass."""
+    from concviz import control
+
+    now = control.logical_now()
+    return time.monotonic() if now is None else now
+
+
 def wait_until(condition: Callable[[], object], what: str, deadline_s: float = DEADLINE_S) -> None:
     """Poll until ``condition()`` is true; fail loudly after ``deadline_s``."""
     end = time.monotonic() + deadline_s

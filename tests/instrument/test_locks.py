@@ -10,7 +10,7 @@ from types import ModuleType
 
 import pytest
 
-from .helpers import Worker, check_sequence_matches, object_id, recorded, wait_for_event
+from .helpers import Worker, check_sequence_matches, clock, object_id, recorded, wait_for_event
 
 # --- drop-in behaviour ----------------------------------------------------------
 
@@ -18,7 +18,7 @@ from .helpers import Worker, check_sequence_matches, object_id, recorded, wait_f
 def test_concviz_variant_really_is_instrumented(
     threading_impl: ModuleType, request: pytest.FixtureRequest
 ) -> None:
-    instrumented = request.node.callspec.params["threading_impl"] == "concviz"
+    instrumented = request.node.callspec.params["threading_impl"] in ("concviz", "controlled")
     for make in (threading_impl.Lock, threading_impl.RLock, threading_impl.Semaphore, threading_impl.Event,
                  threading_impl.Condition, lambda: threading_impl.Barrier(1)):
         assert hasattr(make(), "_cv_id") is instrumented
@@ -66,9 +66,9 @@ def test_acquire_times_out_after_roughly_the_timeout(threading_impl: ModuleType,
     lock.acquire()
 
     def try_it() -> tuple[bool, float]:
-        start = time.monotonic()
+        start = clock()
         got = lock.acquire(timeout=0.05)
-        return got, time.monotonic() - start
+        return got, clock() - start
 
     got, elapsed = Worker(threading_impl, try_it).result()
     assert got is False

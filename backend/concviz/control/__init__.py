@@ -105,3 +105,20 @@ def main_done() -> None:
         s.block(me, "exit", lambda: all(a.state is State.FINISHED for a in others), None,
                 "waits for the other threads to end")
     s.stop()
+
+
+def uninstall() -> None:
+    """Let every thread run free and put the originals back (for tests that
+    take control inside their own process)."""
+    global _scheduler
+    s = _scheduler
+    if s is not None:
+        s.stop()
+    hooks.uninstall()
+    _scheduler = None
+
+
+def logical_now() -> float | None:
+    """Controlled mode's clock (seconds of sleeps and timeouts jumped over),
+    or None when the threads run free."""
+    return None if _scheduler is None else _scheduler.now

@@ -16,12 +16,14 @@ Neighbours: ``scheduler`` decides; ``concviz.instrument`` records.
 from __future__ import annotations
 
 import _thread
+import queue
 import threading
+import time
 from typing import Any
 
 from concviz import _watch, recorder  # type: ignore[attr-defined]
 from concviz.control.scheduler import Outcome, Scheduler
-from concviz.instrument import locks, sleep, threads
+from concviz.instrument import locks, queues, sleep, threads
 from concviz.instrument._support import Patch
 
 _real_allocate = _thread.allocate_lock
@@ -96,9 +98,17 @@ def _allocate_lock() -> ControlledLock:
     return ControlledLock()
 
 
+class ControlledRLock(threading._PyRLock):  # type: ignore[name-defined,misc]
+    """``_thread.RLock``: the pure-Python RLock (built on threading's raw lock,
+    which is controlled), showing itself as the C one does."""
+
+    def __repr__(self) -> str:
+        state = "locked" if self._count else "unlocked"
+        return f"<{state} _thread.RLock object owner={self._owner or 0} count={self._count} at {id(self):#x}>"
+
+
 def _rlock(*args: Any, **kwargs: Any) -> Any:
-    # The pure-Python RLock, built on threading's (controlled) raw lock.
-    return threading._PyRLock(*args, **kwargs)  # type: ignore[attr-defined]
+    return ControlledRLock(*args, **kwargs)
 
 
 def _starter(original: Any) -> Any:
@@ -163,17 +173,32 @@ def _actor_of(thread: Any) -> Any:
 
 
 def _sleep(original: Any) -> Any:
-    def controlled_sleep(seconds: float) -> None:
+    def controlled_sleep(*args: Any, **kwargs: Any) -> None:
         s = _scheduler
         me = s.actor() if s is not None else None
-        if me is None:
-            return original(seconds)
+        if (me is None or kwargs or len(args) != 1 or type(args[0]) not in (int, float, bool)
+                or not 0 <= args[0] * 1e9 < 2**63):
+            return original(*args, **kwargs)  # raises what the original raises
+        seconds = float(args[0])
         assert s is not None
         if s.sleep(me, seconds) is Outcome.OFF:
             return original(seconds)
         return None
 
     return controlled_sleep
+
+
+def _shifted(original: Any) -> Any:
+    """A clock that has also seen the logical time jumped over: timeouts
+    computed from it (``threading.Semaphore``, ``queue.Queue.get``, a
+    program timing itself) see the sleeps and waits that took no real time."""
+
+    def clock() -> float:
+        s = _scheduler
+        return float(original()) + (s.now if s is not None else 0.0)
+
+    clock.__name__ = original.__name__
+    return clock
 
 
 def watch_helpers() -> dict[str, Any]:
@@ -225,6 +250,14 @@ def install(scheduler: Scheduler) -> None:
     _patch.set(locks, "_RealRLock", _rlock)
     _patch.set(threads, "_original_join", _join(threads._original_join))
     _patch.set(sleep, "_original_sleep", _sleep(sleep._original_sleep))
+    # Every name the standard library's timeouts and ours read the clock by.
+    clocks = {id(getattr(time, name)): name for name in ("monotonic", "time", "perf_counter")}
+    for module in (threading, queue, queues):
+        for name, value in list(vars(module).items()):
+            if id(value) in clocks:
+                _patch.set(module, name, _shifted(value))
+    for name in clocks.values():
+        _patch.set(time, name, _shifted(getattr(time, name)))
 
 
 def uninstall() -> None:

@@ -175,7 +175,7 @@ class Scheduler:
         with self._lock:
             me.state = State.FINISHED
             self.by_ident.pop(me.ident, None)
-            if self.off or self.current is not me:
+            if self.off or (self.current is not me and self.current is not None):
                 return
             self._hand_over(None, locked=True)
 
@@ -185,11 +185,13 @@ class Scheduler:
         return actor.state is State.PARKED and (
             actor.cond is None or actor.cond() or (actor.deadline is not None and actor.deadline <= self.now))
 
-    def _hand_over(self, me: Actor | None, locked: bool = False) -> None:
+    def _hand_over(self, me: Actor | None, locked: bool = False, jump: bool = False) -> None:
         """Pick the next actor and wake it. Called with the lock held; releases
-        it unless ``locked`` (the caller's ``with`` does)."""
+        it unless ``locked`` (the caller's ``with`` does). The logical clock
+        jumps to the next wake time only when no actor is out in a real wait
+        (it may come back first), or when ``jump`` says it has been long enough."""
         try:
-            chosen = self._choose()
+            chosen = self._choose(jump or not any(a.state is State.LENT for a in self.actors))
             self.current = chosen
             if chosen is not None:
                 chosen.state = State.RUNNING
@@ -200,10 +202,12 @@ class Scheduler:
             if not locked:
                 self._lock.release()
 
-    def _choose(self) -> Actor | None:
+    def _choose(self, jump: bool) -> Actor | None:
         enabled = [a for a in self.actors if self._can_move(a)]
         if not enabled:
             timed = [a.deadline for a in self.actors if a.state is State.PARKED and a.deadline is not None]
+            if not jump:
+                timed = []
             if not timed:
                 return None
             self.now = max(self.now, min(timed))
@@ -282,6 +286,9 @@ def flush() -> None:
 
 
 EXIT_GRACE_S = 0.5
+LEND_AFTER_S = 0.05
+JUMP_AFTER_S = 0.1
+BUSY_SHARE = 0.3
 
 
 class Lender:
@@ -290,13 +297,12 @@ class Lender:
     ends the run with a clear message when nothing has moved for ``patience_s``."""
 
     PERIOD_S = 0.02
-    QUIET_TICKS = 3
 
     def __init__(self, scheduler: Scheduler, patience_s: float, on_hang: Callable[[str], None]) -> None:
         self.scheduler = scheduler
         self.patience_s = patience_s
         self.on_hang = on_hang
-        self._seen: tuple[Actor | None, int, int] = (None, -1, 0)
+        self._window: tuple[Actor, float, int] | None = None
 
     def start(self) -> None:
         _start_new_thread(self._loop, ())
@@ -310,6 +316,12 @@ class Lender:
                 last_points, last_change = s.points, time.monotonic()
             self._lend_if_waiting()
             quiet_s = time.monotonic() - last_change
+            if s.current is None and quiet_s > JUMP_AFTER_S:
+                # Idle, with someone out in a real wait: the sleepers need not
+                # wait for it any longer.
+                with s._lock:
+                    if s.current is None and not s.off and not s.ended:
+                        s._hand_over(None, locked=True, jump=True)
             if s.exiting and s.current is None and quiet_s > EXIT_GRACE_S:
                 # Python's exit would join the threads still out in real
                 # waits (an executor's workers): they run free from here.
@@ -320,24 +332,31 @@ class Lender:
                 return
 
     def _lend_if_waiting(self) -> None:
+        """Lend the running actor out when it has spent the last ``LEND_AFTER_S``
+        mostly asleep in the kernel (a real wait, or a loop polling one)."""
         s = self.scheduler
         actor = s.current
         if actor is None or actor.state is not State.RUNNING or not actor.native:
-            self._seen = (None, -1, 0)
+            self._window = None
             return
         state, on_cpu = _kernel_state(actor.native)
-        previous, cpu_before, quiet = self._seen
-        if state in ("S", "D") and previous is actor and on_cpu == cpu_before:
-            quiet += 1
-        else:
-            quiet = 0
-        self._seen = (actor, on_cpu, quiet)
-        if quiet >= self.QUIET_TICKS:
-            with s._lock:
-                if s.current is actor and actor.state is State.RUNNING:
-                    actor.state = State.LENT
-                    s._hand_over(None, locked=True)
-            self._seen = (None, -1, 0)
+        now = time.monotonic()
+        if state not in ("S", "D") or on_cpu < 0:
+            self._window = None
+            return
+        if self._window is None or self._window[0] is not actor:
+            self._window = (actor, now, on_cpu)
+            return
+        _, since, cpu_since = self._window
+        if now - since < LEND_AFTER_S:
+            return
+        self._window = None
+        if (on_cpu - cpu_since) / 1e9 > BUSY_SHARE * (now - since):
+            return  # it computes between short waits: not waiting
+        with s._lock:
+            if s.current is actor and actor.state is State.RUNNING:
+                actor.state = State.LENT
+                s._hand_over(None, locked=True)
 
     def _hang_message(self) -> str:
         s = self.scheduler
