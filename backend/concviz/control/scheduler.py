@@ -364,8 +364,11 @@ class Lender:
         where = []
         for a in lent:
             file, line = _user_place(a.ident)
-            where.append(f"thread {a.tid if a.tid is not None else a.index} at "
-                         f"{os.path.basename(file) if file else '?'}:{line or '?'}")
+            if file is None:  # no code of the program's on its stack: where it is, then
+                frame = sys._current_frames().get(a.ident)
+                file, line = (frame.f_code.co_filename, frame.f_lineno) if frame else (None, None)
+            name = getattr(a.thread, "name", None) or f"thread {a.index}"
+            where.append(f"{name} at {os.path.basename(file) if file else '?'}:{line or '?'}")
         return (f"controlled mode: no thread reached a schedule point for {self.patience_s:g} s; "
                 f"{', '.join(where) or 'no thread'} is running or blocked outside concviz's control "
                 f"(a wait it cannot drive, or a loop with no recorded operation)")
