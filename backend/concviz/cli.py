@@ -314,7 +314,15 @@ def cmd_run(ns: argparse.Namespace) -> int:
         sink = FileSink(ns.output)
     except OSError as error:
         raise UsageError(f"cannot write the trace to {ns.output}: {error.strerror}")
+    stepper = None
+    if spec.control is not None and spec.control["strategy"] == "step":
+        from concviz.control.terminal import TerminalStepper
+
+        spec.stdout = os.open(os.devnull, os.O_WRONLY)  # the terminal is the stepper's (the program's output is in the trace)
+        stepper = sink = TerminalStepper(sink)  # type: ignore[assignment]
     supervisor = Supervisor(spec, sink)
+    if stepper is not None:
+        stepper.start(supervisor)
     previous = signal.signal(signal.SIGINT, lambda *_: supervisor.stop())
     try:
         end = supervisor.run()

@@ -37,15 +37,16 @@ class Viewer:
                 elif data["type"] == "header":
                     self.header = data
 
-    def pause(self, decision: int) -> dict[str, Any]:
+    def pause(self, after: int = -1) -> dict[str, Any]:
+        """The first pause at a decision after ``after``."""
         found: list[dict[str, Any]] = []
 
         def paused() -> bool:
-            found[:] = [e for e in self.events if e["kind"] == "control.pause" and e["args"]["decision"] == decision]
+            found[:] = [e for e in self.events if e["kind"] == "control.pause" and e["args"]["decision"] > after]
             return bool(found) or self.end is not None
 
-        assert poll(paused, timeout=30), f"no pause at decision {decision}"
-        assert found, f"the run ended before decision {decision}: {self.end}"
+        assert poll(paused, timeout=30), f"no pause after decision {after}"
+        assert found, f"the run ended with no pause after decision {after}: {self.end}"
         return found[0]["args"]
 
     def close(self) -> None:
@@ -60,43 +61,58 @@ def start(server: Server, scenario: str, control: dict[str, Any], **params: Any)
 
 
 def test_a_deadlock_made_by_hand_in_step_mode(server: Server) -> None:
-    # A schedule that deadlocks, found at random; then the same choices made one by one.
-    found = start(server, "deadlock", {"strategy": "random", "seed": 0}, threads=2)
-    record = server.wait_ended(found)
-    assert record["status"] == "deadlocked"
-    steps = record["summary"]["schedule"]["steps"]
-
     run_id = start(server, "deadlock", {"strategy": "step"}, threads=2)
     stepper, onlooker = Viewer(server, run_id), Viewer(server, run_id)
+    chosen: dict[int, int] = {}
     try:
-        for decision, index in enumerate(steps):
-            pause = stepper.pause(decision)
-            assert pause["steps"] == steps[:decision]
-            movable = {t["index"] for t in pause["threads"] if t["can_move"]}
-            assert index in movable
+        # The person's rule: always the newest thread that can move. Thread 1
+        # takes LockA, thread 2 takes LockB, and each then waits for the other.
+        while True:
+            pauses = [e["args"] for e in stepper.events if e["kind"] == "control.pause"
+                      and e["args"]["decision"] not in chosen]
+            if not pauses:
+                if stepper.end is not None:
+                    break
+                assert poll(lambda: stepper.end is not None or any(
+                    e["kind"] == "control.pause" and e["args"]["decision"] not in chosen for e in stepper.events),
+                    timeout=30)
+                continue
+            pause = pauses[0]
+            assert [s for d, s in sorted(chosen.items())] == [pause["steps"][d] for d in sorted(chosen)]
             for t in pause["threads"]:
                 assert t["what"] and (t["can_move"] or t["reason"])
+            movable = [t for t in pause["threads"] if t["can_move"]]
+            assert len([t for t in movable if t["file"]]) >= 2, "a person is asked between lines of the program"
+            index = max(t["index"] for t in movable)
             response = server.post(f"/api/runs/{run_id}/step", {"thread": index})
             assert response.status_code == 200, response.text
-            assert response.json() == {"decision": decision, "thread": index}
+            assert response.json() == {"decision": pause["decision"], "thread": index}
+            chosen[pause["decision"]] = index
         record = server.wait_ended(run_id)
         assert record["status"] == "deadlocked"
-        assert record["summary"]["schedule"]["steps"] == steps
-        assert record["summary"]["schedule"]["strategy"] == "step"
+        schedule = record["summary"]["schedule"]
+        assert schedule["strategy"] == "step" and chosen
+        assert all(schedule["steps"][d] == i for d, i in chosen.items())
         assert poll(lambda: onlooker.end is not None, timeout=10)
         pauses = [e for e in onlooker.events if e["kind"] == "control.pause"]
-        assert len(pauses) == len(steps), "a second viewer sees every pause"
+        assert len(pauses) == len(chosen), "a second viewer sees every pause"
         assert onlooker.header is not None and onlooker.header["control"]["strategy"] == "step"
     finally:
         stepper.close()
         onlooker.close()
+    # The share link of that run replays it to the same deadlock.
+    again = start(server, "deadlock", {"strategy": "replay", "schedule": schedule_file.encode(schedule["steps"])},
+                  threads=2)
+    replayed = server.wait_ended(again)
+    assert replayed["status"] == "deadlocked"
+    assert replayed["summary"]["deadlock"] == record["summary"]["deadlock"]
 
 
 def test_bad_steps_are_refused_and_change_nothing(server: Server) -> None:
     run_id = start(server, "deadlock", {"strategy": "step"}, threads=2)
     viewer = Viewer(server, run_id)
     try:
-        pause = viewer.pause(0)
+        pause = viewer.pause()
         stuck = [t["index"] for t in pause["threads"] if not t["can_move"]]
         movable = [t["index"] for t in pause["threads"] if t["can_move"]]
         post = server.post
@@ -109,12 +125,13 @@ def test_bad_steps_are_refused_and_change_nothing(server: Server) -> None:
         if stuck:
             refused = post(f"/api/runs/{run_id}/step", {"thread": stuck[0]})
             assert refused.status_code == 409 and "cannot move" in refused.json()["detail"]
-        assert not [e for e in viewer.events if e["kind"] == "control.pause" and e["args"]["decision"] == 1]
+        assert not [e for e in viewer.events if e["kind"] == "control.pause"
+                    and e["args"]["decision"] > pause["decision"]], "a refused step moved nothing"
         ok = post(f"/api/runs/{run_id}/step", {"thread": movable[0]})
         assert ok.status_code == 200
         finish = post(f"/api/runs/{run_id}/step", {"finish": "random", "seed": 2})
         if finish.status_code == 409:  # the program was not paused yet: wait for it
-            viewer.pause(1)
+            viewer.pause(pause["decision"])
             finish = post(f"/api/runs/{run_id}/step", {"finish": "random", "seed": 2})
         assert finish.status_code == 200, finish.text
         record = server.wait_ended(run_id)

@@ -24,7 +24,7 @@ from typing import Any
 
 from concviz import recorder
 from concviz.control import hooks
-from concviz.control.scheduler import Lender, Scheduler, State, flush
+from concviz.control.scheduler import Lender, Scheduler, State, user_place, flush
 from concviz.control.step import Step
 from concviz.control.strategies import FirstReady, Pct, RandomWalk, Replay, Strategy
 
@@ -40,7 +40,7 @@ def _emit(kind: str, args: dict[str, Any]) -> None:
     recorder.append((recorder.ns(), recorder.ident(), kind, None, args))
 
 
-def _strategy(config: dict[str, Any], pause: Any) -> Strategy:
+def _strategy(config: dict[str, Any], pause: Any, places: Any) -> Strategy:
     name = config["strategy"]
     seed = int(config.get("seed") or 0)
     if name == "random":
@@ -48,10 +48,10 @@ def _strategy(config: dict[str, Any], pause: Any) -> Strategy:
     if name == "pct":
         return Pct(seed, int(config.get("pct_depth", 3)), int(config.get("pct_steps", 1000)))
     if name == "step":
-        return Step(int(config["fd"]), pause)
+        return Step(int(config["fd"]), pause, places)
     if name == "replay":
         then_name = config.get("then", "first")
-        then: Strategy = (Step(int(config["fd"]), pause) if then_name == "step"
+        then: Strategy = (Step(int(config["fd"]), pause, places) if then_name == "step"
                           else RandomWalk(seed) if then_name == "random" else FirstReady())
         return Replay(config.get("steps", []), then)
     raise ValueError(f"unknown strategy {name!r}")
@@ -67,7 +67,11 @@ def install(config: dict[str, Any]) -> Scheduler:
                                  "threads": _scheduler.parked()})
         flush()
 
-    scheduler = _scheduler = Scheduler(_strategy(config, pause), _emit)
+    def places() -> dict[int, str | None]:
+        assert _scheduler is not None
+        return {a.index: user_place(a.ident)[0] for a in _scheduler.actors}
+
+    scheduler = _scheduler = Scheduler(_strategy(config, pause, places), _emit)
     hooks.install(scheduler)
     scheduler.adopt_main(threading.main_thread())
     os.register_at_fork(after_in_child=_forked)

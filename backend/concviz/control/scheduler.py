@@ -254,7 +254,7 @@ class Scheduler:
 
     def describe(self, actor: Actor) -> dict[str, Any]:
         """``{index, thread, what, file, line, text, can_move, reason}`` for the page."""
-        file, line = _user_place(actor.ident)
+        file, line = user_place(actor.ident)
         text = linecache.getline(file, line).strip() if file and line else ""
         can_move = self._can_move(actor)
         reason = None
@@ -267,7 +267,7 @@ class Scheduler:
         return [self.describe(a) for a in self.actors if a.state in (State.PARKED, State.RUNNING)]
 
 
-def _user_place(ident: int) -> tuple[str | None, int | None]:
+def user_place(ident: int) -> tuple[str | None, int | None]:
     """Where in the program's own code the thread ``ident`` stands."""
     from concviz.instrument._support import is_user_file
 
@@ -312,7 +312,7 @@ class Lender:
         while not self.scheduler.off:
             time.sleep(self.PERIOD_S)
             s = self.scheduler
-            if s.points != last_points:
+            if s.points != last_points or getattr(s.strategy, "asking", False):
                 last_points, last_change = s.points, time.monotonic()
             self._lend_if_waiting()
             quiet_s = time.monotonic() - last_change
@@ -363,7 +363,7 @@ class Lender:
         lent = [a for a in s.actors if a.state in (State.LENT, State.RUNNING)]
         where = []
         for a in lent:
-            file, line = _user_place(a.ident)
+            file, line = user_place(a.ident)
             if file is None:  # no code of the program's on its stack: where it is, then
                 frame = sys._current_frames().get(a.ident)
                 file, line = (frame.f_code.co_filename, frame.f_lineno) if frame else (None, None)

@@ -100,8 +100,8 @@ class Replay:
         return self.then.choose(enabled, decision)
 
     @property
-    def replaying(self) -> bool:
-        return self.diverged is None
+    def asking(self) -> bool:
+        return bool(getattr(self.then, "asking", False))
 
 
 class FirstReady:
