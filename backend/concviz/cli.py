@@ -275,6 +275,7 @@ def describe_end(spec: RunSpec, end: dict[str, Any], output: str | None) -> str:
             where = f" at {os.path.basename(step['file'])}:{step['line']}" if step.get("file") else ""
             holds = ", ".join(step["holds"]) or "nothing"
             out.append(f"    {step['name']} holds {holds} and waits for {step['waits_for']}{where}")
+    out.extend(control_options.describe(s.get("schedule")))
     if output:
         out.append(f"  trace: {output}")
     return "\n".join(out)

@@ -84,3 +84,19 @@ def save_schedule(path: str, spec: Any, end: dict[str, Any]) -> None:
     control = spec.control or {}
     doc = schedule_file.document(schedule, spec.target, spec.params, spec.watch, control.get("seed"))
     schedule_file.write(path, doc)
+
+
+def describe(schedule: dict[str, Any] | None) -> list[str]:
+    """The summary lines of a controlled run (none for a free run)."""
+    if schedule is None:
+        return []
+    lines = [f"  controlled ({schedule['strategy']}): {len(schedule['steps']):,} choices at "
+             f"{schedule['points']:,} schedule points; threads switched only at recorded operations"]
+    if schedule.get("logical_s"):
+        lines.append(f"    {schedule['logical_s']:g} s of sleeps and timeouts passed in logical time")
+    if schedule.get("loans"):
+        lines.append(f"    {schedule['loans']} real waits were let go (sockets, pipes...): a replay may differ")
+    if schedule.get("diverged") is not None:
+        lines.append(f"    the replay stopped matching at choice {schedule['diverged']}: the program took "
+                     f"another path (it read the clock, a file, the network?)")
+    return lines
