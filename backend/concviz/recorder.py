@@ -46,6 +46,10 @@ _buffer: deque[tuple[int, int, str, int | None, Args]] = deque()
 append = _buffer.append
 ns = perf_counter_ns
 ident = _thread.get_ident
+# The real ones, kept before anyone replaces them (controlled mode does, in
+# ``_thread``): the writer of a process forked later must not be scheduled.
+_allocate_lock = _thread.allocate_lock
+_start_new_thread = _thread.start_new_thread
 
 # Small ids, shared by Thread objects (assigned at creation) and by threads
 # that the writer meets without a Thread object. 0 is the main thread of the
@@ -93,12 +97,12 @@ class Writer:
         self.t0 = perf_counter_ns()
         self.count = 0
         self.limit_hit = False
-        self._lock = _thread.allocate_lock()
-        self._stop = _thread.allocate_lock()
+        self._lock = _allocate_lock()
+        self._stop = _allocate_lock()
         self._stop.acquire()
         self._closed = False
         self._ticked = 0
-        self._done = _thread.allocate_lock()
+        self._done = _allocate_lock()
         self._encode = msgspec.json.Encoder(enc_hook=_encode_fallback).encode
         self._write(self._encode({
             "t0": self.t0, "pid": os.getpid(), "ppid": os.getppid(), "main": _thread.get_ident(),
@@ -106,7 +110,7 @@ class Writer:
 
     def start(self) -> None:
         self._done.acquire()
-        _thread.start_new_thread(self._loop, ())
+        _start_new_thread(self._loop, ())
 
     def _loop(self) -> None:
         try:

@@ -91,6 +91,9 @@ _encode = msgspec.json.Encoder().encode
 # that left the group can still hold one open, and it is not waited for).
 DRAIN_S = 1.0
 READ_SIZE = 1 << 20
+# How long a controlled run's scheduler has to report a deadlock (with its
+# schedule) before a cycle found in the trace ends the run anyway.
+CYCLE_GRACE_S = 0.5
 
 
 class Supervisor:
@@ -112,6 +115,7 @@ class Supervisor:
         self.end_record: dict[str, Any] | None = None
         self.protocol_error: str | None = None
         self.control_message: str | None = None
+        self._cycle_seen = 0.0
 
     # --- lifecycle -------------------------------------------------------------
 
@@ -294,6 +298,16 @@ class Supervisor:
         cycle when there is one; or nothing reached a point (timed out)."""
         stuck = self.fold.control.stuck
         if stuck is None:
+            # A cycle the scheduler cannot see (between the program's other
+            # processes, which run free) ends the run as in a free run, once
+            # the scheduler has had a moment to say it too.
+            if (self._delivered or self._cycle_seen) and (cycle := self.fold.deadlock()) is not None:
+                now = time.monotonic()
+                self._cycle_seen = self._cycle_seen or now
+                if now - self._cycle_seen >= CYCLE_GRACE_S:
+                    self.deadlock = cycle
+                    self._kill_group()
+                    return Status.DEADLOCKED
             return None
         self._kill_group()
         if stuck.get("message"):

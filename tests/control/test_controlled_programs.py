@@ -128,3 +128,14 @@ def test_a_watched_write_is_recorded_where_it_is_stored(tmp_path: Path) -> None:
     watched = trace.summary["watched"]["x"]
     assert watched["final"] == final
     assert watched["lost_updates"] == 4 - final, "every missing increment is a lost update, and no other"
+
+
+def test_processes_run_free_and_their_deadlock_still_ends_the_run() -> None:
+    from .helpers import scenario_spec
+
+    queue_run = run(scenario_spec("mp_queue", RANDOM, delay=0.05))
+    assert queue_run.end["status"] == "finished", queue_run.end
+    assert "the parent got [42, None, 'hello']" in queue_run.prints()
+    deadlock = run(scenario_spec("process_deadlock", RANDOM, pause=0.1))
+    assert deadlock.end["status"] == "deadlocked"
+    assert {s["waits_for"] for s in deadlock.summary["deadlock"]["cycle"]} == {"lock_a", "lock_b"}
