@@ -26,7 +26,7 @@ test: install build chromium lint
 # tests run once, above. Each version gets its own venv (.venv-3.12 ...).
 # CPython's multiprocessing suite (four minutes a version) runs on 3.11 only.
 OTHER_PYTHONS := 3.12 3.13
-ENGINE_TESTS := tests/instrument tests/processes tests/cli tests/scenarios tests/trace tests/coroutines \
+ENGINE_TESTS := tests/instrument tests/processes tests/cli tests/scenarios tests/trace tests/coroutines tests/control \
 	tests/analysis tests/compat --ignore=tests/compat/test_cpython_multiprocessing.py
 
 test-versions:

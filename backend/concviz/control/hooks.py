@@ -63,7 +63,7 @@ class ControlledLock:
         deadline = None if timeout == -1 else s.now + timeout
         free = real.locked
         while True:
-            outcome = s.block(me, "acquire", lambda: not free(), deadline, "waits for a lock")
+            outcome = s.block(me, "acquire", lambda: not free(), deadline, "waits for a lock", real)
             if outcome is Outcome.OFF:
                 return bool(real.acquire(True, timeout))
             if real.acquire(False):
@@ -73,6 +73,9 @@ class ControlledLock:
 
     def release(self) -> None:
         self._real.release()
+        s = _scheduler
+        if s is not None:
+            s.released(self._real)
 
     def locked(self) -> bool:
         return bool(self._real.locked())
@@ -81,7 +84,7 @@ class ControlledLock:
         return self.acquire()
 
     def __exit__(self, *exc: object) -> None:
-        self._real.release()
+        self.release()
 
     def _at_fork_reinit(self) -> None:
         self._real._at_fork_reinit()

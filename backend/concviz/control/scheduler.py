@@ -56,11 +56,15 @@ def _never() -> bool:
     return False
 
 
+def _index(actor: Actor) -> int:
+    return actor.index
+
+
 class Actor:
     """One thread of the program, as the scheduler sees it."""
 
-    __slots__ = ("baton", "cond", "daemon", "deadline", "ident", "index", "native", "reason", "state", "thread",
-                 "what")
+    __slots__ = ("baton", "cond", "daemon", "deadline", "ident", "index", "lock", "native", "reason", "state",
+                 "thread", "what")
 
     def __init__(self, index: int, daemon: bool, thread: Any) -> None:
         self.index = index
@@ -75,6 +79,8 @@ class Actor:
         self.reason: str | None = None
         self.cond: Callable[[], bool] | None = None
         self.deadline: float | None = None
+        self.lock: Any = None
+        """The real lock it waits for, if that is what it waits for."""
 
     @property
     def tid(self) -> int | None:
@@ -98,6 +104,11 @@ class Scheduler:
         self.loans = 0
         self.ended = False
         self.exiting = False
+        self.lent = 0
+        """Actors out in a real wait (``Lender``)."""
+        self._ready: set[Actor] = set()
+        self._lock_waiters: dict[int, list[Actor]] = {}
+        self._watchers: list[Actor] = []
         """The main code has returned and waits for the other threads (``main_done``)."""
 
     # --- actors ------------------------------------------------------------------
@@ -112,7 +123,9 @@ class Scheduler:
     def new_actor(self, daemon: bool, thread: Any) -> Actor:
         """A thread about to start: it can be scheduled from now on (to begin)."""
         with self._lock:
-            return self._new_actor(daemon, thread)
+            actor = self._new_actor(daemon, thread)
+            self._ready.add(actor)
+            return actor
 
     def _new_actor(self, daemon: bool, thread: Any) -> Actor:
         actor = Actor(len(self.actors), daemon, thread)
@@ -145,9 +158,11 @@ class Scheduler:
         self.block(me, what, None, None)
 
     def block(self, me: Actor, what: str, cond: Callable[[], bool] | None, deadline: float | None,
-              reason: str | None = None) -> Outcome:
+              reason: str | None = None, lock: Any = None) -> Outcome:
         """Wait (as ``me``) until ``cond()`` holds or the logical clock reaches
-        ``deadline``; ``cond`` None means "can move now"."""
+        ``deadline``; ``cond`` None means "can move now". With ``lock`` (a real
+        lock), ``cond`` is "``lock`` is free" and a release wakes ``me``
+        without anyone asking every waiter (``released``)."""
         self._lock.acquire()
         if self.off:
             self._lock.release()
@@ -155,7 +170,9 @@ class Scheduler:
         self.points += 1
         if me.state is State.LENT:
             self.loans += 1  # back from a real wait: queue up like everyone else
+            self.lent -= 1
         me.state, me.what, me.cond, me.deadline, me.reason = State.PARKED, what, cond, deadline, reason
+        self._park(me, lock)
         if self.current is me or self.current is None:
             self._hand_over(me)
         else:
@@ -163,27 +180,82 @@ class Scheduler:
         me.baton.acquire()
         if self.off:
             return Outcome.OFF
-        if cond is None or cond():
-            return Outcome.READY
+        if cond is None or cond() or deadline is None or deadline > self.now:
+            return Outcome.READY  # (a waiter woken for a lock someone took first just asks again)
         return Outcome.TIMED_OUT
 
     def sleep(self, me: Actor, seconds: float) -> Outcome:
         return self.block(me, "sleep", _never, self.now + seconds, f"sleeps {seconds:g} s")
+
+    def released(self, lock: Any) -> None:
+        """``lock`` was released: whoever waits for it may move."""
+        if id(lock) in self._lock_waiters:
+            with self._lock:
+                for actor in self._lock_waiters.pop(id(lock), ()):
+                    actor.lock = None
+                    self._ready.add(actor)
 
     def finish(self, me: Actor) -> None:
         """``me`` has ended: the next actor goes on, nobody waits for this one."""
         with self._lock:
             me.state = State.FINISHED
             self.by_ident.pop(me.ident, None)
+            self._unpark(me)
             if self.off or (self.current is not me and self.current is not None):
                 return
             self._hand_over(None, locked=True)
 
-    # --- the decision ----------------------------------------------------------------
+    def lend(self, actor: Actor) -> None:
+        """``actor`` is out in a real wait (the lock is held): go on without it."""
+        actor.state = State.LENT
+        self.lent += 1
+        self._hand_over(None, locked=True)
+
+    # --- who can move ----------------------------------------------------------------
+    #
+    # A parked actor is in ``_ready`` (it can move), in ``_lock_waiters`` (until
+    # that lock's release), or in ``_watchers`` (a condition to ask, a
+    # deadline to reach); an actor waiting for a lock with a timeout is in
+    # the last two. Asking every actor at every point would make a run with
+    # a thousand threads quadratic.
+
+    def _park(self, actor: Actor, lock: Any) -> None:
+        if actor.cond is None:
+            self._ready.add(actor)
+            return
+        if lock is not None:
+            if not lock.locked():
+                self._ready.add(actor)
+                return
+            self._lock_waiters.setdefault(id(lock), []).append(actor)
+            actor.lock = lock
+            if actor.deadline is None:
+                return
+        self._watchers.append(actor)
+
+    def _unpark(self, actor: Actor) -> None:
+        self._ready.discard(actor)
+        if actor in self._watchers:
+            self._watchers.remove(actor)
+        lock = actor.lock
+        if lock is not None:
+            waiters = self._lock_waiters.get(id(lock))
+            if waiters is not None and actor in waiters:
+                waiters.remove(actor)
+                if not waiters:
+                    del self._lock_waiters[id(lock)]
+            actor.lock = None
 
     def _can_move(self, actor: Actor) -> bool:
-        return actor.state is State.PARKED and (
-            actor.cond is None or actor.cond() or (actor.deadline is not None and actor.deadline <= self.now))
+        if actor.state is not State.PARKED:
+            return False
+        if actor in self._ready:
+            return True
+        if actor.lock is not None:
+            return not actor.lock.locked() or (actor.deadline is not None and actor.deadline <= self.now)
+        return (actor.cond is not None and actor.cond()) or (actor.deadline is not None and actor.deadline <= self.now)
+
+    # --- the decision ----------------------------------------------------------------
 
     def _hand_over(self, me: Actor | None, locked: bool = False, jump: bool = False) -> None:
         """Pick the next actor and wake it. Called with the lock held; releases
@@ -191,27 +263,35 @@ class Scheduler:
         jumps to the next wake time only when no actor is out in a real wait
         (it may come back first), or when ``jump`` says it has been long enough."""
         try:
-            chosen = self._choose(jump or not any(a.state is State.LENT for a in self.actors))
+            chosen = self._choose(jump or not self.lent)
             self.current = chosen
             if chosen is not None:
+                self._unpark(chosen)
                 chosen.state = State.RUNNING
                 chosen.baton.release()
-            elif not any(a.state is State.LENT for a in self.actors):
+            elif not self.lent:
                 self._stuck()
         finally:
             if not locked:
                 self._lock.release()
 
+    def _enabled(self) -> list[Actor]:
+        now = self.now
+        enabled = set(self._ready)
+        enabled.update(a for a in self._watchers if (a.cond is not None and a.lock is None and a.cond())
+                       or (a.deadline is not None and a.deadline <= now))
+        return sorted(enabled, key=_index)
+
     def _choose(self, jump: bool) -> Actor | None:
-        enabled = [a for a in self.actors if self._can_move(a)]
+        enabled = self._enabled()
         if not enabled:
-            timed = [a.deadline for a in self.actors if a.state is State.PARKED and a.deadline is not None]
-            if not jump:
-                timed = []
-            if not timed:
+            timed = [a.deadline for a in self._watchers if a.deadline is not None]
+            if not jump or not timed:
                 return None
             self.now = max(self.now, min(timed))
-            enabled = [a for a in self.actors if self._can_move(a)]
+            enabled = self._enabled()
+            if not enabled:
+                return None
         if len(enabled) == 1:
             return enabled[0]
         index = self.strategy.choose([a.index for a in enabled], len(self.decisions))
@@ -355,8 +435,7 @@ class Lender:
             return  # it computes between short waits: not waiting
         with s._lock:
             if s.current is actor and actor.state is State.RUNNING:
-                actor.state = State.LENT
-                s._hand_over(None, locked=True)
+                s.lend(actor)
 
     def _hang_message(self) -> str:
         s = self.scheduler
