@@ -139,3 +139,20 @@ def test_processes_run_free_and_their_deadlock_still_ends_the_run() -> None:
     deadlock = run(scenario_spec("process_deadlock", RANDOM, pause=0.1))
     assert deadlock.end["status"] == "deadlocked"
     assert {s["waits_for"] for s in deadlock.summary["deadlock"]["cycle"]} == {"lock_a", "lock_b"}
+
+
+def test_a_long_computation_between_points_is_not_taken_for_a_hang(tmp_path: Path) -> None:
+    trace = run(script_spec(tmp_path, """
+        import threading, time
+        def crunch():
+            end = time.perf_counter() + 2.5
+            n = 0
+            while time.perf_counter() < end:
+                n += 1
+        t = threading.Thread(target=crunch)
+        t.start()
+        t.join()
+        print("done")
+    """, {"strategy": "random", "patience_s": 1.0}, timeout=30))
+    assert trace.end["status"] == "finished", trace.end
+    assert trace.prints() == "done\n"

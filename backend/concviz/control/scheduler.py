@@ -389,11 +389,19 @@ class Lender:
 
     def _loop(self) -> None:
         last_points, last_change = -1, time.monotonic()
+        last_alive, cpu_before = last_change, 0
         while not self.scheduler.off:
             time.sleep(self.PERIOD_S)
             s = self.scheduler
             if s.points != last_points or getattr(s.strategy, "asking", False):
                 last_points, last_change = s.points, time.monotonic()
+                last_alive = last_change
+            # A thread computing for long between points is working, not stuck.
+            cpu = sum(_kernel_state(a.native)[1] for a in list(s.actors)
+                      if a.state in (State.RUNNING, State.LENT) and a.native)
+            if cpu - cpu_before > BUSY_SHARE * self.PERIOD_S * 1e9:
+                last_alive = time.monotonic()
+            cpu_before = cpu
             self._lend_if_waiting()
             quiet_s = time.monotonic() - last_change
             if s.current is None and quiet_s > JUMP_AFTER_S:
@@ -407,7 +415,7 @@ class Lender:
                 # waits (an executor's workers): they run free from here.
                 s.stop()
                 return
-            if quiet_s > self.patience_s and not s.off and not s.ended:
+            if time.monotonic() - last_alive > self.patience_s and not s.off and not s.ended:
                 self.on_hang(self._hang_message())
                 return
 
