@@ -79,6 +79,7 @@ bench: install build chromium
 	$(BIN)/python bench/run_to_first_event.py
 	$(BIN)/python bench/process_cost.py
 	$(BIN)/python bench/coroutine_cost.py
+	$(BIN)/python bench/sweep.py
 
 clean:
 	rm -rf $(VENV) .venv-* node_modules backend/concviz/static/dist backend/concviz/*.so

@@ -24,6 +24,7 @@ PARAMS = [
           help="sys.setswitchinterval: how long a thread runs before the interpreter may switch"),
 ]
 WATCH = ["num"]
+RESULT = "num"  # a sweep's result: num's final value (concviz.experiments.outcomes)
 
 P = read_params(PARAMS)
 sys.setswitchinterval(P.switch_interval)

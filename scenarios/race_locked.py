@@ -23,6 +23,7 @@ PARAMS = [
           help="sys.setswitchinterval"),
 ]
 WATCH = ["num"]
+RESULT = "num"  # a sweep's result: num's final value (concviz.experiments.outcomes)
 
 P = read_params(PARAMS)
 sys.setswitchinterval(P.switch_interval)

@@ -16,8 +16,8 @@ from typing import Any, NoReturn
 
 from concviz import params as params_mod
 from concviz import scenarios
-from concviz.control import options as control_options
 from concviz.analysis.fold_io import QUEUE_TYPES
+from concviz.control import options as control_options
 from concviz.supervisor import RunSpec, Supervisor
 
 EXIT_USAGE = 2
@@ -111,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
     explore.add_argument("target", help="a scenario name or a path to a .py file")
     explore.add_argument("args", nargs=argparse.REMAINDER, help="the program's own arguments")
 
+    sweep = sub.add_parser("sweep", help="run a scenario many times over a grid of parameter values and print "
+                                         "the outcomes per value")
+    from concviz.experiments import command as sweep_command
+
+    sweep_command.add_options(sweep, _positive_seconds)
+
     serve = sub.add_parser("serve", help="serve the web app")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=_count(0, 65535), default=8000, help="port (default 8000)")
@@ -119,6 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--embed-origin", dest="embed_origins", action="append", default=[], metavar="ORIGIN",
                        type=_origin, help="let pages of this origin (e.g. https://slides.example.edu) show "
                                           "/embed/... in an iframe (repeatable; default: no other site)")
+    serve.add_argument("--scheduler", default=None, metavar="ADDR",
+                       help="run sweeps on a Dask cluster (tcp://HOST:PORT) instead of this machine")
 
     export = sub.add_parser("export", help="export a trace or a stored run as one offline HTML page or a "
                                            "Chrome/Perfetto trace")
@@ -319,7 +327,8 @@ def cmd_run(ns: argparse.Namespace) -> int:
     if spec.control is not None and spec.control["strategy"] == "step":
         from concviz.control.terminal import TerminalStepper
 
-        spec.stdout = os.open(os.devnull, os.O_WRONLY)  # the terminal is the stepper's (the program's output is in the trace)
+        # The terminal is the stepper's; the program's output is in the trace.
+        spec.stdout = os.open(os.devnull, os.O_WRONLY)
         stepper = sink = TerminalStepper(sink)  # type: ignore[assignment]
     supervisor = Supervisor(spec, sink)
     if stepper is not None:
@@ -345,10 +354,20 @@ def cmd_explore(ns: argparse.Namespace) -> int:
                        lambda text: print(text, file=sys.stderr))
 
 
+def cmd_sweep(ns: argparse.Namespace) -> int:
+    from concviz.experiments.command import SweepUsageError, run_command
+
+    try:
+        return run_command(ns)
+    except SweepUsageError as error:
+        raise UsageError(str(error))
+
+
 def cmd_serve(ns: argparse.Namespace) -> int:
     from concviz.server.app import serve
 
-    return serve(host=ns.host, port=ns.port, data_dir=ns.data_dir, embed_origins=tuple(ns.embed_origins))
+    return serve(host=ns.host, port=ns.port, data_dir=ns.data_dir, embed_origins=tuple(ns.embed_origins),
+                 sweep_scheduler=ns.scheduler)
 
 
 def cmd_export(ns: argparse.Namespace) -> int:
@@ -379,6 +398,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_export(ns)
         if ns.command == "explore":
             return cmd_explore(ns)
+        if ns.command == "sweep":
+            return cmd_sweep(ns)
         return cmd_serve(ns)
     except UsageError as error:
         print(f"concviz: error: {error}", file=sys.stderr)

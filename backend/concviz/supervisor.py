@@ -109,7 +109,8 @@ class Supervisor:
         """Processes of the run that had left its process group, killed at its end."""
         self.status = Status.PENDING
         self.deadlock: list[dict[str, Any]] | None = None
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.proc: Any = None
+        """The runner's process: a ``subprocess.Popen`` (or what ``spawn`` returns)."""
         self._stop_requested = threading.Event()
         self._started_ns = 0
         self.end_record: dict[str, Any] | None = None
@@ -161,21 +162,26 @@ class Supervisor:
         if control is not None:
             env["PYTHONHASHSEED"] = "0"  # the same set and dict orders in every replay
         self._started_ns = time.monotonic_ns()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "concviz.runner", json.dumps(asdict(config))],
-            pass_fds=(trace_w, life_r) + ((control_r,) if control_r >= 0 else ()),
-            start_new_session=True,
-            stdin=subprocess.DEVNULL if spec.stdout is not None else None,
-            stdout=spec.stdout,
-            stderr=spec.stdout,
-            env=env,
-        )
+        self.proc = self.spawn(asdict(config), (trace_w, life_r) + ((control_r,) if control_r >= 0 else ()), env)
         os.close(trace_w)
         os.close(life_r)
         if control_r >= 0:
             os.close(control_r)
         self._trace_r = trace_r
         self.status = Status.RUNNING
+
+    def spawn(self, config: dict[str, Any], pass_fds: tuple[int, ...], env: dict[str, str]) -> Any:
+        """Start ``python -m concviz.runner CONFIG_JSON`` in a new session. Whatever is returned needs
+        ``pid``, ``poll()`` and ``wait()`` (``concviz.experiments.zygote`` forks it from a pre-started one)."""
+        return subprocess.Popen(
+            [sys.executable, "-m", "concviz.runner", json.dumps(config)],
+            pass_fds=pass_fds,
+            start_new_session=True,
+            stdin=subprocess.DEVNULL if self.spec.stdout is not None else None,
+            stdout=self.spec.stdout,
+            stderr=self.spec.stdout,
+            env=env,
+        )
 
     def stop(self) -> None:
         """Ask the run to stop (from any thread)."""
@@ -191,7 +197,8 @@ class Supervisor:
             return None, -1
         control = dict(control)
         if control["strategy"] == "step" or control.get("then") == "step":
-            control_r, self._control_w = os.pipe()
+            control_r, control_w = os.pipe()
+            self._control_w: int | None = control_w
             control["fd"] = control_r
             return control, control_r
         return control, -1
@@ -284,8 +291,9 @@ class Supervisor:
             self._listener.close()
             shutil.rmtree(self._socket_dir, ignore_errors=True)
             os.close(self._life_w)
-            if getattr(self, "_control_w", None) is not None:
-                os.close(self._control_w)
+            control_w = getattr(self, "_control_w", None)
+            if control_w is not None:
+                os.close(control_w)
                 self._control_w = None
             self._kill_group()
             returncode = self.proc.wait()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from types import ModuleType
 
 from .helpers import Worker, check_sequence_matches, clock, object_id, recorded, wait_for_event

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import pickle
 import re
-import time
 from types import ModuleType
 
 import pytest

@@ -66,7 +66,7 @@ def test_a_database_from_before_tours_opens_with_its_runs_intact(old_db: Path) -
         store.set_tour("0123456789ab", TOUR).result(timeout=10)
         assert store.get_tour("0123456789ab") == TOUR
     with contextlib.closing(sqlite3.connect(old_db)) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
 
 
 def test_opening_a_migrated_database_again_keeps_its_tours(old_db: Path) -> None:

@@ -6,6 +6,7 @@ to another, and who had a CPU (the ``cpu`` samples). Same runner as
 from __future__ import annotations
 
 import ast
+import itertools
 import os
 import re
 import resource
@@ -184,7 +185,7 @@ def check_gil(run: Run, quiet_machine: bool) -> None:
     # phase's edge may also hold the recorder's or the main thread's work, and
     # a late sample can move a slice's time into the next one (seen: 0.0 then
     # 2.1), so the ceiling is judged on two slices at a time.
-    pairs = [(a + b) / 2 for a, b in zip(threads, threads[1:])] or threads
+    pairs = [(a + b) / 2 for a, b in itertools.pairwise(threads)] or threads
     assert 0.3 < statistics.median(threads) <= 1.2 and max(pairs) < 1.6, \
         f"four CPU-bound threads share one core (GIL): {threads}"
 

@@ -167,17 +167,22 @@ def test_bad_control_fields_are_refused_before_anything_starts(server: Server) -
     assert len(server.get("/api/runs").json()) == before
 
 
-def test_an_exploration_from_the_page_finds_the_deadlock_and_stores_its_replay(server: Server) -> None:
-    response = server.post("/api/explorations", {"scenario": "deadlock", "params": {"threads": 2}, "runs": 50})
-    assert response.status_code == 201, response.text
-    exploration_id = response.json()["id"]
+def wait_explored(server: Server, exploration_id: str) -> dict[str, Any]:
     state: dict[str, Any] = {}
 
     def done() -> bool:
         state.update(server.get(f"/api/explorations/{exploration_id}").json())
         return state["state"] != "running"
 
-    assert poll(done, timeout=60)
+    assert poll(done, timeout=60), state
+    return state
+
+
+def test_an_exploration_from_the_page_finds_the_deadlock_and_stores_its_replay(server: Server) -> None:
+    response = server.post("/api/explorations", {"scenario": "deadlock", "params": {"threads": 2}, "runs": 50})
+    assert response.status_code == 201, response.text
+    exploration_id = response.json()["id"]
+    state = wait_explored(server, exploration_id)
     assert state["state"] == "found" and state["found"]["what"] == "deadlock"
     assert 1 <= state["tried"] <= 50
     replay = server.wait_ended(state["found"]["run_id"])
@@ -192,13 +197,7 @@ def test_an_exploration_can_be_cancelled_and_finds_nothing_where_there_is_nothin
     cancelled = server.post(f"/api/explorations/{long['id']}/cancel")
     assert cancelled.status_code == 202
     for exploration, final in ((clean, "clean"), (long, "cancelled")):
-        state: dict[str, Any] = {}
-
-        def done(e: dict[str, Any] = exploration) -> bool:
-            state.update(server.get(f"/api/explorations/{e['id']}").json())
-            return state["state"] != "running"
-
-        assert poll(done, timeout=60)
+        state = wait_explored(server, exploration["id"])
         assert state["state"] == final, state
     assert state["tried"] < 1000
     for body in ({"scenario": "race", "runs": 0}, {"scenario": "race", "runs": 10**9},

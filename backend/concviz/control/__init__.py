@@ -24,7 +24,7 @@ from typing import Any
 
 from concviz import recorder
 from concviz.control import hooks
-from concviz.control.scheduler import Lender, Scheduler, State, user_place, flush
+from concviz.control.scheduler import Lender, Scheduler, State, flush, user_place
 from concviz.control.step import Step
 from concviz.control.strategies import FirstReady, Pct, RandomWalk, Replay, Strategy
 

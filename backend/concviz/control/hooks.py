@@ -87,7 +87,7 @@ class ControlledLock:
         self.release()
 
     def _at_fork_reinit(self) -> None:
-        self._real._at_fork_reinit()
+        self._real._at_fork_reinit()  # type: ignore[attr-defined]
 
     acquire_lock = acquire
     release_lock = release
@@ -101,7 +101,7 @@ def _allocate_lock() -> ControlledLock:
     return ControlledLock()
 
 
-class ControlledRLock(threading._PyRLock):  # type: ignore[name-defined,misc]
+class ControlledRLock(threading._PyRLock):  # type: ignore[name-defined]
     """``_thread.RLock``: the pure-Python RLock (built on threading's raw lock,
     which is controlled), showing itself as the C one does."""
 

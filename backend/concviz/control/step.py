@@ -61,8 +61,8 @@ class Step:
                 self.then = RandomWalk(seed if type(seed) is int else 0)
                 break
             index = message.get("thread")
-            if index in enabled:
-                return int(index)
+            if type(index) is int and index in enabled:
+                return index
         return self.then.choose(enabled, decision)
 
     def _read(self) -> dict[str, Any] | None:

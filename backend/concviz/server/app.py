@@ -30,7 +30,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from concviz.server import api, control, explorations, lecture, ws
+from concviz.server import api, control, explorations, lecture, sweeps, ws
 from concviz.server.api import JSON
 from concviz.server.embedding import FramePolicy, normalise_origin
 from concviz.server.runs import RunManager, TooManyRuns
@@ -85,6 +85,7 @@ def create_app(data_dir: str | Path, **overrides: Any) -> FastAPI:
     app.include_router(control.router)
     app.include_router(explorations.router)
     app.include_router(lecture.router)
+    app.include_router(sweeps.router)
     app.include_router(ws.router)
     templates = Jinja2Templates(directory=PACKAGE / "templates")
 
@@ -124,6 +125,7 @@ def create_app(data_dir: str | Path, **overrides: Any) -> FastAPI:
 def close(app: FastAPI) -> None:
     """Stop the live runs (recorded as interrupted) and close the store."""
     app.state.explorations.cancel_all()
+    sweeps.shutdown(app)
     manager: RunManager = app.state.manager
     manager.shutdown()
     manager.store.close()

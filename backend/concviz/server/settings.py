@@ -33,3 +33,17 @@ class Settings:
     """Host names accepted besides localhost, 127.0.0.1 and [::1] (e.g. the address served on)."""
     embed_origins: tuple[str, ...] = ()
     """Origins whose pages may show ``/embed/...`` in an iframe (``serve --embed-origin``); none by default."""
+    sweep_jobs: int = 0
+    """Runs of sweeps at once on this machine (0: one per CPU)."""
+    sweep_scheduler: str | None = None
+    """A Dask scheduler (``tcp://HOST:PORT``) to run sweeps on instead of this machine (``serve --scheduler``)."""
+    sweep_prestart: bool = True
+    """Fork the runs of sweeps from a pre-started interpreter (``concviz.experiments.zygote``)."""
+    sweep_max_runs: int = 1000
+    """Runs in one sweep, repeats included (422 beyond)."""
+    sweep_run_events: int = 500_000
+    """Event limit of each run of a sweep."""
+    keep_runs: int = 10_000
+    keep_days: float = 30.0
+    keep_bytes: int = 2 << 30
+    """Retention (``concviz.experiments.retention``): ended runs, their age, the bytes of their traces."""

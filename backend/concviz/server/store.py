@@ -23,7 +23,7 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,8 +36,9 @@ from concviz.analysis.summary import summarise
 
 log = logging.getLogger("concviz.server")
 
-SCHEMA_VERSION = 2
-"""1: runs and chunks. 2: ``runs.tour``, the run's guided tour (JSON; NULL: none of its own)."""
+SCHEMA_VERSION = 3
+"""1: runs and chunks. 2: ``runs.tour``, the run's guided tour (JSON; NULL: none of its own).
+3: ``sweeps`` and ``sweep_runs`` (``concviz.experiments.storage``); new tables, so an older file just gains them."""
 PAGE_SIZE = 65536
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -63,6 +64,29 @@ CREATE TABLE IF NOT EXISTS chunks (
     lines BLOB NOT NULL,
     PRIMARY KEY (run_id, first_seq)
 );
+CREATE TABLE IF NOT EXISTS sweeps (
+    id TEXT PRIMARY KEY,
+    scenario TEXT NOT NULL,
+    params TEXT NOT NULL,
+    repeat INTEGER NOT NULL,
+    result TEXT,
+    state TEXT NOT NULL,
+    total INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    finished_at REAL,
+    error TEXT
+);
+CREATE TABLE IF NOT EXISTS sweep_runs (
+    sweep_id TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    run_id TEXT NOT NULL,
+    params TEXT NOT NULL,
+    outcome TEXT,
+    keep INTEGER NOT NULL DEFAULT 0,
+    trimmed INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (sweep_id, idx)
+);
+CREATE INDEX IF NOT EXISTS sweep_runs_by_run ON sweep_runs (run_id);
 """
 RECORD_COLUMNS = "id, scenario, params, status, exit_code, created_at, finished_at, events, summary, error"
 UNFINISHED = ("pending", "running")
@@ -197,6 +221,12 @@ class Store:
         self._queue.put(_Op("tour", run_id, (None if tour is None else _encode(tour),), future=future))
         return future
 
+    def write(self, change: Callable[[sqlite3.Connection], object]) -> Future[None]:
+        """Any other change (``concviz.experiments.storage``), in its turn on the writer thread."""
+        future: Future[None] = Future()
+        self._queue.put(_Op("call", "", (change,), future=future))
+        return future
+
     def close(self) -> None:
         if self._closed:
             return
@@ -265,6 +295,9 @@ class Store:
                 "error = ?, end_line = ? WHERE id = ?",
                 (r["status"], r["exit_code"], r["finished_at"], r["events"], _encode(r["summary"]),
                  r["error"], end_line, op.run_id))
+        elif op.kind == "call":
+            (change,) = op.args
+            change(conn)
         elif op.kind == "tour":
             (tour,) = op.args
             conn.execute("UPDATE runs SET tour = ? WHERE id = ?", (tour, op.run_id))
@@ -272,6 +305,11 @@ class Store:
             raise ValueError(f"unknown store operation {op.kind!r}")
 
     # --- reads (blocking: call them from a worker thread) --------------------------------
+
+    def read(self, query: Callable[[sqlite3.Connection], Any]) -> Any:
+        """``query(conn)`` on a reading connection of its own."""
+        with self._reading() as conn:
+            return query(conn)
 
     def get_run(self, run_id: str) -> dict[str, Any] | None:
         with self._reading() as conn:
@@ -281,7 +319,8 @@ class Store:
     def list_runs(self, limit: int) -> list[dict[str, Any]]:
         with self._reading() as conn:
             rows = conn.execute(
-                f"SELECT {RECORD_COLUMNS} FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ?", (limit,))
+                f"SELECT {RECORD_COLUMNS} FROM runs WHERE id NOT IN (SELECT run_id FROM sweep_runs) "
+                "ORDER BY created_at DESC, rowid DESC LIMIT ?", (limit,))
             return [_record(r) for r in rows]
 
     def get_tour(self, run_id: str) -> dict[str, Any] | None:
