@@ -41,7 +41,7 @@ test-versions:
 
 install: $(PY_STAMP) $(NODE_STAMP)
 
-$(PY_STAMP): pyproject.toml setup.py backend/concviz/_watch.c
+$(PY_STAMP): pyproject.toml setup.py $(wildcard backend/concviz/*.c)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v "is ignored" || true
 	$(BIN)/python -c "import concviz, fastapi, pytest"

@@ -25,7 +25,7 @@ export default tseslint.config(
   {
     // Only the front end is linted here; Python folders (with their virtualenvs) are not ours.
     ignores: [
-      '**/node_modules/**', '.venv/**', 'backend/**', 'tests/**', 'bench/**', 'scenarios/**', 'docs/**',
+      '**/node_modules/**', '.venv/**', '.venv-*/**', 'artifacts/**', 'backend/**', 'tests/**', 'bench/**', 'scenarios/**', 'docs/**',
       'build/**', 'dist/**', 'frontend/src/generated/**',
     ],
   },

@@ -52,7 +52,25 @@ def measure(make_lock: object, threads: int, style: str) -> float:
     return statistics.median(results)
 
 
+def queue_cycle(make_queue: object) -> float:
+    """ns per put+get on one thread (median of ROUNDS)."""
+    results = []
+    for _ in range(ROUNDS):
+        q = make_queue()  # type: ignore[operator]
+        put, get = q.put, q.get
+        t0 = time.perf_counter_ns()
+        for i in range(N // 4):
+            put(i)
+            get()
+        results.append((time.perf_counter_ns() - t0) / (N // 4))
+        recorder.writer().flush() if recorder.writer() else None  # type: ignore[func-returns-value]
+    return statistics.median(results)
+
+
 def main() -> None:
+    import queue
+
+    raw_queue = queue.Queue
     raw = threading.Lock
     devnull = os.open(os.devnull, os.O_WRONLY)
     recorder.start(devnull, max_events=10**12)
@@ -66,6 +84,8 @@ def main() -> None:
                 r = measure(raw, threads, style)
                 c = measure(recorded, threads, style)
                 print(f"{threads:>8} {style:>16} {r:>8.0f} {c:>9.0f} {c / r:>5.1f}x")
+        r, c = queue_cycle(raw_queue), queue_cycle(queue.Queue)
+        print(f"{1:>8} {'queue put+get':>16} {r:>8.0f} {c:>9.0f} {c / r:>5.1f}x   (target: locks 2x / 3x, queue 1.5x)")
     finally:
         instrument.uninstall()
         recorder.stop()

@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
+from concviz import memory, scenarios
 from concviz import params as params_mod
-from concviz import scenarios
 from concviz.analysis.fold_io import QUEUE_TYPES
 from concviz.control import options as control_options
 from concviz.supervisor import RunSpec, Supervisor
@@ -40,6 +40,18 @@ def _positive_seconds(text: str) -> float:
     if not math.isfinite(value) or not 0 < value <= 86400:
         raise argparse.ArgumentTypeError(f"expected a number of seconds between 0 and 86400, got {text!r}")
     return value
+
+
+# Runs from the command line may use most of a small machine; the server's
+# own default (``Settings.max_memory``) is lower, since several run at once.
+DEFAULT_MAX_MEMORY = 4 << 30
+
+
+def _memory(text: str) -> int:
+    try:
+        return memory.parse_size(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error))
 
 
 def _count(low: int, high: int) -> Any:
@@ -86,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="stop the run when more threads than this are alive at once (default 2000)")
     run.add_argument("--max-events", type=_count(1, 100_000_000), default=2_000_000, metavar="N",
                      help="stop the run when it records more events than this (default 2000000)")
+    run.add_argument("--max-memory", type=_memory, default=DEFAULT_MAX_MEMORY, metavar="SIZE",
+                     help="stop the run when its processes hold more memory than this together, e.g. 512M "
+                          "or 2G (default 4G); exit status 125")
     run.add_argument("-q", "--quiet", action="store_true", help="do not print the summary")
     control_options.add_run_options(run)
     run.add_argument("target", help="a scenario name (see `concviz scenarios`) or a path to a .py file")
@@ -127,6 +142,17 @@ def build_parser() -> argparse.ArgumentParser:
                                           "/embed/... in an iframe (repeatable; default: no other site)")
     serve.add_argument("--scheduler", default=None, metavar="ADDR",
                        help="run sweeps on a Dask cluster (tcp://HOST:PORT) instead of this machine")
+    serve.add_argument("--token", default=None, metavar="TOKEN",
+                       help="the token every request must carry (default $CONCVIZ_TOKEN; on a non-loopback "
+                            "--host one is generated and printed once as a URL)")
+    serve.add_argument("--allow-host", dest="allow_hosts", action="append", default=[], metavar="NAME",
+                       help="also answer requests whose Host names NAME, e.g. the machine's name on the "
+                            "network (repeatable)")
+    serve.add_argument("--keep-alive-timeout", type=_positive_seconds, default=5.0, metavar="SECONDS",
+                       help="close an idle keep-alive connection after this long (default 5)")
+    serve.add_argument("--request-timeout", type=_positive_seconds, default=10.0, metavar="SECONDS",
+                       help="a request must arrive whole this long after its first byte, else 408 "
+                            "(default 10)")
 
     export = sub.add_parser("export", help="export a trace or a stored run as one offline HTML page or a "
                                            "Chrome/Perfetto trace")
@@ -209,7 +235,7 @@ def spec_from_args(ns: argparse.Namespace) -> RunSpec:
             raise UsageError(f"no such file: {target}")
         return RunSpec(path=target, target=target, argv=list(ns.args), watch=list(ns.watch),
                        lines=bool(ns.lines), timeout=ns.timeout, max_threads=ns.max_threads,
-                       max_events=ns.max_events, control=control)
+                       max_events=ns.max_events, max_memory=getattr(ns, "max_memory", None), control=control)
     try:
         scenario = scenarios.find(target)
     except scenarios.ScenarioError as error:
@@ -233,7 +259,8 @@ def spec_from_args(ns: argparse.Namespace) -> RunSpec:
         path=str(scenario.path), target=scenario.name, argv=argv, params=values,
         watch=sorted(set(scenario.watch) | set(ns.watch)),
         lines=scenario.lines if ns.lines is None else ns.lines,
-        timeout=ns.timeout, max_threads=ns.max_threads, max_events=ns.max_events, control=control,
+        timeout=ns.timeout, max_threads=ns.max_threads, max_events=ns.max_events,
+        max_memory=getattr(ns, "max_memory", None), control=control,
     )
 
 
@@ -367,7 +394,8 @@ def cmd_serve(ns: argparse.Namespace) -> int:
     from concviz.server.app import serve
 
     return serve(host=ns.host, port=ns.port, data_dir=ns.data_dir, embed_origins=tuple(ns.embed_origins),
-                 sweep_scheduler=ns.scheduler)
+                 sweep_scheduler=ns.scheduler, token=ns.token, extra_hosts=tuple(ns.allow_hosts),
+                 keep_alive_timeout=ns.keep_alive_timeout, request_timeout=ns.request_timeout)
 
 
 def cmd_export(ns: argparse.Namespace) -> int:

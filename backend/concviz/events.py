@@ -323,10 +323,13 @@ class SleepEnd:
 @kind("print")
 @dataclass
 class Print:
-    """``print()`` to stdout or stderr; ``text`` includes ``end``."""
+    """``print()`` to stdout or stderr; ``text`` includes ``end``. The program's
+    output is untouched, but the trace keeps at most ``PRINT_TEXT_MAX``
+    characters of one call: ``cut`` says how many more it printed."""
 
     text: str
     stream: Literal["stdout", "stderr"]
+    cut: int = 0
 
 
 @kind("line")
@@ -754,6 +757,9 @@ class Cpu:
     wait: int
     dt: int
 
+
+PRINT_TEXT_MAX = 4096
+"""Most characters of one ``print`` call kept in the trace (``Print.cut`` counts the rest)."""
 
 CPU_SAMPLE_MS = 10
 

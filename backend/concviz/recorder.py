@@ -1,12 +1,14 @@
 """The recording path of a run's child process: cheap appends, one writer.
 
-Instrumented primitives call ``append((ns(), ident(), kind, obj, args))``.
-That is a ``deque.append`` — atomic under the GIL and lock-free from Python's
-point of view — so recording never serialises the threads it watches. A
-writer thread of our own (a raw ``_thread``, invisible to ``threading``)
-drains the deque every ``FLUSH_S`` seconds, assigns sequence numbers, maps
-thread idents to small thread ids, and writes JSON Lines to the trace pipe.
-The parent (``concviz.supervisor``) reads that pipe.
+Instrumented primitives call ``append((ns(), ident(), kind, obj, args))``,
+which stores the tuple in ``_sink`` (``concviz._record.Sink``, C): one array
+in recording order, appended under the GIL with no lock of ours, so that
+recording never serialises the threads it watches. The native Lock stores
+compact entries in the same array. A writer thread of our own (a raw
+``_thread``, invisible to ``threading``) takes the array every ``FLUSH_S``
+seconds and writes it, encoded in C, to the trace pipe; the parent
+(``concviz.supervisor``) reads that pipe. The array is bounded while the
+writer runs: a full buffer makes the recording thread wait (back-pressure).
 
 Every process of a run records: the program's own process writes to the
 pipe it was given; every other (a fork, a spawned interpreter) connects to
@@ -24,11 +26,12 @@ import _thread
 import itertools
 import os
 import signal
-from collections import deque
 from time import perf_counter_ns
 from typing import Any
 
 import msgspec
+
+from concviz import _record  # type: ignore[attr-defined]
 
 # How often the writer ships events: the latency of the live view. 2 ms costs
 # the program about 500 wake-ups a second of a few microseconds each, and
@@ -41,9 +44,23 @@ BATCH = 2048  # events per line on the wire, so the parent never holds a huge pa
 # oldest tick). An idle process ticks every TICK_IDLE_NS.
 TICK_IDLE_NS = 20_000_000
 
+# The buffer is bounded while a writer runs: above BUFFER_EVENTS pending
+# events an append waits (GIL released) until the writer has drained it to
+# half. A program recording faster than the parent reads is slowed, never
+# loses an event, and the child's buffer stays below about BUFFER_EVENTS x
+# 150 bytes (the writer's batch in flight adds as much again).
+BUFFER_EVENTS = int(os.environ.get("CONCVIZ_BUFFER_EVENTS", "262144"))
+
 Args = dict[str, Any] | msgspec.Raw | None
-_buffer: deque[tuple[int, int, str, int | None, Args]] = deque()
-append = _buffer.append
+# The buffer (concviz._record.Sink): an array in recording order of event
+# tuples ``append``ed here and of the native Lock's compact events; iterating
+# it gives tuples of both.
+_sink = _record.Sink()
+_buffer = _sink
+append = _sink.append
+# For the watched-variable subscripts: a wait would add a thread-switch point
+# between the program's read and its write (the next recorded call waits).
+append_nowait = _sink.append_nowait
 ns = perf_counter_ns
 ident = _thread.get_ident
 # The real ones, kept before anyone replaces them (controlled mode does, in
@@ -71,6 +88,10 @@ def const(args: dict[str, Any]) -> msgspec.Raw:
     tuple of ints, strings and ``Raw`` is untracked at its first collection.
     """
     return msgspec.Raw(msgspec.json.encode(args))
+
+
+_record.configure(_sink, const({"depth": None}))
+_record.configure_lines(lambda file, line: const({"file": file, "line": line}))
 
 
 def _encode_fallback(obj: object) -> str:
@@ -110,19 +131,24 @@ class Writer:
 
     def start(self) -> None:
         self._done.acquire()
+        if BUFFER_EVENTS > 0:
+            _sink.bound(BUFFER_EVENTS, BUFFER_EVENTS // 2)
         _start_new_thread(self._loop, ())
 
     def _loop(self) -> None:
         try:
+            _sink.exempt(_thread.get_ident())  # a repr in the encoder may record: the writer never waits on itself
             while not self._stop.acquire(True, FLUSH_S):
                 self.flush()
         finally:
+            _sink.bound(0, 0)  # nobody drains any more: appends must not wait
             self._done.release()
 
     def close(self) -> None:
         """Stop the writer thread and write whatever is left (any number of times)."""
         if not self._closed:
             self._closed = True
+            _sink.bound(0, 0)  # nobody drains any more: appends must not wait
             self._stop.release()
             self._done.acquire()
         self.flush()
@@ -132,27 +158,25 @@ class Writer:
             # Everything appended before this moment is in this flush (up to a
             # thread switched out between its clock and its append).
             now = perf_counter_ns()
-            n = len(_buffer)
+            batch = _sink.take()
+            n = len(batch)
             if not n:
                 if now - self._ticked >= TICK_IDLE_NS:
                     self._ticked = now
                     self._write(b'{"t":%d}\n' % now)
                 return
-            popleft = _buffer.popleft
-            items = [popleft() for _ in range(n)]
             if self.limit_hit:
                 return
+            keep, limit = n, b""
             if self.count + n > self.max_events:
                 keep = self.max_events - self.count
-                last = items[keep] if keep < n else items[-1]
-                del items[keep:]
-                items.append((last[0], last[1], "limit", None, {"what": "events", "limit": self.max_events}))
+                t, who = batch.where(keep if keep < n else n - 1)
+                limit = self._encode([(t, who, "limit", None, {"what": "events", "limit": self.max_events})]) + b"\n"
                 self.limit_hit = True
-            self.count += len(items)
-            encode = self._encode
+            self.count += keep + bool(limit)
             self._ticked = now
-            self._write(b"".join(encode(items[i : i + BATCH]) + b"\n" for i in range(0, len(items), BATCH))
-                        + b'{"t":%d}\n' % now)
+            # One JSON array per line of at most BATCH events, encoded in C.
+            self._write(batch.encode(self._encode, BATCH, keep) + limit + b'{"t":%d}\n' % now)
 
     def _write(self, data: bytes) -> None:
         view = memoryview(data)
@@ -199,6 +223,7 @@ def _after_fork_in_child() -> None:
     the parent's events (the parent ships them), its copy of the parent's
     stream is not its to write, and it records into a stream of its own."""
     global _writer
+    _sink.bound(0, 0)  # the parent's writer is not in this process
     _buffer.clear()
     inherited, _writer = _writer, None
     if inherited is not None:

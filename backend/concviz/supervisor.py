@@ -33,6 +33,8 @@ from concviz import child, events, reaper
 from concviz.analysis.fold import Fold
 from concviz.analysis.summary import summarise
 from concviz.cpu import CpuSampler
+from concviz.memory import MemorySampler
+from concviz.memory import describe as describe_memory
 from concviz.merge import Merger
 from concviz.runner import ChildConfig
 from concviz.translate import Stream, Translator
@@ -71,6 +73,8 @@ class RunSpec:
     timeout: float = 60.0
     max_threads: int = 2000
     max_events: int = 2_000_000
+    max_memory: int | None = None
+    """Resident bytes all the run's processes may hold together (``concviz.memory``); None: no limit."""
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     stdout: int | None = None
     """File descriptor for the program's stdout/stderr (None: inherit)."""
@@ -91,6 +95,9 @@ _encode = msgspec.json.Encoder().encode
 # that left the group can still hold one open, and it is not waited for).
 DRAIN_S = 1.0
 READ_SIZE = 1 << 20
+# The longest line (one batch of at most recorder.BATCH events) the parent
+# holds while waiting for its end: a stream past it is not our recorder's.
+MAX_PENDING = 64 << 20
 # How long a controlled run's scheduler has to report a deadlock (with its
 # schedule) before a cycle found in the trace ends the run anyway.
 CYCLE_GRACE_S = 0.5
@@ -117,6 +124,8 @@ class Supervisor:
         self.protocol_error: str | None = None
         self.control_message: str | None = None
         self._cycle_seen = 0.0
+        self.memory: MemorySampler | None = None
+        self.limit_message: str | None = None
 
     # --- lifecycle -------------------------------------------------------------
 
@@ -168,6 +177,8 @@ class Supervisor:
         if control_r >= 0:
             os.close(control_r)
         self._trace_r = trace_r
+        if spec.max_memory is not None:
+            self.memory = MemorySampler(self.proc.pid, socket_path)
         self.status = Status.RUNNING
 
     def spawn(self, config: dict[str, Any], pass_fds: tuple[int, ...], env: dict[str, str]) -> Any:
@@ -272,6 +283,10 @@ class Supervisor:
                             self.fold.limit = {"what": "events", "limit": self.spec.max_events}
                         ending = Status.LIMIT_EXCEEDED
                         self._kill_group()
+                    elif self._over_memory():
+                        ending = Status.LIMIT_EXCEEDED
+                        self._kill_group()
+                        self._kill_escaped()
                     elif self.spec.control is not None:
                         ending = self._controlled_ending()
                     elif self._delivered and (cycle := self.fold.deadlock()) is not None:
@@ -299,6 +314,17 @@ class Supervisor:
             returncode = self.proc.wait()
             self._kill_escaped()
         return self._finish(ending, returncode)
+
+    def _over_memory(self) -> bool:
+        memory, limit = self.memory, self.spec.max_memory
+        if memory is None or limit is None or not memory.due(now := time.monotonic()):
+            return False
+        used = memory.sample(now)
+        if used <= limit:
+            return False
+        self.limit_message = (f"memory limit of {describe_memory(limit)} exceeded: the run's processes held "
+                              f"{describe_memory(used)} (set it with --max-memory)")
+        return True
 
     def _controlled_ending(self) -> Status | None:
         """A controlled run ends when its scheduler says no thread can move
@@ -355,6 +381,8 @@ class Supervisor:
                 for line in bytes(pending[: cut + 1]).splitlines():
                     self.merger.feed(stream, line)
                 del pending[: cut + 1]
+            elif len(pending) > MAX_PENDING:
+                raise msgspec.DecodeError(f"a line longer than {MAX_PENDING >> 20} MiB without its end")
             return
         del readers[fd]
         os.close(fd)
@@ -389,6 +417,8 @@ class Supervisor:
             error = self.protocol_error
         elif status is Status.CRASHED:
             error = (program_end or {}).get("error") or f"the program died with signal {-returncode}"
+        elif status is Status.LIMIT_EXCEEDED and self.limit_message:
+            error = self.limit_message
         elif status is Status.LIMIT_EXCEEDED and self.fold.limit:
             error = f"limit of {self.fold.limit['limit']} {self.fold.limit['what']} exceeded"
         elif status is Status.TIMED_OUT and self.control_message:

@@ -144,6 +144,8 @@ class Translator:
             tid = tids.get(who)
             if tid is None or kind == "thread.begin":
                 tid = self._resolve_thread(stream, who, kind, raw, t, out)
+            elif kind == "thread.end":
+                _forget(stream, who)
             append((t, pid, tid, kind, obj, raw))
         stream.last_t = last_t
         return out
@@ -235,6 +237,8 @@ class Translator:
                 self.seq, self.last_t = seq, last_t
                 tid = self._thread(stream, who, kind, raw, out, t)
                 seq = self.seq
+            elif kind == "thread.end":
+                _forget(stream, who)
             handler = handlers.get(kind)
             if handler is not None:
                 who_acts = actor(fold, tid, kind) if running else tid
@@ -262,3 +266,12 @@ class Translator:
         out.append(Line(self.seq, t, stream.pid, tid, "thread.begin", None, _Raw(_encode(args))))
         self.seq += 1
         return tid
+
+
+
+def _forget(stream: Stream, who: int) -> None:
+    """A thread's end is its last event: the OS may give its ident to the next
+    thread, a raw ``_thread`` one included, which must not be taken for it.
+    (Its native id needs nothing: the CPU sampler drops it when it is gone,
+    and a new ``thread.begin`` overwrites it.)"""
+    del stream.tids[who]

@@ -51,3 +51,32 @@ def test_lost_updates_equal_the_missing_decrements() -> None:
 def test_a_write_without_a_read_loses_nothing() -> None:
     stats, lost = lost_updates([ev("write", 0, 1), ev("write", 1, 5), ev("write", 2, 7)])
     assert stats["num"]["lost_updates"] == 0 and lost == []
+
+
+class Counted:
+    """A value that counts the comparisons made with it."""
+
+    compared = 0
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __eq__(self, other: object) -> bool:
+        Counted.compared += 1
+        return isinstance(other, Counted) and other.n == self.n
+
+    def __hash__(self) -> int:
+        return hash(self.n)
+
+
+def test_the_analysis_is_linear_in_the_number_of_writes() -> None:
+    # Every writer read the initial value: its version is the oldest one, the
+    # worst case for a search back through the writes (n²/2 comparisons).
+    n = 3000
+    events = [ev("write", 0, Counted(0))]
+    for i in range(n):
+        events += [ev("read", 1 + i % 4, Counted(0)), ev("write", 1 + i % 4, Counted(i + 1))]
+    Counted.compared = 0
+    stats, _ = lost_updates(events)
+    assert stats["num"]["lost_updates"] == n - 1
+    assert Counted.compared <= 2 * n

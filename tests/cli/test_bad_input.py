@@ -30,6 +30,8 @@ def concviz(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
         (("run", "--timeout", "-1", "race"), "expected a number of seconds between 0 and 86400, got '-1'"),
         (("run", "--timeout", "nan", "race"), "expected a number of seconds between 0 and 86400, got 'nan'"),
         (("run", "--max-threads", "0", "race"), "expected an integer between 1 and 100000, got '0'"),
+        (("run", "--max-memory", "3X", "race"), "expected a memory size between 16M and 1024T (e.g. 512M, 2G)"),
+        (("run", "--max-memory", "1M", "race"), "between 16M and 1024T (e.g. 512M, 2G), got '1M'"),
         (("run", "race", "--param", "threads=20"), "options go before it: concviz run --param threads=20 race"),
         (("run", "race", "--threads=20", "-q"), "options go before it: concviz run --param threads=20 -q race"),
         (("run",), "the following arguments are required: target"),

@@ -246,3 +246,67 @@ def test_garbage_written_into_the_trace_pipe_ends_the_run_cleanly(tmp_path: Path
     lines = trace(tmp_path / "t.jsonl")
     assert lines[-1]["status"] == "crashed"
     assert lines[-1]["error"].startswith("the run's event stream was corrupted")
+
+
+def test_raw_thread_reusing_a_finished_threads_ident_gets_its_own_lane(tmp_path: Path) -> None:
+    script = tmp_path / "reuse.py"
+    script.write_text(textwrap.dedent("""
+        import _thread, threading
+        lock = threading.Lock()
+
+        def work():
+            with lock:
+                pass
+
+        for attempt in range(200):
+            named = threading.Thread(target=work, name="named")
+            named.start()
+            named.join()
+            done, got = threading.Event(), []
+
+            def raw():
+                got.append(_thread.get_ident())
+                with lock:
+                    pass
+                done.set()
+
+            _thread.start_new_thread(raw, ())
+            done.wait()
+            if got[0] == named.ident:
+                print("reused")
+                break
+    """))
+    proc = run("-q", "-o", "t.jsonl", str(script), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "reused\n"
+    events = trace(tmp_path / "t.jsonl")[1:-1]
+    ended: set[int] = set()
+    for e in events:
+        assert e["tid"] not in ended, f"{e} is on the lane of a thread that had ended"
+        if e["kind"] == "thread.end":
+            ended.add(e["tid"])
+    lanes = {e["tid"] for e in events if e["kind"] == "lock.acquire"}
+    begun = {e["tid"] for e in events if e["kind"] == "thread.begin"}
+    assert lanes <= begun and len(lanes) == 2 * len([e for e in events if e["kind"] == "thread.end"])
+
+
+def test_an_endless_line_in_the_trace_pipe_is_cut_off_not_held(tmp_path: Path) -> None:
+    # The parent keeps a stream's partial line until its newline: a line that
+    # never ends must not grow it without bound.
+    script = tmp_path / "flood.py"
+    script.write_text(textwrap.dedent("""
+        import json, os, socket
+        # A stream of its own, as a child process would open: nothing else writes into it.
+        stream = socket.socket(socket.AF_UNIX)
+        stream.connect(json.loads(os.environ["CONCVIZ_CHILD"])["socket"])
+        chunk = b"x" * (1 << 20)
+        for _ in range(200):
+            stream.sendall(chunk)
+        import threading
+        threading.Event().wait()
+    """))
+    proc = run("-o", "t.jsonl", "--timeout", "30", str(script), cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    end = trace(tmp_path / "t.jsonl")[-1]
+    assert (end["status"], end["error"]) == (
+        "crashed", "the run's event stream was corrupted: a line longer than 64 MiB without its end")

@@ -94,3 +94,25 @@ def test_the_run_page_exports_a_page_that_opens_offline(
     expect(offline.locator(".objects .badge.permits").first).to_be_visible()
     assert requests == [saved.as_uri()] and not complaints, (requests, complaints)
     offline.context.close()
+
+
+def test_the_exported_page_steps_through_its_tour_offline(browser: Browser, race_page: Path) -> None:
+    """The race's tour travels in the page: → / ← step it in presenter mode from file://."""
+    page, requests, complaints = open_offline(browser, race_page)
+    page.set_viewport_size({"width": 1280, "height": 720})
+    bar = page.locator(".tour-bar")
+    expect(bar).to_contain_text("How a race loses updates", timeout=TIMEOUT_MS)
+    page.keyboard.press("p")
+    page.keyboard.press("ArrowRight")
+    expect(bar.locator(".tour-count")).to_have_text(re.compile(r"^1 / \d+$"))
+    first = bar.locator(".tour-note").inner_text()
+    page.keyboard.press("ArrowRight")
+    expect(bar.locator(".tour-count")).to_have_text(re.compile(r"^2 / \d+$"))
+    assert bar.locator(".tour-note").inner_text() != first
+    page.keyboard.press("ArrowLeft")
+    expect(bar.locator(".tour-count")).to_have_text(re.compile(r"^1 / \d+$"))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "export-offline-race-tour.png"))
+    assert requests == [race_page.as_uri()], f"requests beyond the file itself: {requests}"
+    assert not complaints, f"the page complained: {complaints}"
+    page.context.close()

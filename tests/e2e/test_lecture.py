@@ -361,3 +361,13 @@ def test_a_stop_added_in_the_page_is_saved_with_the_run_and_shown_in_its_embed(
     embed.goto(deck_url(decks["allowed"], f"{concviz}/embed/runs/{run_id}?stop=1"))
     frame = embed.frame_locator("#embed")
     expect(frame.locator(".tour-note")).to_have_text("Main waits here for the worker to end.", timeout=TIMEOUT_MS)
+
+
+def test_follow_highlights_the_named_lanes_and_keeps_the_others(
+        open_page: Callable[..., Page], concviz: str, runs: dict[str, str]) -> None:
+    """`follow=` highlights the lanes it names (a lecturer still sees the rest, for contrast) and follows the first."""
+    page = open_page(width=1280, height=720)
+    page.goto(f"{concviz}/embed/runs/{runs['deadlock']}?follow=Thread-1,Thread-2")
+    canvas = page.locator("canvas.timeline-canvas")
+    expect(canvas).to_have_attribute("data-highlighted", "2", timeout=TIMEOUT_MS)
+    assert int(canvas.get_attribute("data-lanes") or 0) > 2, "the other lanes stay on the timeline"

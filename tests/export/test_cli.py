@@ -12,6 +12,9 @@ from typing import Any
 
 import pytest
 
+from concviz import scenarios, tours
+from concviz.export import render
+from concviz.export.source import read_file
 from concviz.server.store import Store
 
 from .conftest import concviz
@@ -56,6 +59,24 @@ def test_race_exports_a_track_per_thread_and_a_small_offline_page(
     lines = embedded_trace(page)
     assert lines[0]["type"] == "header" and lines[-1]["type"] == "end"
     assert len(lines) == len(recorded("race").read_text().splitlines())
+
+
+def test_the_offline_page_carries_the_scenario_tour(recorded: Recorded, tmp_path: Path) -> None:
+    _, page = export(recorded("race"), tmp_path)
+    block = re.search(r'<script type="application/json" id="concviz-tour">(.*?)</script>', page, re.S)
+    assert block is not None, "the race's tour is in its offline page"
+    shipped = tours.scenario_tour(scenarios.find("race").path)
+    assert json.loads(block.group(1)) == shipped
+    assert "<" not in block.group(1), "no note can end the block early"
+
+
+def test_a_run_without_a_tour_exports_no_tour_block(recorded: Recorded, tmp_path: Path) -> None:
+    trace = read_file(recorded("race"))
+    trace.header["target"] = "no-such-scenario.py"
+    assert 'id="concviz-tour"' not in render(trace, "html").decode()
+    trace.tour = {"version": 1, "title": "x", "stops": []}
+    stored = render(trace, "html").decode()
+    assert 'id="concviz-tour">{' in stored, "a run's own tour wins, even with no stops"
 
 
 def test_paths_of_the_recording_machine_stay_home(recorded: Recorded, tmp_path: Path) -> None:

@@ -43,7 +43,7 @@ async def test_an_unknown_format_is_400_and_an_unknown_run_404(api: httpx.AsyncC
     run_id = await ended_run(api, "race", threads=1)
     response = await api.get(f"/api/runs/{run_id}/export", params={"format": "pdf"})
     assert response.status_code == 400
-    assert response.json() == {"detail": "expected format 'html' or 'chrome', got 'pdf'"}
+    assert response.json() == {"detail": "expected 'html' or 'chrome' for 'format', got 'pdf'"}
     missing = await api.get("/api/runs/0123456789ab/export")
     assert missing.status_code == 404 and "no run with id" in missing.json()["detail"]
 
@@ -60,3 +60,17 @@ async def test_a_run_still_going_is_not_exported_409(api: httpx.AsyncClient) -> 
         while (await api.get("/api/health")).json()["runs"] != 0:
             assert asyncio.get_running_loop().time() < deadline, "the stopped run did not end"
             await asyncio.sleep(0.02)
+
+
+async def test_the_offline_page_carries_the_tour_saved_with_the_run(api: httpx.AsyncClient) -> None:
+    run_id = await ended_run(api, "semaphore", threads=4, work=0.01)
+    tour = {"version": 1, "title": "Mine", "stops": [{"at": {"fraction": 0.5},
+                                                      "note": "Half way: </script> stays inside"}]}
+    saved = await api.put(f"/api/runs/{run_id}/tour", json=tour)
+    assert saved.status_code == 200, saved.text
+    page = (await api.get(f"/api/runs/{run_id}/export")).text
+    start = page.index('<script type="application/json" id="concviz-tour">') + len(
+        '<script type="application/json" id="concviz-tour">')
+    block = page[start:page.index("</script>", start)]
+    assert json.loads(block)["title"] == "Mine"
+    assert json.loads(block)["stops"][0]["note"] == "Half way: </script> stays inside"

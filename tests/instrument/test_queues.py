@@ -397,3 +397,28 @@ def test_simple_queue_subclass_need_not_call_super_init(queue_impl: ModuleType) 
     q = Named("jobs")
     q.put(1)
     assert (q.name, q.get_nowait(), q.empty()) == ("jobs", 1, True)
+
+
+def test_simple_queue_put_from_a_finaliser_during_a_put_keeps_the_order(queue_impl: ModuleType) -> None:
+    # CPython's test_queue test_reentrancy (bpo-14976): a __del__ in a
+    # reference cycle may run at any allocation, inside the recorded put too.
+    q = make(queue_impl, "SimpleQueue")
+    counter = iter(range(10**6)).__next__
+    results = []
+
+    class Circular:
+        def __init__(self) -> None:
+            self.circular = self
+
+        def __del__(self) -> None:
+            q.put(counter())
+
+    n = 5000
+    while True:
+        o = Circular()
+        q.put(counter())
+        del o
+        results.append(q.get())
+        if results[-1] >= n:
+            break
+    assert results == list(range(n + 1))

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from .helpers import Server, Watched, handshake, poll, run_child, session_members, watch
@@ -208,7 +209,7 @@ def test_a_stalled_viewer_never_delays_the_run_and_is_dropped(
     assert again.events == reader.events
 
 
-def test_too_many_viewers_of_one_run_are_refused_with_1013(make_server: Callable[..., Server]) -> None:
+def test_too_many_viewers_of_one_run_are_refused_in_the_handshake_429(make_server: Callable[..., Server]) -> None:
     server = make_server(max_viewers_per_run=2)
     run_id = server.start_run("linger", seconds=30)
     try:
@@ -216,9 +217,11 @@ def test_too_many_viewers_of_one_run_are_refused_with_1013(make_server: Callable
                 connect(f"{server.ws_url}/ws/runs/{run_id}", open_timeout=10) as b:
             assert json.loads(a.recv(timeout=10))["type"] == "header"
             assert json.loads(b.recv(timeout=10))["type"] == "header"
-            third = watch(server.ws_url, run_id)
-            assert third.close_code == 1013
-            assert "too many viewers" in third.close_reason
+            with pytest.raises(InvalidStatus) as refused:
+                watch(server.ws_url, run_id)
+            assert refused.value.response.status_code == 429
+            assert refused.value.response.headers["retry-after"] == "5"
+            assert b"too many viewers of this run" in refused.value.response.body
     finally:
         server.post(f"/api/runs/{run_id}/stop")
         server.wait_ended(run_id)

@@ -3,6 +3,7 @@ lost-update analysis of watched variables."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from typing import Any
 
@@ -28,12 +29,21 @@ def lost_updates(var_events: list[dict[str, Any]]) -> tuple[dict[str, dict[str, 
     versions: dict[str, list[tuple[Any, dict[str, Any] | None, int]]] = {}
     last_read: dict[tuple[str, int], dict[str, Any]] = {}
     reads_of: dict[int, dict[str, Any]] = {}
+    # name → value → its newest version: finding a read's version is one look-up, not a
+    # search back through every write (which made a million writes take hours).
+    newest: dict[str, dict[Any, int]] = {}
     for ev in var_events:
         args = ev["args"]
         name = args["name"]
         value = args["value"]
         st = stats.setdefault(name, {"initial": value, "final": value, "writes": 0, "lost_updates": 0})
-        history = versions.setdefault(name, [(value, None, -1)] if ev["kind"] == "var.read" else [])
+        history = versions.get(name)
+        if history is None:
+            history = versions[name] = []
+            newest[name] = {}
+            if ev["kind"] == "var.read":
+                history.append((value, None, -1))
+                newest[name][_key(value)] = 0
         if ev["kind"] == "var.read":
             last_read[(name, ev["tid"])] = ev
             continue
@@ -42,9 +52,9 @@ def lost_updates(var_events: list[dict[str, Any]]) -> tuple[dict[str, dict[str, 
         read = last_read.pop((name, ev["tid"]), None)
         base = len(history) - 1
         if read is not None:
-            wanted = read["args"]["value"]
-            base = next((i for i in range(len(history) - 1, -1, -1) if history[i][0] == wanted), base)
+            base = newest[name].get(_key(read["args"]["value"]), base)
             reads_of[ev["seq"]] = read
+        newest[name][_key(value)] = len(history)
         history.append((value, ev, base))
 
     lost: list[dict[str, Any]] = []
@@ -73,6 +83,20 @@ def lost_updates(var_events: list[dict[str, Any]]) -> tuple[dict[str, dict[str, 
                     })
     lost.sort(key=lambda item: item["overwrote"]["seq"])
     return stats, lost
+
+
+def _key(value: Any) -> Any:
+    """``value`` as a dict key that is equal exactly when the values are (1 and
+    1.0 alike, as ``==`` has it); a list or dict by its canonical JSON."""
+    try:
+        hash(value)
+    except TypeError:
+        return ("json", _canonical(value))
+    return value
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=repr)
 
 
 def summarise(fold: Fold, deadlock: list[dict[str, Any]] | None = None) -> dict[str, Any]:

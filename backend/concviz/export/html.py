@@ -13,10 +13,11 @@ from __future__ import annotations
 import base64
 import gzip
 import html
+import json
 import re
 from pathlib import Path
 
-from concviz import scenarios
+from concviz import scenarios, tours
 from concviz.export.source import ExportError, Trace, to_jsonl
 
 DIST = Path(__file__).resolve().parents[1] / "static" / "dist"
@@ -41,7 +42,7 @@ PAGE = """<!doctype html>
 <div id="app"></div>
 <script type="application/octet-stream" id="concviz-trace" data-encoding="gzip+base64" data-title="{title}" \
 data-name="{name}">{data}</script>
-<script type="module">{js}</script>
+{tour}<script type="module">{js}</script>
 </body>
 </html>
 """
@@ -54,8 +55,22 @@ def to_html(trace: Trace) -> bytes:
     target = str(trace.header.get("target") or "trace")
     name = f"{Path(target).stem}-{trace.header.get('run_id', 'run')}.jsonl"
     page = PAGE.format(csp=CSP, title=html.escape(_title(target)), name=html.escape(name), data=data,
+                       tour=_tour_block(trace),
                        css=_CLOSES.sub(r"\\3C ", css), js=_CLOSES.sub(r"\\x3C", js))
     return page.encode()
+
+
+def _tour_block(trace: Trace) -> str:
+    """The run's tour (its own, else its scenario's) as the JSON block ``ui/lecture.ts`` reads; '' for none.
+
+    ``<`` is written ``\\u003c`` so that no note can end the block early.
+    """
+    target = trace.header.get("target")
+    tour = tours.tour_fields(trace.tour, target if isinstance(target, str) else None)["tour"]
+    if tour is None:
+        return ""
+    text = json.dumps(tour, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+    return f'<script type="application/json" id="concviz-tour">{text}</script>\n'
 
 
 def _title(target: str) -> str:

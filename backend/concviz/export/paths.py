@@ -27,7 +27,7 @@ def relative_paths(trace: Trace) -> Trace:
     prefix = base + os.sep
     header = {key: _strip(value, prefix) for key, value in trace.header.items() if key != "source"}
     header["source"] = {path.removeprefix(prefix): text for path, text in sources.items()}
-    return Trace(header, [_strip(ev, prefix) for ev in trace.events], _strip(trace.end, prefix))
+    return Trace(header, [_strip(ev, prefix) for ev in trace.events], _strip(trace.end, prefix), trace.tour)
 
 
 def _strip(value: Any, prefix: str) -> Any:

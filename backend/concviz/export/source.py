@@ -35,6 +35,8 @@ class Trace:
     """Envelopes in ``seq`` order."""
     end: dict[str, Any] | None
     """None when the recording was cut off before its end line."""
+    tour: dict[str, Any] | None = None
+    """The run's own tour (``store.get_tour``); None lets the HTML export use its scenario's."""
 
 
 def parse_lines(lines: Iterable[bytes], origin: str) -> Trace:
@@ -109,7 +111,9 @@ def read_stored(store: Store, run_id: str) -> Trace:
             seq = max(seq, first + len(batch))
     if end is not None:
         lines.append(end)
-    return parse_lines(lines, f"run {run_id}")
+    trace = parse_lines(lines, f"run {run_id}")
+    trace.tour = store.get_tour(run_id)
+    return trace
 
 
 def to_jsonl(trace: Trace) -> bytes:

@@ -36,9 +36,12 @@ from concviz.instrument import (
 _installed: list[object] = []
 
 
-def install(max_threads: int = 2000, record_lines: bool = False) -> None:
+def install(max_threads: int = 2000, record_lines: bool = False, native: bool | None = None) -> None:
+    """``native=False``: the pure-Python hot paths only (default: ``CONCVIZ_NATIVE``, on)."""
     threads.install(max_threads)
-    for module in (locks, semaphore, event, condition, barrier, sleep, output, queues, sockets, selecting,
+    locks.install(native)
+    _installed.append(locks)
+    for module in (semaphore, event, condition, barrier, sleep, output, queues, sockets, selecting,
                    processes, mp_sync, mp_queues, mp_pipe, mp_pool, mp_manager, mp_pickling, mp_futures,
                    greenlets, aio, aio_sync):
         module.install()

@@ -6,6 +6,13 @@ for real, then ``lock.acquire`` (or ``lock.fail``) is recorded. Release is
 recorded *before* the real release, so that in the trace the next holder's
 ``lock.acquire`` always comes after it: the recorded holder is never wrong.
 
+Two variants of the recorded Lock record the same events: ``NativeLock``,
+whose argument-less acquire/release/``with`` run in C
+(``concviz._record.LockBase``), and the pure-Python ``Lock``. ``install(native=
+False)`` (or ``CONCVIZ_NATIVE=0``) picks the Python one. Both block only
+through the real lock made by the module-level ``_allocate_lock``, which
+controlled mode replaces.
+
 Locks created by library code (the standard library's own, e.g. inside
 ``queue`` or ``threading``) stay the original, unrecorded primitives.
 """
@@ -13,11 +20,12 @@ Locks created by library code (the standard library's own, e.g. inside
 from __future__ import annotations
 
 import _thread
+import os
 import sys
 import threading
 from typing import Any
 
-from concviz import recorder
+from concviz import _record, recorder  # type: ignore[attr-defined]
 from concviz.instrument._support import Patch, is_user_file, location, new_object
 
 _append = recorder.append
@@ -32,6 +40,8 @@ _NO_DEPTH = recorder.const({"depth": None})
 _NON_BLOCKING = recorder.const({"blocking": False})
 _TIMED_OUT = recorder.const({"blocking": True})
 _DEPTHS = [recorder.const({"depth": d}) for d in range(64)]
+_LOCK_TYPE = type(_thread.allocate_lock())
+_RLOCK_TYPE = type(_RealRLock())
 
 
 def _depth(depth: int) -> Any:
@@ -50,10 +60,10 @@ def _block_args(timeout: float) -> dict[str, Any]:
     return {"timeout": None if timeout == -1 else timeout, "file": file, "line": line}
 
 
-class Lock:
-    """A recorded ``threading.Lock``."""
+class _LockMethods:
+    """The recorded Lock's behaviour, shared by the Python and native variants."""
 
-    __slots__ = ("__weakref__", "_cv_id", "_lock")
+    __slots__ = ()
 
     _lock: Any
     _cv_id: int
@@ -81,6 +91,8 @@ class Lock:
                      _NO_DEPTH if got else _TIMED_OUT))
         return got
 
+    _acquire_slow = acquire  # the native variant's way out of its fast path
+
     def __enter__(self) -> bool:
         lock = self._lock
         if lock.acquire(False):
@@ -93,6 +105,8 @@ class Lock:
         if lock.locked():
             _append((_ns(), _ident(), "lock.release", self._cv_id, _NO_DEPTH))
         lock.release()
+
+    _release_slow = release
 
     def __exit__(self, *exc: object) -> None:
         lock = self._lock
@@ -125,6 +139,28 @@ class Lock:
     def __reduce_ex__(self, protocol: object) -> Any:
         # Like the real lock: no pickling, and no copy sharing the real lock.
         raise TypeError("cannot pickle '_thread.lock' object")
+
+    # isinstance(lock, _thread.LockType) falls back on __class__ (issue 13);
+    # type(lock) stays the recorded class.
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:
+        return _LOCK_TYPE
+
+
+class Lock(_LockMethods):
+    """A recorded ``threading.Lock``, in Python."""
+
+    __slots__ = ("__weakref__", "_cv_id", "_lock")
+
+
+class NativeLock(_record.LockBase, _LockMethods):
+    """A recorded ``threading.Lock`` whose hot path runs in C."""
+
+    __slots__ = ("__weakref__",)
+
+
+native = os.environ.get("CONCVIZ_NATIVE", "1") != "0"
+"""Whether new recorded Locks are ``NativeLock`` (set by ``install``)."""
 
 
 class RLock:
@@ -215,6 +251,10 @@ class RLock:
     def __reduce_ex__(self, protocol: object) -> Any:
         raise TypeError("cannot pickle '_thread.RLock' object")
 
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:
+        return _RLOCK_TYPE
+
 
 def make_lock(*args: Any, **kwargs: Any) -> Any:
     """Replaces ``threading.Lock`` (where it is a function: 3.11, 3.12)."""
@@ -223,8 +263,9 @@ def make_lock(*args: Any, **kwargs: Any) -> Any:
     return _new_lock()
 
 
-def _new_lock() -> Lock:
-    lock = Lock.__new__(Lock)
+def _new_lock() -> Any:
+    cls: Any = NativeLock if native else Lock
+    lock = cls.__new__(cls)
     lock._lock = _allocate_lock()
     lock._cv_id = new_object("Lock", depth=4)  # named from the caller of make_lock (or of LockClass)
     return lock
@@ -265,10 +306,10 @@ class _LockClass(type):
         return _new_lock()
 
     def __instancecheck__(cls, obj: Any) -> bool:
-        return isinstance(obj, (Lock, _ORIGINAL_LOCK))
+        return isinstance(obj, (_LockMethods, _ORIGINAL_LOCK))
 
     def __subclasscheck__(cls, sub: Any) -> bool:
-        return issubclass(sub, (Lock, _ORIGINAL_LOCK))
+        return issubclass(sub, (_LockMethods, _ORIGINAL_LOCK))
 
 
 _ORIGINAL_LOCK = threading.Lock
@@ -278,13 +319,18 @@ make_rlock.__name__ = make_rlock.__qualname__ = "RLock"
 make_lock.__module__ = make_rlock.__module__ = "threading"
 # Named like the types they stand for, as type(lock) is inspected by programs
 # and test suites (CPython's own check that _thread.lock cannot be instantiated).
-Lock.__module__, Lock.__name__, Lock.__qualname__ = "_thread", "lock", "lock"
+for _cls in (Lock, NativeLock):
+    _cls.__module__, _cls.__name__, _cls.__qualname__ = "_thread", "lock", "lock"
 RLock.__module__ = "_thread"
 
 _patch = Patch()
 
 
-def install() -> None:
+def install(native_path: bool | None = None) -> None:
+    """``native_path``: the C hot path for new Locks (default: ``CONCVIZ_NATIVE``, on)."""
+    global native
+    if native_path is not None:
+        native = native_path
     _patch.set(threading, "Lock", LockClass if isinstance(_ORIGINAL_LOCK, type) else make_lock)
     _patch.set(threading, "RLock", make_rlock)
 

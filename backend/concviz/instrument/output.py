@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from concviz import recorder
+from concviz.events import PRINT_TEXT_MAX
 from concviz.instrument._support import Patch, report_once
 
 _append = recorder.append
@@ -44,8 +45,13 @@ def print(*args: Any, sep: str | None = " ", end: str | None = "\n", file: Any =
     copy = _Copy(target)
     _original_print(*args, sep=sep, end=end, file=copy, flush=flush)
     try:
-        _append((_ns(), _ident(), "print", None, {
-            "text": "".join(copy.parts), "stream": "stdout" if target is sys.stdout else "stderr"}))
+        text = "".join(copy.parts)
+        event: dict[str, Any] = {"text": text, "stream": "stdout" if target is sys.stdout else "stderr"}
+        if len(text) > PRINT_TEXT_MAX:
+            # One print of 100 MB must not make a 100 MB event (or trace).
+            event["text"] = text[:PRINT_TEXT_MAX]
+            event["cut"] = len(text) - PRINT_TEXT_MAX
+        _append((_ns(), _ident(), "print", None, event))
     except Exception as error:
         _enabled = False
         report_once("print", error)

@@ -335,6 +335,10 @@ class PriorityQueue(_Recorded, _OriginalPriorityQueue):
 _UNUSUAL_TIMEOUT = 1e9  # beyond this (or not a plain number) the real get decides alone
 
 
+# thread ident → the puts made reentrantly while that thread's SimpleQueue.put records.
+_putting: dict[int, list[tuple[Any, Any]]] = {}
+
+
 class SimpleQueue(_OriginalSimpleQueue, metaclass=_Meta):
     __doc__ = _OriginalSimpleQueue.__doc__
     __module__ = "queue"
@@ -355,16 +359,31 @@ class SimpleQueue(_OriginalSimpleQueue, metaclass=_Meta):
         return self
 
     def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
-        n = self._cv_next()
-        text = short_repr(item)
+        me = _ident()
+        reentrant = _putting.get(me)
+        if reentrant is not None:
+            # A put from a __del__ or a GC callback that ran while this thread's
+            # own put was being recorded: the real put is one C call that such
+            # code cannot enter, so the item goes in after the outer one.
+            reentrant.append((self, item))
+            return
+        later: list[tuple[Any, Any]] = []
+        _putting[me] = later
         try:
-            _remember(self._cv_pending, item, (n, text, item))
-        except Exception as error:  # two threads putting the same object at once
-            report_once("SimpleQueue item ids", error)
-        # Before the real put: a getter's queue.get is recorded after its get
-        # returns, so it always follows.
-        _append((_ns(), _ident(), "queue.put", self._cv_id, {"id": n, "item": text, "size": self.qsize() + 1}))
-        _orig_sq_put(self, item, block, timeout)
+            n = self._cv_next()
+            text = short_repr(item)
+            try:
+                _remember(self._cv_pending, item, (n, text, item))
+            except Exception as error:  # two threads putting the same object at once
+                report_once("SimpleQueue item ids", error)
+            # Before the real put: a getter's queue.get is recorded after its get
+            # returns, so it always follows.
+            _append((_ns(), me, "queue.put", self._cv_id, {"id": n, "item": text, "size": self.qsize() + 1}))
+            _orig_sq_put(self, item, block, timeout)
+        finally:
+            del _putting[me]
+        for queue_, deferred in later:
+            queue_.put(deferred)
 
     def put_nowait(self, item: Any) -> None:
         self.put(item, False)

@@ -38,7 +38,7 @@ UPDATE = "__concviz_update__"
 def helpers() -> dict[str, Any]:
     """The globals the rewritten module needs: recorders writing to the recorder's buffer."""
     def make(mode: int) -> Any:
-        return _watch.Watch(recorder.append, recorder.ns, recorder.ident, mode)
+        return _watch.Watch(recorder.append_nowait, recorder.ns, recorder.ident, mode)
 
     return {READ: make(_watch.READ), WRITE: make(_watch.WRITE), UPDATE: make(_watch.UPDATE)}
 

@@ -19,17 +19,18 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 import msgspec
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response, StreamingResponse
 
 from concviz import export, scenarios, tours
 from concviz.export.source import parse_lines
 from concviz.server.control import parse_control
 from concviz.server.hub import Viewer
+from concviz.server.limits import TooMany, client_of
 from concviz.server.runs import RunManager
 from concviz.server.store import UNFINISHED
 from concviz.server.streaming import Overflowed, follow
-from concviz.server.validation import BadRequest, parse_json, run_request
+from concviz.server.validation import BadRequest, accepts, choice, integer, parse_json, run_request
 from concviz.server.ws import valid_run_id
 
 log = logging.getLogger("concviz.server")
@@ -99,7 +100,13 @@ async def start_run(request: Request) -> JSON:
     data = parse_json(await read_body(request, manager.settings.max_body))
     scenario, values = await asyncio.to_thread(run_request, data)
     control = parse_control(data.get("control"))
+    client = client_of(request.scope)
+    limit = manager.settings.client_runs
+    if limit and manager.runs_of(client) >= limit:
+        raise TooMany(f"too many runs from {client}: {limit} going at once is the most; "
+                      "wait for one to end or stop one", retry_after=5)
     run = manager.reserve(scenario, values, control)
+    run.client = client
     try:
         await asyncio.wrap_future(manager.store.insert_run(run.record()))
     except Exception:
@@ -111,15 +118,10 @@ async def start_run(request: Request) -> JSON:
 
 
 @router.get("/runs")
+@accepts(limit=integer(1, MAX_LIST))
 async def list_runs(request: Request) -> JSON:
     manager = _manager(request)
-    raw = request.query_params.get("limit")
-    limit = manager.settings.list_limit
-    if raw is not None:
-        if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_LIST):
-            raise BadRequest(
-                400, f"expected an integer between 1 and {MAX_LIST} for 'limit', got {raw[:40]!r}")
-        limit = int(raw)
+    limit: int = request.state.query.get("limit", manager.settings.list_limit)
     stored = await asyncio.to_thread(manager.store.list_runs, limit)
     live = {run.id: run.record() for run in manager.live_runs()}
     records = [live.pop(r["id"], r) for r in stored]
@@ -181,12 +183,12 @@ async def get_trace(request: Request, run_id: str) -> StreamingResponse:
 
 
 @router.get("/runs/{run_id}/export")
-async def export_run(request: Request, run_id: str, fmt: str = Query("html", alias="format")) -> Response:
+@accepts(format=choice(*export.FORMATS))
+async def export_run(request: Request, run_id: str) -> Response:
     """An ended run as ``concviz export`` writes it (``format`` html or chrome), as an attachment."""
     manager = _manager(request)
+    fmt: str = request.state.query.get("format", "html")
     record = await _record(manager, run_id)
-    if fmt not in export.FORMATS:
-        raise BadRequest(400, f"expected format {' or '.join(map(repr, export.FORMATS))}, got {fmt[:40]!r}")
     if record["status"] in UNFINISHED:
         raise HTTPException(409, f"run {run_id} is still {record['status']}; export it once it has ended")
     lines: list[bytes] = []
@@ -197,7 +199,9 @@ async def export_run(request: Request, run_id: str, fmt: str = Query("html", ali
     except Overflowed:
         raise HTTPException(503, f"run {run_id} is being stored; try again in a moment")
     try:
-        body = await asyncio.to_thread(lambda: export.render(parse_lines(lines, f"run {run_id}"), fmt))
+        trace = parse_lines(lines, f"run {run_id}")
+        trace.tour = await asyncio.to_thread(manager.store.get_tour, run_id)  # the HTML export carries it
+        body = await asyncio.to_thread(export.render, trace, fmt)
     except export.ExportError as error:  # a trace the store mangled, a viewer not built
         raise HTTPException(500, str(error))
     kind = export.FORMATS[fmt]

@@ -56,7 +56,8 @@ class Exploration:
         self._current: Supervisor | None = None
         self.spec = RunSpec(path=str(scenario.path), target=scenario.name, argv=argv_for(values), params=values,
                             watch=list(scenario.watch), lines=False, timeout=settings.run_timeout,
-                            max_threads=settings.max_threads, max_events=settings.max_events)
+                            max_threads=settings.max_threads, max_events=settings.max_events,
+                            max_memory=settings.max_memory)
         self.thread = threading.Thread(target=self._main, name=f"concviz-explore-{self.id}", daemon=True)
 
     def record(self) -> dict[str, Any]:

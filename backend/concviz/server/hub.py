@@ -106,11 +106,23 @@ class Viewer:
 
 
 class Hub:
-    """The in-memory trace of one live run, and who is watching it."""
+    """The in-memory trace of one live run, and who is watching it.
 
-    def __init__(self) -> None:
+    Memory is bounded: beyond ``window_bytes`` of event lines, the oldest
+    batches the store already holds (``stored()``, a count of events) are
+    let go; ``subscribe`` says from which event the memory starts, and the
+    events before it are read from the store (``streaming.follow``).
+    """
+
+    def __init__(self, window_bytes: int = 0, stored: Callable[[], int] | None = None) -> None:
         self._lock = threading.Lock()
-        self._history: list[Item] = []
+        self._head: list[Item] = []
+        self._tail: deque[tuple[int, int, Item]] = deque()
+        """(first event, bytes, item) of every item after the header still in memory."""
+        self._held = 0
+        self._base = 0
+        self._window = window_bytes
+        self._stored = stored
         self._viewers: set[Viewer] = set()
         self.events = 0
         self.ended = False
@@ -120,8 +132,13 @@ class Hub:
 
     def publish(self, kind: str, lines: list[bytes]) -> None:
         item = (kind, lines)
+        size = sum(map(len, lines))
         with self._lock:
-            self._history.append(item)
+            if kind == "header":
+                self._head.append(item)
+            else:
+                self._tail.append((self.events, size, item))
+                self._held += size
             if kind == "events":
                 self.events += len(lines)
             elif kind == "end":
@@ -130,12 +147,29 @@ class Hub:
                 viewer._push(item, live=True)
             if self.ended:
                 self._viewers.clear()
+            if self._window and self._held > self._window and self._stored is not None:
+                self._let_go(self._stored())
+
+    def _let_go(self, stored: int) -> None:
+        while self._tail and self._held > self._window:
+            first, size, (kind, lines) = self._tail[0]
+            if kind != "events" or first + len(lines) > stored:
+                return
+            self._tail.popleft()
+            self._held -= size
+            self._base = first + len(lines)
+
+    @property
+    def held_bytes(self) -> int:
+        return self._held
 
     def retire(self) -> None:
         """Forget the history once the store holds all of it; later viewers read the store."""
         with self._lock:
             self.retired = True
-            self._history = []
+            self._head = []
+            self._tail.clear()
+            self._held = 0
 
     # --- event loop side ----------------------------------------------------------------
 
@@ -145,14 +179,24 @@ class Hub:
 
     def subscribe(self, viewer: Viewer) -> bool:
         """History into ``viewer``'s pending items, then the live tail; False once retired."""
+        return self.subscribe_at(viewer) is not None
+
+    def subscribe_at(self, viewer: Viewer) -> int | None:
+        """``subscribe``; None once retired.
+
+        Returns the first event in memory: events before it (after the header,
+        which is always pushed first) must be read from the store.
+        """
         with self._lock:
             if self.retired:
-                return False
-            for item in self._history:
+                return None
+            for item in self._head:
+                viewer._push(item, live=False)
+            for _, _, item in self._tail:
                 viewer._push(item, live=False)
             if not self.ended:
                 self._viewers.add(viewer)
-            return True
+            return self._base
 
     def unsubscribe(self, viewer: Viewer) -> None:
         with self._lock:

@@ -53,6 +53,7 @@ class Run:
             path=str(scenario.path), target=scenario.name, argv=argv_for(values), params=values,
             watch=list(scenario.watch), lines=scenario.lines, timeout=settings.run_timeout,
             max_threads=settings.max_threads, max_events=settings.max_events, control=control,
+            max_memory=settings.max_memory,
         )
         self.id = self.spec.run_id
         self.scenario = scenario.name
@@ -63,9 +64,13 @@ class Run:
         self.finished_at: float | None = None
         self.summary: dict[str, Any] | None = None
         self.error: str | None = None
-        self.hub = Hub()
+        self.hub = Hub(settings.live_window_bytes, lambda: manager.store.committed(self.id))
         self.supervisor = Supervisor(self.spec, self)
         self.shutting_down = False
+        self.client = ""
+        """Who started it (an IP address), for the per-client limit on runs."""
+        self.viewers = 0
+        """WebSocket viewers of this run, counted from their handshake (event loop only)."""
         self.thread = threading.Thread(target=self._main, name=f"concviz-run-{self.id}", daemon=True)
 
     def record(self) -> dict[str, Any]:
@@ -90,7 +95,13 @@ class Run:
         self.hub.publish("header", [line])
 
     def events(self, lines: list[bytes]) -> None:
-        self.manager.store.add_events(self.id, self.hub.events, lines)
+        store = self.manager.store
+        # Back-pressure: while the store is far behind, the run waits (and so does its program),
+        # so that what memory holds of a live run stays bounded.
+        behind = self.hub.events - self.manager.settings.max_unstored_events
+        while behind > 0 and not store.wait_stored(self.id, behind):
+            pass
+        store.add_events(self.id, self.hub.events, lines)
         self.hub.publish("events", lines)
 
     def end(self, line: bytes) -> None:
@@ -188,6 +199,10 @@ class RunManager:
     def live(self, run_id: str) -> Run | None:
         with self._lock:
             return self._live.get(run_id)
+
+    def runs_of(self, client: str) -> int:
+        """Runs ``client`` started that have not ended yet."""
+        return sum(1 for run in self.live_runs() if run.client == client and not run.ended)
 
     def live_runs(self) -> list[Run]:
         with self._lock:

@@ -82,14 +82,7 @@ class LocalOnly:
         status, detail = refusal
         client = (scope.get("client") or ("?",))[0]
         log.warning("refused %s %s from %s: %s", kind, scope.get("path"), client, detail)
-        if kind == "http":
-            await _respond(send, "http.response", status, detail)
-        else:
-            await receive()  # websocket.connect
-            if "websocket.http.response" in scope.get("extensions", {}):
-                await _respond(send, "websocket.http.response", status, detail)
-            else:
-                await send({"type": "websocket.close", "code": 1008, "reason": detail[:120]})
+        await respond(scope, receive, send, status, detail)
 
     def refusal(self, scope: Scope) -> tuple[int, str] | None:
         headers: list[tuple[bytes, bytes]] = scope["headers"]
@@ -121,9 +114,20 @@ class LocalOnly:
         return None
 
 
-async def _respond(send: Any, prefix: str, status: int, detail: str) -> None:
+async def respond(scope: Scope, receive: Any, send: Any, status: int, detail: str,
+                  headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    """Refuse an HTTP request, or a WebSocket handshake with an HTTP response (403 close without
+    the ASGI denial-response extension)."""
+    prefix = "http.response"
+    if scope["type"] == "websocket":
+        await receive()  # websocket.connect
+        if "websocket.http.response" not in scope.get("extensions", {}):
+            await send({"type": "websocket.close", "code": 1008, "reason": detail[:120]})
+            return
+        prefix = "websocket.http.response"
     body = msgspec.json.encode({"detail": detail})
     await send({"type": f"{prefix}.start", "status": status, "headers": [
         (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+        *(headers or []),
     ]})
     await send({"type": f"{prefix}.body", "body": body})

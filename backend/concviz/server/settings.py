@@ -27,6 +27,9 @@ class Settings:
     run_timeout: float = 60.0
     max_events: int = 2_000_000
     max_threads: int = 2000
+    max_memory: int = 1 << 30
+    """Resident bytes the processes of one run may hold together (``concviz.memory``):
+    ``max_runs`` such runs fit a small machine."""
     list_limit: int = 100
     """Runs in ``GET /api/runs`` unless ``?limit=`` asks for fewer (or more, up to 1000)."""
     extra_hosts: tuple[str, ...] = ()
@@ -43,6 +46,25 @@ class Settings:
     """Runs in one sweep, repeats included (422 beyond)."""
     sweep_run_events: int = 500_000
     """Event limit of each run of a sweep."""
+    live_window_bytes: int = 16 << 20
+    """Bytes of event lines a live run keeps in memory; older ones (already stored) are read from the store."""
+    max_unstored_events: int = 200_000
+    """Events of a run that may wait for the store; beyond, the run waits (and so its program)."""
+    keep_alive_timeout: float = 5.0
+    """Seconds an idle keep-alive connection stays open (uvicorn's ``timeout_keep_alive``)."""
+    request_timeout: float = 10.0
+    """Seconds a request (line, headers, body) has to arrive whole from its first byte; 408 after."""
+    close_grace: float = 5.0
+    """Seconds a dropped viewer that has stopped reading has to read its close before the connection is cut."""
+    token: str | None = None
+    """The token every request must carry (``concviz.server.auth``); None: no token (loopback only)."""
+    client_runs: int = 0
+    """Runs one client (IP address) may have going at once; 0: no limit (``serve`` sets limits when exposed)."""
+    client_viewers: int = 0
+    """WebSocket viewers one client may have open at once; 0: no limit."""
+    client_rate: float = 0.0
+    """Requests a second one client may make (bursts of ``client_burst``); 0: no limit."""
+    client_burst: int = 60
     keep_runs: int = 10_000
     keep_days: float = 30.0
     keep_bytes: int = 2 << 30

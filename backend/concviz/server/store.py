@@ -1,7 +1,8 @@
 """Runs and their traces in one SQLite file (WAL), written by one thread.
 
 Neighbours: ``runs`` calls the write methods from run threads (they only
-enqueue, never block); the API and the WebSocket call the read methods from
+enqueue; ``add_events`` waits while ``MAX_QUEUED_BYTES`` of events wait for
+the writer, so a fast run cannot grow the queue without bound); the API and the WebSocket call the read methods from
 worker threads. A trace is kept as its header line and end line (on the run's
 row) and its event lines in chunks, one row per batch of lines with the
 batch's first and last ``seq`` — a row per event could not keep up with a
@@ -127,6 +128,8 @@ class _Op:
 
 
 _STOP = _Op("stop", "")
+MAX_QUEUED_BYTES = 64 << 20
+"""Event bytes the store may hold queued for its writer (``Store.add_events``)."""
 
 
 class Store:
@@ -144,6 +147,14 @@ class Store:
                 _migrate(conn)
                 conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         self._queue: queue.SimpleQueue[_Op] = queue.SimpleQueue()
+        self._committed: dict[str, int] = {}
+        """Per run, the number of events the store holds (committed), for ``hub`` to let go of them."""
+        self._progress = threading.Condition()
+        # Bytes of event lines queued and not yet written: past MAX_QUEUED_BYTES,
+        # add_events waits for the writer (the run's thread slows down, and its
+        # program with it) instead of the queue growing without bound.
+        self._queued_bytes = 0
+        self._room = threading.Condition()
         self._writer = threading.Thread(target=self._write_loop, name="concviz-store-writer", daemon=True)
         self._writer.start()
         self._closed = False
@@ -197,7 +208,7 @@ class Store:
                 log.warning("run %s was interrupted by the server's end (%d events kept)", run_id, count)
         return ids
 
-    # --- writes (any thread, never blocking) -----------------------------------------
+    # --- writes (any thread; only add_events may wait) -----------------------------------------
 
     def insert_run(self, record: dict[str, Any]) -> Future[None]:
         future: Future[None] = Future()
@@ -208,6 +219,12 @@ class Store:
         self._queue.put(_Op("running", run_id, (header,)))
 
     def add_events(self, run_id: str, first_seq: int, lines: list[bytes]) -> None:
+        """Queue a run's events; waits (only) while ``MAX_QUEUED_BYTES`` of events are queued already."""
+        size = sum(map(len, lines))
+        with self._room:
+            while self._queued_bytes > MAX_QUEUED_BYTES and self._writer.is_alive():
+                self._room.wait(0.5)
+            self._queued_bytes += size
         self._queue.put(_Op("events", run_id, (first_seq,), [lines]))
 
     def finish(self, run_id: str, record: dict[str, Any], end_line: bytes) -> Future[None]:
@@ -227,10 +244,23 @@ class Store:
         self._queue.put(_Op("call", "", (change,), future=future))
         return future
 
+    def committed(self, run_id: str) -> int:
+        """How many of the run's events the store holds (while it goes)."""
+        with self._progress:
+            return self._committed.get(run_id, 0)
+
+    def wait_stored(self, run_id: str, events: int, timeout: float = 1.0) -> bool:
+        """Wait (a run thread) until the store holds ``events`` of the run's events; False on timeout."""
+        with self._progress:
+            return self._progress.wait_for(
+                lambda: self._closed or self._committed.get(run_id, 0) >= events, timeout)
+
     def close(self) -> None:
         if self._closed:
             return
-        self._closed = True
+        with self._progress:
+            self._closed = True
+            self._progress.notify_all()
         self._queue.put(_STOP)
         self._writer.join()
 
@@ -245,7 +275,12 @@ class Store:
                     while len(batch) < 10_000:
                         batch.append(self._queue.get_nowait())
                 stop = any(op is _STOP for op in batch)
+                written = sum(len(line) for op in batch if op.kind == "events" for part in op.lines for line in part)
                 self._commit(conn, _merge([op for op in batch if op is not _STOP]))
+                if written:
+                    with self._room:
+                        self._queued_bytes -= written
+                        self._room.notify_all()
                 if stop:
                     return
         finally:
@@ -268,6 +303,14 @@ class Store:
                     if op.future is not None:
                         op.future.set_exception(error)
                         op.future = None
+        with self._progress:
+            for op in ops:
+                if op.kind == "events":
+                    end = op.args[0] + sum(len(lines) for lines in op.lines)
+                    self._committed[op.run_id] = max(self._committed.get(op.run_id, 0), end)
+                elif op.kind == "finish":
+                    self._committed.pop(op.run_id, None)
+            self._progress.notify_all()
         for op in ops:
             if op.future is not None:
                 op.future.set_result(None)

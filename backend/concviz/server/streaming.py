@@ -33,27 +33,44 @@ async def follow(manager: RunManager, run_id: str, viewer: Viewer) -> AsyncGener
     large when it is behind, one flush of the child when it keeps up.
     """
     run = manager.live(run_id)
-    if run is not None and run.hub.subscribe(viewer):
+    base = run.hub.subscribe_at(viewer) if run is not None else None
+    if run is not None and base is not None:
         try:
+            first = True
             while True:
                 items = await viewer.next_items()
                 if viewer.overflowed:
                     raise Overflowed
                 if viewer.closed:
                     return
+                if first and base:  # the oldest events have left memory: read them from the store
+                    yield items[:1]  # the header
+                    async for batch in _stored(manager, run_id, 0, base):
+                        yield batch
+                    items = items[1:]
+                first = False
                 for i, item in enumerate(items):
                     if item[0] == "end":
                         yield items[: i + 1]
                         return
-                yield items
+                if items:
+                    yield items
         finally:
             run.hub.unsubscribe(viewer)
     store = manager.store
     header, end = await asyncio.to_thread(store.trace_ends, run_id)
     if header is not None:
         yield [("header", [header])]
-    seq = 0
-    while True:
+    async for batch in _stored(manager, run_id, 0, None):
+        yield batch
+    if end is not None:
+        yield [("end", [end])]
+
+
+async def _stored(manager: RunManager, run_id: str, seq: int, stop: int | None) -> AsyncGenerator[list[Item], None]:
+    """Event batches from the store, from event ``seq`` up to ``stop`` (None: all)."""
+    store = manager.store
+    while stop is None or seq < stop:
         chunks = await asyncio.to_thread(store.read_chunks, run_id, seq)
         if not chunks:
             break
@@ -61,10 +78,13 @@ async def follow(manager: RunManager, run_id: str, viewer: Viewer) -> AsyncGener
             lines = blob.rstrip(b"\n").split(b"\n")
             if first < seq:  # never happens with whole batches; be safe about overlaps anyway
                 lines = lines[seq - first :]
-            yield [("events", lines)]
-            seq = max(seq, first + len(lines))
-    if end is not None:
-        yield [("end", [end])]
+            if stop is not None:
+                lines = lines[: max(0, stop - seq)]
+            if lines:
+                yield [("events", lines)]
+            seq += len(lines)
+            if stop is not None and seq >= stop:
+                return
 
 
 def event_messages(lines: list[bytes], max_events: int, max_bytes: int) -> Iterator[bytes]:

@@ -10,7 +10,11 @@ got 'NaN'`` about the very field that held it.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
 
 from concviz import params as params_mod
 from concviz import scenarios
@@ -125,3 +129,74 @@ def run_request(data: Any) -> tuple[Scenario, dict[str, Any]]:
         raise Invalid(errors)
     assert scenario is not None
     return scenario, values
+
+
+# --- query strings ------------------------------------------------------------------------------
+
+MAX_QUERY_VALUE = 200
+"""Longest query parameter value accepted: a longer one is refused before it is parsed."""
+
+QueryParser = Callable[[str, str], Any]
+
+
+def integer(low: int, high: int) -> QueryParser:
+    """A parser of a decimal integer between ``low`` and ``high`` (the length is checked before ``int``)."""
+    def parse(name: str, raw: str) -> int:
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(high)) and low <= int(raw) <= high):
+            raise ValueError(f"expected an integer between {low} and {high} for '{name}', got {_clip(raw)}")
+        return int(raw)
+    return parse
+
+
+def choice(*allowed: str) -> QueryParser:
+    def parse(name: str, raw: str) -> str:
+        if raw not in allowed:
+            raise ValueError(f"expected {' or '.join(map(repr, allowed))} for '{name}', got {_clip(raw)}")
+        return raw
+    return parse
+
+
+def _clip(raw: str) -> str:
+    return repr(raw) if len(raw) <= 40 else repr(raw[:40]) + f"... ({len(raw)} characters)"
+
+
+def accepts(**parsers: QueryParser) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare the query parameters a route takes; ``strict_query`` refuses every other one."""
+    def mark(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+        endpoint.__dict__["query_parsers"] = parsers
+        return endpoint
+    return mark
+
+
+def parse_query(query_string: bytes, parsers: dict[str, QueryParser]) -> dict[str, Any]:
+    """The parsed query parameters; unknown, repeated, over-long or bad ones → ``BadRequest`` (400)."""
+    errors: list[dict[str, Any]] = []
+    values: dict[str, Any] = {}
+    seen: set[str] = set()
+    for name, raw in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+        loc: list[str | int] = ["query", name[:40]]
+        if name not in parsers:
+            known = ", ".join(parsers) or "none"
+            errors.append(_error(loc, f"unknown query parameter {_clip(name)} (this route takes: {known})"))
+        elif name in seen:
+            errors.append(_error(loc, f"query parameter '{name}' given more than once"))
+        elif len(raw) > MAX_QUERY_VALUE:
+            errors.append(_error(loc, f"query parameter '{name}' is {len(raw)} characters long; "
+                                      f"the most accepted is {MAX_QUERY_VALUE}"))
+        else:
+            try:
+                values[name] = parsers[name](name, raw)
+            except ValueError as error:
+                errors.append(_error(loc, str(error)))
+        seen.add(name)
+    if errors:
+        raise BadRequest(400, "; ".join(e["msg"] for e in errors))
+    return values
+
+
+def strict_query(request: Request) -> None:
+    """Router dependency: the route's declared parameters (``accepts``) are parsed into
+    ``request.state.query``; any other parameter is refused."""
+    endpoint = request.scope.get("endpoint")
+    parsers: dict[str, QueryParser] = getattr(endpoint, "query_parsers", {})
+    request.state.query = parse_query(request.scope.get("query_string", b""), parsers)

@@ -9,11 +9,16 @@ Server → client, all text frames holding JSON:
 * ``{"type":"error","message":...}`` — an answer to a bad client message;
   ``{"type":"pong"}`` answers ``{"type":"ping"}``.
 
-Close codes: 1000 after the end; 4404 no such run; 1013 too many viewers;
-4008 the viewer was too slow (a message took longer than
+Refused in the handshake (an HTTP answer with ``{"detail": ...}``): 429 with
+``Retry-After`` when there are too many viewers (in all, of this run, or of
+this client), 400 for a query string. Close codes: 1000 after the end; 4404
+no such run; 4008 the viewer was too slow (a message took longer than
 ``Settings.send_timeout`` to go out, or it fell ``Settings.max_lag`` events
 behind) — reconnect to catch up from the start. A stalled viewer is only
-ever dropped: the run and the other viewers never wait for it.
+ever dropped: the run and the other viewers never wait for it; its close is
+queued behind what it has not read, and its connection is cut
+``Settings.close_grace`` seconds later if it still does not read
+(``transport.RefusingWebSocket``).
 """
 
 from __future__ import annotations
@@ -25,16 +30,18 @@ import logging
 
 import msgspec
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi.responses import JSONResponse
 
 from concviz.server.hub import Viewer
-from concviz.server.runs import RunManager
+from concviz.server.limits import ClientCounts, TooMany, client_of
+from concviz.server.runs import Run, RunManager
 from concviz.server.streaming import Overflowed, follow, messages
+from concviz.server.validation import BadRequest, parse_query
 
 log = logging.getLogger("concviz.server")
 router = APIRouter()
 
 CLOSE_NORMAL = 1000
-CLOSE_TRY_LATER = 1013
 CLOSE_NO_RUN = 4404
 CLOSE_TOO_SLOW = 4008
 
@@ -102,26 +109,58 @@ async def _read_client(ws: WebSocket, viewer: Viewer, timeout: float) -> None:
         viewer.close()
 
 
+async def _refuse(websocket: WebSocket, status: int, detail: str, retry_after: int | None = None) -> None:
+    """Refuse the handshake with an HTTP response (the client sees the status and the message)."""
+    headers = {"retry-after": str(retry_after)} if retry_after is not None else None
+    log.info("refused a viewer of %s: %s", websocket.url.path, detail)
+    await websocket.send_denial_response(JSONResponse({"detail": detail}, status, headers=headers))
+
+
 @router.websocket("/ws/runs/{run_id}")
 async def watch_run(websocket: WebSocket, run_id: str) -> None:
     manager: RunManager = websocket.app.state.manager
     settings = manager.settings
-    await websocket.accept()
+    try:
+        parse_query(websocket.scope.get("query_string", b""), {})
+    except BadRequest as error:
+        await _refuse(websocket, 400, error.detail)
+        return
     live = manager.live(run_id) if valid_run_id(run_id) else None
+    # Limits are checked and taken with no await in between: two handshakes cannot both take the last place.
+    if manager.viewers >= settings.max_viewers:
+        await _refuse(websocket, 429, f"too many viewers ({settings.max_viewers}); try again later", 5)
+        return
+    if live is not None and live.viewers >= settings.max_viewers_per_run:
+        await _refuse(websocket, 429, f"too many viewers of this run ({settings.max_viewers_per_run}); "
+                                      "try again later", 5)
+        return
+    client = client_of(websocket.scope)
+    per_client: ClientCounts = websocket.app.state.client_viewers
+    try:
+        per_client.take(client)
+    except TooMany as error:
+        await _refuse(websocket, 429, error.detail, error.retry_after)
+        return
+    manager.viewers += 1
+    if live is not None:
+        live.viewers += 1
+    try:
+        await _watch(websocket, manager, run_id, live)
+    finally:
+        manager.viewers -= 1
+        if live is not None:
+            live.viewers -= 1
+        per_client.give_back(client)
+
+
+async def _watch(websocket: WebSocket, manager: RunManager, run_id: str, live: Run | None) -> None:
+    settings = manager.settings
+    await websocket.accept()
     exists = live is not None or (valid_run_id(run_id)
                                   and await asyncio.to_thread(manager.store.get_run, run_id) is not None)
     if not exists:
         await _close(websocket, CLOSE_NO_RUN, f"no run with id {run_id!r}")
         return
-    if manager.viewers >= settings.max_viewers:
-        reason = f"too many viewers ({settings.max_viewers}); try again later"
-        await _close(websocket, CLOSE_TRY_LATER, reason)
-        return
-    if live is not None and live.hub.viewer_count >= settings.max_viewers_per_run:
-        await _close(websocket, CLOSE_TRY_LATER,
-                     f"too many viewers of this run ({settings.max_viewers_per_run}); try again later")
-        return
-    manager.viewers += 1
     viewer = Viewer(settings.max_lag)
     reader = asyncio.create_task(_read_client(websocket, viewer, settings.send_timeout))
     try:
@@ -142,6 +181,5 @@ async def watch_run(websocket: WebSocket, run_id: str) -> None:
     except (WebSocketDisconnect, OSError):
         pass
     finally:
-        manager.viewers -= 1
         reader.cancel()
         await asyncio.wait([reader])

@@ -180,10 +180,11 @@ export interface SleepBeginArgs {
 export interface SleepEndArgs {
 }
 
-/** ``print()`` to stdout or stderr; ``text`` includes ``end``. */
+/** ``print()`` to stdout or stderr; ``text`` includes ``end``. The program's output is untouched, but the trace keeps at most ``PRINT_TEXT_MAX`` characters of one call: ``cut`` says how many more it printed. */
 export interface PrintArgs {
   text: string;
   stream: "stdout" | "stderr";
+  cut?: number;
 }
 
 /** ``tid`` reached ``line`` of ``file`` (only with line recording on). */

@@ -1,5 +1,6 @@
 // REST client for the concviz server (same origin). Every failure becomes an
 // ApiError that says what was asked, what came back, and any field errors.
+import type { ControlRequest } from '../model/control';
 import { fieldErrors, type FieldError, type RunInfo, type Scenario, type TourInfo } from '../model/api_types';
 
 export class ApiError extends Error {
@@ -49,8 +50,9 @@ export const api = {
   scenarios: (): Promise<Scenario[]> => request('GET', '/api/scenarios'),
   runs: (): Promise<RunInfo[]> => request('GET', '/api/runs'),
   run: (id: string): Promise<RunInfo> => request('GET', `/api/runs/${encodeURIComponent(id)}`),
-  startRun: (scenario: string, params: Record<string, number>): Promise<RunInfo> =>
-    request('POST', '/api/runs', { scenario, params }),
+  /** control: controlled mode (model/control.ts); null or absent: the threads run free. */
+  startRun: (scenario: string, params: Record<string, number>, control: ControlRequest | null = null): Promise<RunInfo> =>
+    request('POST', '/api/runs', control === null ? { scenario, params } : { scenario, params, control }),
   stopRun: (id: string): Promise<unknown> => request('POST', `/api/runs/${encodeURIComponent(id)}/stop`),
   /** Saves the run's tour (null: drop it, and the scenario's own tour shows again). */
   putTour: (id: string, tour: unknown): Promise<TourInfo> => request('PUT', `/api/runs/${encodeURIComponent(id)}/tour`, tour),

@@ -311,6 +311,9 @@ export class Timeline {
     drawHighlights(ctx, L, view, m, this.highlights);
     drawLabels(ctx, L, view, rows, { follow: this.follow, hoverLane: this.hoverLane, playhead: this.playhead, tEnd, alert: this.alertTids });
     drawLaneBands(ctx, L, view, rows, this.laneMarks, this.pointerBand ? this.hoverLane : -1);
+    // How many lanes a tour stop or `follow=` highlights (for end-to-end tests).
+    const marked = String(this.laneMarks.size);
+    if (this.canvas.dataset.highlighted !== marked) this.canvas.dataset.highlighted = marked;
     drawPlayhead(ctx, L, view, this.playhead, m.live && this.playhead >= tEnd);
     drawScrollbar(ctx, L, this.v.scrollY, rows.length);
     const ms = performance.now() - start;

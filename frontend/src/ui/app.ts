@@ -19,6 +19,9 @@ import { RunStream } from '../net/stream';
 import { Timeline } from '../render/timeline';
 import { Banner } from './banner';
 import { Controls } from './controls';
+import { RunOptions } from './control/run_options';
+import { StepPanel } from './control/step_panel';
+import { parseReplayLink, type ControlRequest } from '../model/control';
 import { clear, h, readSetting, writeSetting } from './dom';
 import { ExportButtons } from './export_buttons';
 import { hints, legend } from './legend';
@@ -61,6 +64,9 @@ export class App {
   readonly lecture: Lecture;
   private readonly banner: Banner;
   private readonly controls: Controls;
+  /** Controlled mode: the run form's schedule row and the step panel (ui/control/). */
+  private readonly runOptions: RunOptions;
+  private readonly stepPanel: StepPanel;
   private readonly objects: ObjectsPanel;
   private readonly io: IoPanel;
   private readonly panelsEl = h('div.panels');
@@ -102,6 +108,15 @@ export class App {
       overview: () => this.toggleOverview(),
       live: () => { this.followTail = true; this.scheduleUpdate(); },
     });
+    this.runOptions = new RunOptions({
+      current: () => (this.scenarioName === null ? null : { scenario: this.scenarioName, params: this.params }),
+      openRun: (id) => this.navigate({ view: 'run', id }),
+    });
+    this.sidebar.setRunOptions(this.runOptions.el);
+    this.stepPanel = new StepPanel({
+      laneName: (tid) => this.model?.threadName(tid) ?? null,
+      startControlled: (scenario, params, control) => this.startControlled(scenario, params, control),
+    });
     this.objects = new ObjectsPanel((tid) => this.setFollow(tid));
     this.io = new IoPanel((tid) => this.setFollow(tid));
     this.source = new SourcePanel((tid) => this.setFollow(tid));
@@ -118,9 +133,9 @@ export class App {
     const panel = (title: string, body: HTMLElement, cls: string) => h(`section.panel.${cls}`, null, h('h2.panel-title', null, title), body);
     clear(root,
       h('header.topbar', null, toggle, h('a.brand', { href: '/', onclick: (e: MouseEvent) => { e.preventDefault(); this.navigate({ view: 'home' }); } }, 'concviz'),
-        this.titleEl, this.statusEl, this.countEl, h('span.spacer'), this.exports.el, openBtn, this.fileInput),
+        this.titleEl, this.statusEl, this.countEl, h('span.spacer'), h('a.btn.sweeps-link', { href: '/?sweep=', title: 'Run a scenario many times over its parameters' }, 'Sweeps'), this.exports.el, openBtn, this.fileInput),
       this.sidebar.el,
-      h('main.main', null, this.banner.el, timelineWrap, this.controls.el, this.splitter(),
+      h('main.main', null, this.banner.el, this.stepPanel.el, timelineWrap, this.controls.el, this.splitter(),
         this.panelsEl),
       this.tooltip.el,
       h('div.drop-overlay', null, 'Drop a concviz trace (.jsonl) to open it'),
@@ -133,7 +148,7 @@ export class App {
     root.classList.add('app');
     this.timeline = new Timeline(this.timelineHost, {
       playhead: (t) => this.setPlayhead(t),
-      follow: (tid) => this.setFollow(tid),
+      follow: (tid) => { if (!this.stepPanel.chooseLane(tid)) this.setFollow(tid); },
       hover: (info, x, y) => { if (this.model !== null) this.tooltip.show(this.model, info, x, y); },
       viewChanged: () => this.lecture.editor.viewChanged(),
     });
@@ -190,8 +205,24 @@ export class App {
       void this.loadScenarios().then(() => this.applyRoute(route));
       return;
     }
-    void this.loadScenarios().then(() => this.applyRoute(route));
+    const replay = route.view === 'scenario' ? parseReplayLink(location.search) : null;
+    void this.loadScenarios().then(() => {
+      this.applyRoute(route);
+      // A controlled run's share link: replay its schedule in a new run.
+      if (replay !== null && route.view === 'scenario') void this.startControlled(route.scenario, this.params, replay);
+    });
     void this.loadRuns();
+  }
+
+  /** Starts a controlled run (undo, a replay link) and shows it. */
+  private async startControlled(scenario: string, params: Record<string, number>, control: ControlRequest): Promise<void> {
+    try {
+      const run = await api.startRun(scenario, params, control);
+      this.navigate({ view: 'run', id: run.id });
+    } catch (e) {
+      this.banner.message('warn', 'Could not start the controlled run', message(e));
+      throw e;
+    }
   }
 
   // --- routing ----------------------------------------------------------------
@@ -282,7 +313,7 @@ export class App {
     this.sidebar.clearRunErrors();
     this.sidebar.setRunning(false, true);
     try {
-      const run = await api.startRun(this.scenarioName, values);
+      const run = await api.startRun(this.scenarioName, values, this.runOptions.request());
       this.sidebar.setRunning(true);
       this.navigate({ view: 'run', id: run.id });
     } catch (e) {
@@ -309,6 +340,7 @@ export class App {
     this.statusEl.hidden = true;
     this.exports.show(null, false);
     this.lecture.setRun(null);
+    this.stepPanel.setRun(null);
   }
 
   private async openRun(id: string): Promise<void> {
@@ -329,6 +361,7 @@ export class App {
     if (this.runId !== id) return;
     this.run = run;
     this.lecture.setRun(run);
+    this.stepPanel.setRun({ id, scenario: run.scenario, params: run.params });
     this.exports.show(id, !isActive(run) && !this.embed);
     this.roomForTimeline();
     if (this.scenarios !== null) this.selectScenario(run.scenario, run.params, false);
@@ -373,6 +406,7 @@ export class App {
   private onHeader(model: TraceModel, hd: Header): void {
     model.setHeader(hd);
     if (this.model !== model) return;
+    this.stepPanel.setControl(hd.control);
     if (hd.source !== undefined && Object.keys(hd.source).length > 0) this.source.setFiles(hd.source);
     this.scheduleUpdate();
   }
@@ -380,6 +414,7 @@ export class App {
   private onEvents(model: TraceModel, batch: Envelope[]): void {
     model.ingest(batch);
     if (this.model !== model) return;
+    this.stepPanel.events(batch);
     if (model.eventCount > 0) this.emptyEl.hidden = true;
     this.scheduleUpdate();
   }
@@ -387,6 +422,7 @@ export class App {
   private onEnd(model: TraceModel, e: End): void {
     model.setEnd(e);
     if (this.model !== model) return;
+    this.stepPanel.end(e);
     this.emptyEl.hidden = model.eventCount > 0;
     if (model.eventCount === 0) this.showEmpty('error', 'The run recorded no events.');
     if (this.run !== null) this.run = { ...this.run, status: e.status };
@@ -759,6 +795,10 @@ export class App {
       if (target !== null && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT' || target.isContentEditable)) return;
       if (e.ctrlKey || e.metaKey || e.altKey) return;
       if (target !== null && target.closest('dialog') !== null) return;
+      if (this.stepPanel.key(e)) {
+        e.preventDefault();
+        return;
+      }
       if (this.lecture.key(e)) {
         e.preventDefault();
         return;

@@ -25,6 +25,8 @@ export class Sidebar {
   private stopButton = h('button.btn.danger.stop-btn', { type: 'button', hidden: true }, '■ Stop');
   private scenarios: Scenario[] = [];
   private selected: string | null = null;
+  /** Shown under the parameters (the schedule row of controlled mode). */
+  private runOptions: HTMLElement | null = null;
 
   constructor(private readonly act: SidebarActions) {
     this.el.append(
@@ -77,8 +79,16 @@ export class Sidebar {
       s.description ? h('p.detail-desc', null, s.description) : null,
       s.look_for ? h('div.look-for', null, h('strong', null, 'What to look for: '), s.look_for) : null,
       this.form.el,
+      this.runOptions,
       h('div.run-row', null, this.runButton, this.stopButton),
       this.runError);
+    // Open at the top of the description, whatever the panel showed before.
+    this.detail.scrollTop = 0;
+    if (this.detail.isConnected) this.detail.scrollIntoView({ block: 'start', inline: 'nearest' });
+  }
+
+  setRunOptions(el: HTMLElement): void {
+    this.runOptions = el;
   }
 
   /** Shows a failed POST /api/runs: field errors next to their field, the rest under Run. */

@@ -1,0 +1,769 @@
+/* The recorder's native hot path: a bounded append and the recorded Lock's
+ * acquire/release.
+ *
+ * Sink is the recorder's buffer, one array in recording order (every append
+ * holds the GIL). ``append(event)`` stores a Python event tuple; the native
+ * Lock stores compact entries (time, ident, kind, object id) with no Python
+ * object at all. When a writer is running and the buffer holds more than
+ * ``high`` events, the recording thread waits (GIL released) until the
+ * writer has taken them, below ``low`` (``append_nowait`` never waits): a program that records faster than
+ * the parent reads is slowed, never loses events, never grows the buffer
+ * without bound. The writer takes everything at once (``take()``, a Batch)
+ * and encodes it to the wire's JSON lines in C (``Batch.encode``), the
+ * compact runs with the GIL released.
+ *
+ * LockBase is the base of the recorded Lock's native variant
+ * (``concviz.instrument.locks.NativeLock``): acquire()/__enter__ with no
+ * arguments and release()/__exit__ run here, calling the real lock's own
+ * methods (whatever factory made it) and recording the same tuples as the
+ * Python path; anything else (arguments, a lock already held) goes to the
+ * Python method ``_acquire_slow``.
+ */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include "structmember.h"
+#include "pythread.h"
+#include <time.h>
+
+/* ---- Sink: the recorder's buffer -------------------------------------- */
+
+/* One recorded event: a Python tuple (ns, ident, kind, obj, args), or a
+ * compact lock event recorded by LockBase with no Python object at all. */
+enum { PY_EVENT = 0, LOCK_ACQUIRE = 1, LOCK_RELEASE = 2 };
+
+typedef struct {
+    long long t;
+    unsigned long ident;
+    long long obj;
+    PyObject *event;  /* PY_EVENT only */
+    int kind;
+} Entry;
+
+typedef struct {
+    PyObject_HEAD
+    Entry *items;
+    Py_ssize_t len, cap;
+    Py_ssize_t high;    /* 0: unbounded */
+    Py_ssize_t low;
+    unsigned long long waits;  /* how many appends waited for the writer */
+    unsigned long exempt;      /* the writer thread's ident: it never waits */
+} Sink;
+
+static PyTypeObject SinkType;
+static PyTypeObject BatchType;
+static PyObject *g_args;    /* the Python path's _NO_DEPTH, for compact events made into tuples */
+static PyObject *s_acquire_kind, *s_release_kind;
+
+static Entry *
+sink_slot(Sink *self)
+{
+    if (self->len == self->cap) {
+        Py_ssize_t cap = self->cap ? self->cap * 2 : 4096;
+        Entry *items = PyMem_Realloc(self->items, (size_t)cap * sizeof(Entry));
+        if (items == NULL) {
+            PyErr_NoMemory();
+            return NULL;
+        }
+        self->items = items;
+        self->cap = cap;
+    }
+    return &self->items[self->len++];
+}
+
+/* Back-pressure: above high, wait (GIL released) until the writer drained to low. */
+static void
+sink_wait(Sink *self)
+{
+    if (self->high > 0 && self->len > self->high && PyThread_get_thread_ident() != self->exempt) {
+        self->waits++;
+        while (self->high > 0 && self->len > self->low) {
+            Py_BEGIN_ALLOW_THREADS
+            struct timespec pause = {0, 200000};  /* 0.2 ms */
+            nanosleep(&pause, NULL);
+            Py_END_ALLOW_THREADS
+        }
+    }
+}
+
+static PyObject *
+sink_append(Sink *self, PyObject *event)
+{
+    Entry *e = sink_slot(self);
+    if (e == NULL) return NULL;
+    e->kind = PY_EVENT;
+    e->event = Py_NewRef(event);
+    sink_wait(self);
+    Py_RETURN_NONE;
+}
+
+/* append_nowait(event): the same, never waiting. For the watched-variable
+ * subscripts, which must add no thread-switch point (a wait releases the GIL):
+ * the thread's next recorded call waits instead (or this one, at four times
+ * the bound: memory stays bounded even then). */
+static void
+sink_wait_hard(Sink *self)
+{
+    /* Far beyond the bound (a loop recording nothing else): wait after all. */
+    if (self->high > 0 && self->len > 4 * self->high) sink_wait(self);
+}
+
+static PyObject *
+sink_append_nowait(Sink *self, PyObject *event)
+{
+    Entry *e = sink_slot(self);
+    if (e == NULL) return NULL;
+    e->kind = PY_EVENT;
+    e->event = Py_NewRef(event);
+    sink_wait_hard(self);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+entry_tuple(Entry *e)
+{
+    if (e->kind == PY_EVENT) return Py_NewRef(e->event);
+    return Py_BuildValue("(LkOLO)", e->t, e->ident, e->kind == LOCK_ACQUIRE ? s_acquire_kind : s_release_kind,
+                         e->obj, g_args ? g_args : Py_None);
+}
+
+static void
+entries_free(Entry *items, Py_ssize_t len)
+{
+    for (Py_ssize_t i = 0; i < len; i++) {
+        if (items[i].kind == PY_EVENT) Py_DECREF(items[i].event);
+    }
+}
+
+static PyObject *
+sink_clear(Sink *self, PyObject *unused)
+{
+    Py_ssize_t len = self->len;
+    self->len = 0;
+    entries_free(self->items, len);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+sink_iter(Sink *self)
+{
+    PyObject *list = PyList_New(self->len);
+    if (list == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++) {
+        PyObject *t = entry_tuple(&self->items[i]);
+        if (t == NULL) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, i, t);
+    }
+    PyObject *it = PyObject_GetIter(list);
+    Py_DECREF(list);
+    return it;
+}
+
+static Py_ssize_t
+sink_length(Sink *self)
+{
+    return self->len;
+}
+
+typedef struct {
+    PyObject_HEAD
+    Entry *items;
+    Py_ssize_t len;
+} Batch;
+
+/* take(): everything recorded so far, as a Batch the writer encodes. */
+static PyObject *
+sink_take(Sink *self, PyObject *unused)
+{
+    Batch *batch = PyObject_New(Batch, &BatchType);
+    if (batch == NULL) return NULL;
+    batch->items = self->items;
+    batch->len = self->len;
+    self->items = NULL;
+    self->len = self->cap = 0;
+    return (PyObject *)batch;
+}
+
+static PyObject *
+sink_bound(Sink *self, PyObject *args)
+{
+    Py_ssize_t high, low;
+    if (!PyArg_ParseTuple(args, "nn", &high, &low)) return NULL;
+    if (high < 0 || low < 0 || (high && low >= high)) {
+        PyErr_Format(PyExc_ValueError, "expected 0 <= low < high (or high 0: unbounded), got high=%zd low=%zd",
+                     high, low);
+        return NULL;
+    }
+    self->high = high;
+    self->low = low;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+sink_exempt(Sink *self, PyObject *arg)
+{
+    unsigned long ident = PyLong_AsUnsignedLong(arg);
+    if (ident == (unsigned long)-1 && PyErr_Occurred()) return NULL;
+    self->exempt = ident;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+sink_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    static char *names[] = {NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "", names)) return NULL;
+    return type->tp_alloc(type, 0);
+}
+
+static void
+sink_dealloc(Sink *self)
+{
+    entries_free(self->items, self->len);
+    PyMem_Free(self->items);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyMethodDef sink_methods[] = {
+    {"append", (PyCFunction)sink_append, METH_O, "Append one event; wait for the writer when the buffer is full."},
+    {"append_nowait", (PyCFunction)sink_append_nowait, METH_O, "Append one event; never wait."},
+    {"bound", (PyCFunction)sink_bound, METH_VARARGS, "bound(high, low): wait above high until below low (0: off)."},
+    {"exempt", (PyCFunction)sink_exempt, METH_O, "exempt(ident): this thread (the writer) never waits."},
+    {"clear", (PyCFunction)sink_clear, METH_NOARGS, "Forget every event."},
+    {"take", (PyCFunction)sink_take, METH_NOARGS, "Everything recorded so far, as a Batch; the sink is left empty."},
+    {NULL},
+};
+
+static PyMemberDef sink_members[] = {
+    {"high", T_PYSSIZET, offsetof(Sink, high), READONLY, NULL},
+    {"low", T_PYSSIZET, offsetof(Sink, low), READONLY, NULL},
+    {"waits", T_ULONGLONG, offsetof(Sink, waits), READONLY, NULL},
+    {NULL},
+};
+
+static PySequenceMethods sink_sequence = {.sq_length = (lenfunc)sink_length};
+
+static PyTypeObject SinkType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "concviz._record.Sink",
+    .tp_doc = PyDoc_STR("The recorder's bounded event buffer (see the module)."),
+    .tp_basicsize = sizeof(Sink),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = sink_new,
+    .tp_dealloc = (destructor)sink_dealloc,
+    .tp_methods = sink_methods,
+    .tp_members = sink_members,
+    .tp_as_sequence = &sink_sequence,
+    .tp_iter = (getiterfunc)sink_iter,
+};
+
+/* ---- Batch: what the writer encodes ------------------------------------ */
+
+typedef struct {
+    char *data;
+    size_t len, cap;
+} Out;
+
+static int
+out_reserve(Out *out, size_t more)
+{
+    if (out->len + more <= out->cap) return 0;
+    size_t cap = out->cap ? out->cap : 65536;
+    while (cap < out->len + more) cap *= 2;
+    char *data = realloc(out->data, cap);
+    if (data == NULL) return -1;
+    out->data = data;
+    out->cap = cap;
+    return 0;
+}
+
+static void
+out_put(Out *out, const char *s, size_t n)
+{
+    memcpy(out->data + out->len, s, n);
+    out->len += n;
+}
+
+static void
+out_uint(Out *out, unsigned long long u)
+{
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    while (n) out->data[out->len++] = tmp[--n];
+}
+
+static void
+out_int(Out *out, long long v)
+{
+    if (v < 0) {
+        out->data[out->len++] = '-';
+        out_uint(out, 0ULL - (unsigned long long)v);
+    } else {
+        out_uint(out, (unsigned long long)v);
+    }
+}
+
+#define ACQUIRE_JSON ",\"lock.acquire\","
+#define RELEASE_JSON ",\"lock.release\","
+#define ARGS_JSON ",{\"depth\":null}]"
+
+/* Compact entries [from, to) into out, with no Python object: runs without the GIL. */
+static int
+encode_compact(Out *out, Entry *items, Py_ssize_t from, Py_ssize_t to, Py_ssize_t *in_line, Py_ssize_t per_line)
+{
+    if (out_reserve(out, (size_t)(to - from) * 110 + 4) < 0) return -1;
+    for (Py_ssize_t i = from; i < to; i++) {
+        Entry *e = &items[i];
+        if (*in_line == per_line) {
+            out_put(out, "]\n[", 3);
+            *in_line = 0;
+        }
+        if (*in_line) out_put(out, ",", 1);
+        (*in_line)++;
+        out_put(out, "[", 1);
+        out_int(out, e->t);
+        out_put(out, ",", 1);
+        out_uint(out, e->ident);
+        if (e->kind == LOCK_ACQUIRE) out_put(out, ACQUIRE_JSON, sizeof(ACQUIRE_JSON) - 1);
+        else out_put(out, RELEASE_JSON, sizeof(RELEASE_JSON) - 1);
+        out_int(out, e->obj);
+        out_put(out, ARGS_JSON, sizeof(ARGS_JSON) - 1);
+    }
+    return 0;
+}
+
+/* encode(encode_one, per_line, limit): the first `limit` events as JSON lines
+ * of at most per_line events each, `[[t,ident,kind,obj,args],...]\n`. Python
+ * events go through encode_one (the writer's msgspec encoder); long runs of
+ * compact events are formatted with the GIL released. */
+static PyObject *
+batch_encode(Batch *self, PyObject *args)
+{
+    PyObject *encode_one;
+    Py_ssize_t per_line, limit;
+    if (!PyArg_ParseTuple(args, "Onn", &encode_one, &per_line, &limit)) return NULL;
+    if (per_line < 1) {
+        PyErr_Format(PyExc_ValueError, "expected per_line >= 1, got %zd", per_line);
+        return NULL;
+    }
+    if (limit > self->len) limit = self->len;
+    if (limit <= 0) return PyBytes_FromStringAndSize(NULL, 0);
+    Out out = {NULL, 0, 0};
+    Py_ssize_t in_line = 0;
+    int failed = 0;
+    if (out_reserve(&out, 1) < 0) goto nomem;
+    out_put(&out, "[", 1);
+    Py_ssize_t i = 0;
+    while (i < limit) {
+        Entry *e = &self->items[i];
+        if (e->kind == PY_EVENT) {
+            /* A run of Python events, up to the end of the line: one encoder call. */
+            if (in_line == per_line) {
+                if (out_reserve(&out, 3) < 0) goto nomem;
+                out_put(&out, "]\n[", 3);
+                in_line = 0;
+            }
+            Py_ssize_t j = i;
+            while (j < limit && j - i < per_line - in_line && self->items[j].kind == PY_EVENT) j++;
+            PyObject *run = PyList_New(j - i);
+            if (run == NULL) goto error;
+            for (Py_ssize_t k = i; k < j; k++) PyList_SET_ITEM(run, k - i, Py_NewRef(self->items[k].event));
+            PyObject *bytes = PyObject_CallOneArg(encode_one, run);
+            Py_DECREF(run);
+            if (bytes == NULL) goto error;
+            Py_ssize_t n = PyBytes_Check(bytes) ? PyBytes_GET_SIZE(bytes) : 0;
+            if (n < 2) {
+                Py_DECREF(bytes);
+                PyErr_SetString(PyExc_TypeError, "encode_one must return a JSON array as bytes");
+                goto error;
+            }
+            if (out_reserve(&out, (size_t)n + 4) < 0) {
+                Py_DECREF(bytes);
+                goto nomem;
+            }
+            if (in_line) out_put(&out, ",", 1);
+            out_put(&out, PyBytes_AS_STRING(bytes) + 1, (size_t)n - 2);  /* without its [ ] */
+            Py_DECREF(bytes);
+            in_line += j - i;
+            i = j;
+            continue;
+        }
+        Py_ssize_t j = i;
+        while (j < limit && self->items[j].kind != PY_EVENT) j++;
+        if (j - i >= 256) {
+            Py_BEGIN_ALLOW_THREADS
+            failed = encode_compact(&out, self->items, i, j, &in_line, per_line);
+            Py_END_ALLOW_THREADS
+        } else {
+            failed = encode_compact(&out, self->items, i, j, &in_line, per_line);
+        }
+        if (failed) goto nomem;
+        i = j;
+    }
+    if (out_reserve(&out, 2) < 0) goto nomem;
+    out_put(&out, "]\n", 2);
+    PyObject *result = PyBytes_FromStringAndSize(out.data, (Py_ssize_t)out.len);
+    free(out.data);
+    return result;
+nomem:
+    PyErr_NoMemory();
+error:
+    free(out.data);
+    return NULL;
+}
+
+/* where(i): (t, ident) of event i, for the limit event the writer adds. */
+static PyObject *
+batch_where(Batch *self, PyObject *arg)
+{
+    Py_ssize_t i = PyLong_AsSsize_t(arg);
+    if (i == -1 && PyErr_Occurred()) return NULL;
+    if (i < 0 || i >= self->len) {
+        PyErr_Format(PyExc_IndexError, "expected an event index below %zd, got %zd", self->len, i);
+        return NULL;
+    }
+    Entry *e = &self->items[i];
+    if (e->kind != PY_EVENT) return Py_BuildValue("(Lk)", e->t, e->ident);
+    return PyTuple_GetSlice(e->event, 0, 2);
+}
+
+static Py_ssize_t
+batch_length(Batch *self)
+{
+    return self->len;
+}
+
+static void
+batch_dealloc(Batch *self)
+{
+    entries_free(self->items, self->len);
+    PyMem_Free(self->items);
+    PyObject_Free(self);
+}
+
+static PyMethodDef batch_methods[] = {
+    {"encode", (PyCFunction)batch_encode, METH_VARARGS, "encode(encode_one, per_line, limit) -> JSON lines."},
+    {"where", (PyCFunction)batch_where, METH_O, "where(i) -> (t, ident) of event i."},
+    {NULL},
+};
+
+static PySequenceMethods batch_sequence = {.sq_length = (lenfunc)batch_length};
+
+static PyTypeObject BatchType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "concviz._record.Batch",
+    .tp_doc = PyDoc_STR("Events taken from a Sink, for the writer."),
+    .tp_basicsize = sizeof(Batch),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_dealloc = (destructor)batch_dealloc,
+    .tp_methods = batch_methods,
+    .tp_as_sequence = &batch_sequence,
+};
+
+/* ---- recording -------------------------------------------------------- */
+
+static Sink *g_sink;        /* set by configure() */
+static PyObject *s_acquire, *s_release, *s_locked, *s_slow, *s_release_slow;
+
+static int
+record(int kind, long long obj)
+{
+    Entry *e = sink_slot(g_sink);
+    if (e == NULL) return -1;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);  /* time.perf_counter_ns's clock on Linux */
+    e->t = (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    e->ident = PyThread_get_thread_ident();
+    e->obj = obj;
+    e->event = NULL;
+    e->kind = kind;
+    sink_wait(g_sink);
+    return 0;
+}
+
+static PyObject *
+configure(PyObject *module, PyObject *args)
+{
+    PyObject *sink, *no_depth;
+    if (!PyArg_ParseTuple(args, "O!O", &SinkType, &sink, &no_depth)) return NULL;
+    Py_XSETREF(g_sink, (Sink *)Py_NewRef(sink));
+    Py_XSETREF(g_args, Py_NewRef(no_depth));
+    Py_RETURN_NONE;
+}
+
+/* ---- source lines (sys.monitoring's LINE callback) ---------------------- */
+
+static PyObject *g_line_args;   /* {filename: {line: args}} */
+static PyObject *g_line_factory; /* (filename, line) -> args */
+static PyObject *s_line_kind;
+
+/* line(code, line): records ("line", {"file", "line"}) with no Python frame,
+ * so that it adds no thread-switch point; never waits (see append_nowait). */
+static PyObject *
+line_event(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyCode_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "expected line(code, line_number)");
+        return NULL;
+    }
+    if (g_sink == NULL || g_line_args == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "concviz._record: line() before configure_lines()");
+        return NULL;
+    }
+    PyObject *filename = ((PyCodeObject *)args[0])->co_filename;
+    PyObject *line = args[1];
+    PyObject *per_file = PyDict_GetItemWithError(g_line_args, filename);
+    if (per_file == NULL) {
+        if (PyErr_Occurred()) return NULL;
+        per_file = PyDict_New();
+        if (per_file == NULL) return NULL;
+        int failed = PyDict_SetItem(g_line_args, filename, per_file);
+        Py_DECREF(per_file);  /* the cache holds it */
+        if (failed < 0) return NULL;
+    }
+    PyObject *line_args = PyDict_GetItemWithError(per_file, line);
+    if (line_args == NULL) {
+        if (PyErr_Occurred()) return NULL;
+        line_args = PyObject_CallFunctionObjArgs(g_line_factory, filename, line, NULL);
+        if (line_args == NULL) return NULL;
+        int failed = PyDict_SetItem(per_file, line, line_args);
+        Py_DECREF(line_args);
+        if (failed < 0) return NULL;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    PyObject *event = Py_BuildValue("(LkOOO)", (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec,
+                                    PyThread_get_thread_ident(), s_line_kind, Py_None, line_args);
+    if (event == NULL) return NULL;
+    Entry *e = sink_slot(g_sink);
+    if (e == NULL) {
+        Py_DECREF(event);
+        return NULL;
+    }
+    e->kind = PY_EVENT;
+    e->event = event;
+    sink_wait_hard(g_sink);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+configure_lines(PyObject *module, PyObject *factory)
+{
+    PyObject *cache = PyDict_New();
+    if (cache == NULL) return NULL;
+    Py_XSETREF(g_line_args, cache);
+    Py_XSETREF(g_line_factory, Py_NewRef(factory));
+    Py_RETURN_NONE;
+}
+
+/* ---- LockBase --------------------------------------------------------- */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *lock;   /* the real lock */
+    PyObject *cv_id;  /* the recorded object's id */
+} LockBase;
+
+/* The object id as a C integer; -1 (no exception) if it is not one. */
+static long long
+object_id(LockBase *self)
+{
+    if (self->cv_id == NULL || !PyLong_CheckExact(self->cv_id)) return -1;
+    int overflow;
+    long long v = PyLong_AsLongLongAndOverflow(self->cv_id, &overflow);
+    return overflow || v < 0 ? -1 : v;
+}
+
+static PyObject *
+call_method0(PyObject *obj, PyObject *name)
+{
+    PyObject *stack[1] = {obj};
+    return PyObject_VectorcallMethod(name, stack, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+}
+
+/* acquire() with no arguments: 1 recorded, 0 not free (go slow), -1 error. */
+static int
+try_fast_acquire(LockBase *self)
+{
+    if (self->lock == NULL || g_sink == NULL || object_id(self) < 0) return 0;
+    PyObject *stack[2] = {self->lock, Py_False};
+    PyObject *got = PyObject_VectorcallMethod(s_acquire, stack, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+    if (got == NULL) return -1;
+    int ok = PyObject_IsTrue(got);
+    Py_DECREF(got);
+    if (ok <= 0) return ok;
+    return record(LOCK_ACQUIRE, object_id(self)) < 0 ? -1 : 1;
+}
+
+static PyObject *
+slow(LockBase *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    Py_ssize_t n = PyVectorcall_NARGS(nargsf);
+    PyObject *small[8];
+    Py_ssize_t total = n + (kwnames ? PyTuple_GET_SIZE(kwnames) : 0);
+    if (total + 1 > 8) {
+        PyErr_SetString(PyExc_TypeError, "acquire() takes at most 2 arguments");
+        return NULL;
+    }
+    small[0] = (PyObject *)self;
+    for (Py_ssize_t i = 0; i < total; i++) small[i + 1] = args[i];
+    return PyObject_VectorcallMethod(s_slow, small, (n + 1), kwnames);
+}
+
+static PyObject *
+lockbase_acquire(LockBase *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    if (PyVectorcall_NARGS(nargsf) == 0 && kwnames == NULL) {
+        int fast = try_fast_acquire(self);
+        if (fast < 0) return NULL;
+        if (fast) Py_RETURN_TRUE;
+    }
+    return slow(self, args, nargsf, kwnames);
+}
+
+static PyObject *
+lockbase_enter(LockBase *self, PyObject *unused)
+{
+    int fast = try_fast_acquire(self);
+    if (fast < 0) return NULL;
+    if (fast) Py_RETURN_TRUE;
+    return slow(self, NULL, 0, NULL);
+}
+
+static PyObject *
+do_release(LockBase *self)
+{
+    if (self->lock == NULL || self->cv_id == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "release unlocked lock");
+        return NULL;
+    }
+    if (g_sink == NULL || object_id(self) < 0) {
+        /* not configured: the Python path records (and releases) */
+        PyObject *stack[1] = {(PyObject *)self};
+        return PyObject_VectorcallMethod(s_release_slow, stack, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+    }
+    {
+        PyObject *held = call_method0(self->lock, s_locked);
+        if (held == NULL) return NULL;
+        int is = PyObject_IsTrue(held);
+        Py_DECREF(held);
+        if (is < 0) return NULL;
+        /* Recorded before the real release: the next holder's acquire comes after it. */
+        if (is && record(LOCK_RELEASE, object_id(self)) < 0) return NULL;
+    }
+    return call_method0(self->lock, s_release);
+}
+
+static PyObject *
+lockbase_release(LockBase *self, PyObject *unused)
+{
+    PyObject *r = do_release(self);
+    if (r == NULL) return NULL;
+    Py_DECREF(r);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+lockbase_exit(LockBase *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return lockbase_release(self, NULL);
+}
+
+static int
+lockbase_traverse(LockBase *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->lock);
+    Py_VISIT(self->cv_id);
+    return 0;
+}
+
+static int
+lockbase_clear(LockBase *self)
+{
+    Py_CLEAR(self->lock);
+    Py_CLEAR(self->cv_id);
+    return 0;
+}
+
+static void
+lockbase_dealloc(LockBase *self)
+{
+    /* Only heap subclasses are ever made; their subtype_dealloc owns the type's reference. */
+    PyObject_GC_UnTrack(self);
+    lockbase_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyMethodDef lockbase_methods[] = {
+    {"acquire", (PyCFunction)(void (*)(void))lockbase_acquire, METH_FASTCALL | METH_KEYWORDS,
+     "Acquire the lock (recorded)."},
+    {"__enter__", (PyCFunction)lockbase_enter, METH_NOARGS, "Acquire the lock (recorded)."},
+    {"release", (PyCFunction)lockbase_release, METH_NOARGS, "Release the lock (recorded)."},
+    {"__exit__", (PyCFunction)(void (*)(void))lockbase_exit, METH_FASTCALL, "Release the lock (recorded)."},
+    {NULL},
+};
+
+static PyMemberDef lockbase_members[] = {
+    {"_lock", T_OBJECT_EX, offsetof(LockBase, lock), 0, NULL},
+    {"_cv_id", T_OBJECT_EX, offsetof(LockBase, cv_id), 0, NULL},
+    {NULL},
+};
+
+static PyTypeObject LockBaseType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "concviz._record.LockBase",
+    .tp_doc = PyDoc_STR("The native hot path of the recorded Lock (see the module)."),
+    .tp_basicsize = sizeof(LockBase),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    .tp_new = PyType_GenericNew,
+    .tp_dealloc = (destructor)lockbase_dealloc,
+    .tp_traverse = (traverseproc)lockbase_traverse,
+    .tp_clear = (inquiry)lockbase_clear,
+    .tp_methods = lockbase_methods,
+    .tp_members = lockbase_members,
+};
+
+static PyMethodDef module_methods[] = {
+    {"configure", configure, METH_VARARGS, "configure(sink, no_depth_args): where LockBase records."},
+    {"configure_lines", configure_lines, METH_O, "configure_lines(factory): factory(file, line) makes line args."},
+    {"line", (PyCFunction)(void (*)(void))line_event, METH_FASTCALL, "line(code, line): record a source line."},
+    {NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "concviz._record",
+    .m_doc = PyDoc_STR("The recorder's native hot path: a bounded append, the recorded Lock's acquire/release."),
+    .m_size = -1,
+    .m_methods = module_methods,
+};
+
+PyMODINIT_FUNC
+PyInit__record(void)
+{
+    if (PyType_Ready(&SinkType) < 0 || PyType_Ready(&BatchType) < 0 || PyType_Ready(&LockBaseType) < 0) return NULL;
+    s_line_kind = PyUnicode_InternFromString("line");
+    s_acquire_kind = PyUnicode_InternFromString("lock.acquire");
+    s_release_kind = PyUnicode_InternFromString("lock.release");
+    s_acquire = PyUnicode_InternFromString("acquire");
+    s_release = PyUnicode_InternFromString("release");
+    s_locked = PyUnicode_InternFromString("locked");
+    s_slow = PyUnicode_InternFromString("_acquire_slow");
+    s_release_slow = PyUnicode_InternFromString("_release_slow");
+    if (!s_line_kind || !s_release_slow || !s_acquire_kind || !s_release_kind || !s_acquire || !s_release || !s_locked || !s_slow) return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL) return NULL;
+    if (PyModule_AddObjectRef(m, "Sink", (PyObject *)&SinkType) < 0
+            || PyModule_AddObjectRef(m, "LockBase", (PyObject *)&LockBaseType) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
