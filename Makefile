@@ -24,9 +24,11 @@ test: install build chromium lint
 # The engine (recording, instrumentation, compat suites, CLI) on the other
 # Pythons of the machine, found through pyenv; the server and the browser
 # tests run once, above. Each version gets its own venv (.venv-3.12 ...).
-# CPython's multiprocessing suite (four minutes a version) runs on 3.11 only.
+# CPython's multiprocessing suite (four minutes a version) and the scenarios'
+# phenomenon tests (timing-heavy, version-independent) run on 3.11 only, to
+# keep CI under 20 minutes.
 OTHER_PYTHONS := 3.12 3.13
-ENGINE_TESTS := tests/instrument tests/processes tests/cli tests/scenarios tests/trace tests/coroutines tests/control \
+ENGINE_TESTS := tests/instrument tests/processes tests/cli tests/trace tests/coroutines tests/control \
 	tests/analysis tests/compat --ignore=tests/compat/test_cpython_multiprocessing.py
 
 test-versions:

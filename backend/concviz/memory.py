@@ -88,4 +88,22 @@ class MemorySampler:
                 total += found[1]
                 seen.add(pid)
         self.peak = max(self.peak, total)
+        self._seen = seen
+        return total
+
+    def proportional(self) -> int:
+        """The processes last sampled, counting each shared page once between
+        them (``Pss``): forked processes share most of their memory, which a
+        sum of resident sizes counts once per process. Costlier than
+        ``sample``, so asked only when that sum is over the limit."""
+        total = 0
+        for pid in getattr(self, "_seen", ()):
+            try:
+                with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+                    for line in f:
+                        if line.startswith(b"Pss:"):
+                            total += int(line.split()[1]) * 1024
+                            break
+            except (OSError, ValueError):
+                continue
         return total

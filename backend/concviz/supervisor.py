@@ -322,6 +322,9 @@ class Supervisor:
         used = memory.sample(now)
         if used <= limit:
             return False
+        used = memory.proportional() or used  # shared pages once, not once per fork
+        if used <= limit:
+            return False
         self.limit_message = (f"memory limit of {describe_memory(limit)} exceeded: the run's processes held "
                               f"{describe_memory(used)} (set it with --max-memory)")
         return True
