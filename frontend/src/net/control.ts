@@ -1,5 +1,6 @@
 // REST calls of controlled mode: starting a controlled run, a person's step,
 // and explorations (many schedules, looking for trouble).
+import { jsonCall } from './json_call';
 
 export interface Exploration {
   id: string;
@@ -10,33 +11,7 @@ export interface Exploration {
   error?: string | null;
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(path, {
-      method,
-      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch {
-    throw new Error('Cannot reach the concviz server. Is it running?');
-  }
-  const text = await res.text();
-  let data: unknown;
-  try {
-    data = text === '' ? null : JSON.parse(text);
-  } catch {
-    data = null;
-  }
-  if (!res.ok) {
-    const detail = (data as { detail?: unknown } | null)?.detail;
-    const msg = typeof detail === 'string' ? detail
-      : Array.isArray(detail) ? detail.map((d: { msg?: string }) => d.msg ?? '').join(' ')
-        : `HTTP ${res.status}`;
-    throw new Error(`${method} ${path}: ${msg}`);
-  }
-  return data as T;
-}
+const call = jsonCall;
 
 const runPath = (id: string) => `/api/runs/${encodeURIComponent(id)}`;
 

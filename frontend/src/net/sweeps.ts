@@ -1,32 +1,8 @@
 // REST client for sweeps and comparisons (server/sweeps.py), same origin.
+import { jsonCall } from './json_call';
 import type { Sweep } from '../model/sweep';
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(path, {
-      method,
-      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch {
-    throw new Error('Cannot reach the concviz server. Is it running?');
-  }
-  const text = await res.text();
-  const data: unknown = text === '' ? null : JSON.parse(text);
-  if (!res.ok) throw new Error(`${method} ${path}: ${detailText(data) ?? `HTTP ${res.status}`}`);
-  return data as T;
-}
-
-function detailText(data: unknown): string | null {
-  if (data === null || typeof data !== 'object' || !('detail' in data)) return null;
-  const d = (data as { detail: unknown }).detail;
-  if (typeof d === 'string') return d;
-  if (Array.isArray(d)) {
-    return d.map((e: { loc?: unknown[]; msg?: string }) => `${(e.loc ?? []).slice(1).join('.')}: ${e.msg ?? ''}`).join('; ');
-  }
-  return JSON.stringify(d);
-}
+const call = jsonCall;
 
 export const sweeps = {
   start: (scenario: string, params: Record<string, number[]>, repeat: number): Promise<Sweep> =>
