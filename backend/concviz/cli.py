@@ -285,6 +285,12 @@ def describe_end(spec: RunSpec, end: dict[str, Any], output: str | None) -> str:
         out.append("  coroutines: " + ", ".join(f"{name} ({c['kind']}, {c['switches']} switches in)"
                                                  for name, c in shown)
                    + (f" … and {len(coroutines) - 8} more" if len(coroutines) > 8 else ""))
+        for name, c in coroutines.items():
+            if c.get("blocking_runs"):
+                scheduler = "hub" if c["kind"] == "gevent" else "event loop"
+                out.append(f"  {name} blocked its {scheduler}: it ran up to {c['longest_run_ms']:.0f} ms without "
+                           f"yielding ({c['blocking_runs']} time{'s' if c['blocking_runs'] > 1 else ''}), "
+                           "and nothing else on its thread ran meanwhile")
     names = s["names"]
     for name, w in s["watched"].items():
         out.append(f"  watched {name}: {w['initial']!r} → {w['final']!r} after {w['writes']} writes; "

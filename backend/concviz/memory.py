@@ -20,6 +20,7 @@ from concviz import reaper
 
 PERIOD_S = 0.1
 ESCAPED_PERIOD_S = 1.0
+PSS_BUDGET_S = 0.5
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
@@ -67,18 +68,20 @@ class MemorySampler:
         self.peak = 0
         self._next = 0.0
         self._next_escaped = time.monotonic() + ESCAPED_PERIOD_S
+        self.processes = 0
 
     def due(self, now: float) -> bool:
         return now >= self._next
 
     def sample(self, now: float) -> int:
-        """The run's resident bytes now (also kept in ``peak``)."""
+        """The run's resident bytes now (also kept in ``peak``); ``processes``
+        is how many processes held them."""
         self._next = now + PERIOD_S
         if now >= self._next_escaped:
             self._next_escaped = now + ESCAPED_PERIOD_S
-            self.escaped = set(reaper.processes_of_run(self.marker))
+            self.escaped = set(reaper.processes_of_run(self.marker, besides=self.session))  # the group is the session
         total = 0
-        seen: set[int] = set()
+        seen: dict[int, int] = {}
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue
@@ -86,18 +89,27 @@ class MemorySampler:
             found = _stat(pid)
             if found is not None and (found[0] == self.session or pid in self.escaped):
                 total += found[1]
-                seen.add(pid)
+                seen[pid] = found[1]
         self.peak = max(self.peak, total)
+        self.processes = len(seen)
         self._seen = seen
         return total
 
-    def proportional(self) -> int:
+    def proportional(self, limit: int, budget_s: float = PSS_BUDGET_S) -> int:
         """The processes last sampled, counting each shared page once between
         them (``Pss``): forked processes share most of their memory, which a
         sum of resident sizes counts once per process. Costlier than
-        ``sample``, so asked only when that sum is over the limit."""
+        ``sample`` (the kernel walks each process's page tables: about 5 ms
+        a process, 10 s for a fork bomb's thousands), so asked only when that
+        sum is over the limit, largest processes first, and it stops as soon
+        as the total passes ``limit`` or after ``budget_s``: then the total
+        of those read is a lower bound, and the next period goes on."""
         total = 0
-        for pid in getattr(self, "_seen", ()):
+        deadline = time.monotonic() + budget_s
+        seen = getattr(self, "_seen", {})
+        for pid in sorted(seen, key=seen.__getitem__, reverse=True):
+            if total > limit or time.monotonic() > deadline:
+                break
             try:
                 with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
                     for line in f:

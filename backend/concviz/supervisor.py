@@ -232,7 +232,8 @@ class Supervisor:
 
     def _kill_escaped(self) -> None:
         """Kill what left the process group (a new session, a daemon)."""
-        self.escaped = reaper.kill_run(os.path.join(self._socket_dir, "trace.sock"))
+        group = self.proc.pid if self.proc is not None else None
+        self.escaped = reaper.kill_run(os.path.join(self._socket_dir, "trace.sock"), group)
 
     # --- the reading loop ------------------------------------------------------------
 
@@ -320,9 +321,14 @@ class Supervisor:
         if memory is None or limit is None or not memory.due(now := time.monotonic()):
             return False
         used = memory.sample(now)
+        if memory.processes > self.spec.max_threads:
+            # Each process runs a thread: the thread limit, whatever the memory (a fork bomb).
+            self.limit_message = (f"thread limit of {self.spec.max_threads} exceeded: {memory.processes} processes "
+                                  "of the run were alive at once (set it with --max-threads)")
+            return True
         if used <= limit:
             return False
-        used = memory.proportional() or used  # shared pages once, not once per fork
+        used = memory.proportional(limit) or used  # shared pages once, not once per fork
         if used <= limit:
             return False
         self.limit_message = (f"memory limit of {describe_memory(limit)} exceeded: the run's processes held "
@@ -415,6 +421,9 @@ class Supervisor:
         else:
             status, exit_code = Status.FINISHED, returncode
         self.status = status
+        if self.deadlock is None and status in (Status.CRASHED, Status.FINISHED):
+            # A cycle still standing when the program ended: its members waited for each other to the end.
+            self.deadlock = self.fold.deadlock(final=True)
         error = None
         if self.protocol_error:
             error = self.protocol_error

@@ -169,6 +169,7 @@ class Translator:
             last_t = t
             handler = handlers.get(kind)
             if handler is not None:
+                fold.last_t = t  # handlers that need the time read it here
                 who_acts = actor(fold, tid, kind) if running else tid
                 if kind in RLOCK_ONLY_ARGS and obj not in rlocks:
                     handler(fold, seq, who_acts, obj, NO_ARGS)
@@ -241,6 +242,7 @@ class Translator:
                 _forget(stream, who)
             handler = handlers.get(kind)
             if handler is not None:
+                fold.last_t = t  # handlers that need the time read it here
                 who_acts = actor(fold, tid, kind) if running else tid
                 if kind in RLOCK_ONLY_ARGS and obj not in rlocks:
                     handler(fold, seq, who_acts, obj, NO_ARGS)

@@ -37,10 +37,11 @@ _FRESH_QUEUES = {
 }
 # suite → (kind of recorded object, fewest distinct ones its trace must show)
 _RECORDED = {"test_queue.py": ("queue", 30), "test_threading.py": ("lock", 20)}
-# At most this share of a suite's tests may be skipped: "Ran N tests" counts
-# skipped ones too. (test_selectors.py skips kqueue and /dev/poll on Linux, as
-# under plain Python.)
-MAX_SKIPPED_SHARE = {"test_selectors.py": 0.4}
+# "Ran N tests" counts skipped ones too: at most a fifth of a suite's tests
+# may be skipped, or, where plain Python skips more, what it skips
+# (test_selectors.py skips kqueue, /dev/poll and more on Linux: 43 tests on
+# 3.11, 3.12 and 3.13, of 121, 79 and 121).
+PLAIN_SKIPS = {"test_selectors.py": 43}
 
 
 @pytest.mark.parametrize("suite", sorted(SUITES))
@@ -64,7 +65,8 @@ def test_cpython_suite_passes_under_concviz(suite: str, tmp_path: Path) -> None:
     outcome = re.search(r"^OK(?: \((.*)\))?$", report, re.MULTILINE)
     assert outcome is not None, report[-4000:]
     skipped = int(dict(part.split("=") for part in (outcome.group(1) or "").split(", ") if part).get("skipped", 0))
-    assert skipped <= MAX_SKIPPED_SHARE.get(suite, 0.2) * SUITES[suite], f"{skipped} of {SUITES[suite]} tests skipped"
+    allowed = max(PLAIN_SKIPS.get(suite, 0), SUITES[suite] // 5)
+    assert skipped <= allowed, f"{skipped} of {SUITES[suite]} tests skipped"
     lines = (tmp_path / "trace.jsonl").read_text().splitlines()
     end = json.loads(lines[-1])
     assert end["status"] == "finished"

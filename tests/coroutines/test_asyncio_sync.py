@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from test_greenlets import run_both
+from .helpers import run_both
 
 PRIMITIVES = """
     import asyncio

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -116,7 +117,8 @@ def test_ten_thousand_live_threads_hit_the_thread_limit(tmp_path: Path) -> None:
     assert (ended.end["status"], ended.end["exit_code"]) == ("limit_exceeded", 125)
 
 
-def test_fork_bomb_is_capped_by_the_memory_limit(tmp_path: Path) -> None:
+def test_fork_bomb_is_capped_by_the_thread_limit_in_seconds(tmp_path: Path) -> None:
+    started = time.monotonic()
     ended = run_hostile(tmp_path, """
         import os, time
         while True:
@@ -125,10 +127,12 @@ def test_fork_bomb_is_capped_by_the_memory_limit(tmp_path: Path) -> None:
             except OSError:
                 pass
             time.sleep(0.02)
-    """, "--max-memory", "300M", "--timeout", "30")
+    """, "--max-threads", "300", "--max-memory", "64G", "--timeout", "50")
     assert (ended.end["status"], ended.end["exit_code"]) == ("limit_exceeded", 125)
-    assert "memory limit of 300 MiB exceeded" in ended.end["error"]
+    assert re.fullmatch(r"thread limit of 300 exceeded: \d+ processes of the run were alive at once "
+                        r"\(set it with --max-threads\)", ended.end["error"])
     assert len(ended.sessions) > 1
+    assert time.monotonic() - started < 30  # the timeout (50 s) did not end it
 
 
 def test_memory_allocated_as_fast_as_possible_ends_the_run(tmp_path: Path) -> None:

@@ -90,7 +90,19 @@ class Server:
         return httpx.post(self.url + path, json=body, timeout=10, **kwargs)
 
     def start_run(self, scenario: str, **params: Any) -> str:
-        response = self.post("/api/runs", {"scenario": scenario, "params": params})
+        """Start a run, waiting while the server is at its limit of runs at once.
+
+        Tests share a server per module, and earlier tests' runs may still be ending on a
+        loaded machine; the limit itself is tested by posting directly.
+        """
+        answers: list[httpx.Response] = []
+
+        def started() -> bool:
+            answers.append(self.post("/api/runs", {"scenario": scenario, "params": params}))
+            return answers[-1].status_code != 429
+
+        poll(started, timeout=60, interval=0.25)
+        response = answers[-1]
         assert response.status_code == 201, response.text
         run_id: str = response.json()["id"]
         return run_id

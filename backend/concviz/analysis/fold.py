@@ -16,6 +16,7 @@ from typing import Any
 from concviz.analysis import fold_control, fold_coroutines, fold_io, fold_processes
 
 LOCK_TYPES = frozenset({"Lock", "RLock"})
+_SEMAPHORE_TYPES = frozenset({"Semaphore", "BoundedSemaphore"})
 # Waits that only another thread of the program can end (not a socket, a
 # select, a sleep: the outside world or the clock ends those).
 _THREAD_ONLY_WAITS = frozenset({"lock", "join", "event", "cond", "barrier", "queue", "process", "pipe", "pool"})
@@ -257,7 +258,7 @@ class Fold:
 
     # --- questions -------------------------------------------------------------
 
-    def deadlock(self) -> list[dict[str, Any]] | None:
+    def deadlock(self, final: bool = False) -> list[dict[str, Any]] | None:
         """A cycle in the wait-for graph that nothing can break, or None.
 
         Edges: a thread waiting without a timeout for a Lock or RLock points to
@@ -269,6 +270,9 @@ class Fold:
         through a Lock counts only once every other live thread is itself
         stuck (waiting without a timeout on something only threads can give),
         or the main thread has returned and the interpreter waits for the rest.
+        ``final``: the program is over (its process ended, and nothing else
+        will run: gevent's hub, finding every greenlet waiting, raised
+        ``LoopExit`` into the main one), so every cycle counts.
         """
         edges: dict[int, list[int]] = {}
         for th in self.threads.values():
@@ -279,7 +283,9 @@ class Fold:
                 continue
             if wait.what == "lock":
                 obj = self.objects.get(wait.target)
-                if obj is not None and obj.type in LOCK_TYPES:
+                # A semaphore can be released by anyone, so its holders are
+                # in a cycle only once nothing else will run.
+                if obj is not None and (obj.type in LOCK_TYPES or (final and obj.type in _SEMAPHORE_TYPES)):
                     edges[th.tid] = list(obj.holders)
             elif wait.what == "join":
                 target = self.threads.get(wait.target)
@@ -292,7 +298,8 @@ class Fold:
             (w := self.threads[tid].waiting[-1]).what == "lock" and self.objects[w.target].type != "RLock"
             for tid in cycle
         )
-        if through_plain_lock and not all(self._stuck(th) for th in self.threads.values() if th.tid not in cycle):
+        others = (th for th in self.threads.values() if th.tid not in cycle)
+        if through_plain_lock and not final and not all(self._stuck(th) for th in others):
             return None
         return [self._describe(tid) for tid in cycle]
 

@@ -37,7 +37,14 @@ class Coroutine:
     awaiting: str | None = None
     """What it waits for now (the last ``coro.wait`` since it last ran)."""
     loop: bool = False
-    """asyncio's event loop itself (what runs between task steps), not a task."""
+    """A scheduler, not one of its coroutines: asyncio's event loop (what
+    runs between task steps) or gevent's hub. It acts only for the others."""
+    since: int | None = None
+    """When it was last switched to (ns), while it runs."""
+    longest_run: int = 0
+    """Its longest stretch from a switch to it to the next switch away (ns)."""
+    blocking_runs: int = 0
+    """Stretches of ``BLOCKING_NS`` or more in a scheduler's coroutine (see ``blocks_its_loop``)."""
 
 
 HOST_KINDS = frozenset({
@@ -47,6 +54,18 @@ HOST_KINDS = frozenset({
 """Kinds whose ``tid`` is the thread as such, never a coroutine running on it."""
 # Waits after which only another coroutine can resume a coroutine.
 _COROUTINE_ONLY_WAITS = frozenset({"task", "gather", "join"})
+
+BLOCKING_NS = 100_000_000
+"""A gevent greenlet or asyncio task that runs this long without switching
+away blocks its hub or loop: nothing else on its thread runs meanwhile, no
+timer fires, no socket is served. 0.1 s is gevent's own ``max_blocking_time``
+and asyncio's ``slow_callback_duration``."""
+
+
+def blocks_its_loop(coro: Coroutine) -> bool:
+    """Whether ``coro`` is one of the coroutines a scheduler (gevent's hub,
+    asyncio's loop) takes turns with, not the scheduler itself."""
+    return coro.kind in ("gevent", "asyncio") and not coro.loop
 
 
 def actor(fold: Fold, tid: int, kind: str) -> int:
@@ -81,7 +100,8 @@ def stuck(fold: Fold, key: int) -> bool | None:
 
 def _new(fold: Fold, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
     coro = fold.coroutines[obj_id] = Coroutine(obj_id, args["name"], args["kind"], tid)  # type: ignore[arg-type,index]
-    coro.loop = args["kind"] == "asyncio" and args["name"] == "event loop" and args.get("file") is None
+    kind, name = args["kind"], args["name"]
+    coro.loop = args.get("file") is None and (kind, name) in (("asyncio", "event loop"), ("gevent", "Hub"))
 
 
 def _name(fold: Fold, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
@@ -95,14 +115,22 @@ def _name(fold: Fold, seq: int, tid: int, obj_id: int | None, args: dict[str, An
 
 def _switch(fold: Fold, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
     coros = fold.coroutines
+    now = fold.last_t
     target = coros.get(obj_id)  # type: ignore[arg-type]
     if target is not None:
         target.switches += 1
         target.thread = tid
         target.awaiting = None
+        target.since = now
     origin = coros.get(args["origin"])
     if origin is not None:
         origin.waits += 1
+        if origin.since is not None:
+            run = now - origin.since
+            origin.since = None
+            origin.longest_run = max(origin.longest_run, run)
+            if run >= BLOCKING_NS and blocks_its_loop(origin):
+                origin.blocking_runs += 1
     fold.running_coroutine[tid] = obj_id  # type: ignore[assignment]
 
 
@@ -117,6 +145,7 @@ def _end(fold: Fold, seq: int, tid: int, obj_id: int | None, args: dict[str, Any
     coro = fold.coroutines.get(obj_id)  # type: ignore[arg-type]
     if coro is not None:
         coro.ended = True
+        coro.since = None
         coro.waits = max(0, coro.waits - 1)  # its last switch away was its end, not a wait
         actor_entry = fold.threads.get(-coro.id)
         if actor_entry is not None:
@@ -125,7 +154,9 @@ def _end(fold: Fold, seq: int, tid: int, obj_id: int | None, args: dict[str, Any
 
 
 def summary(fold: Fold) -> dict[str, dict[str, Any]]:
-    """``summary["coroutines"]``: name → kind, thread, switches, waits."""
+    """``summary["coroutines"]``: name → kind, thread, switches, waits, what
+    it waited on, its longest run without switching away (ms) and how many
+    of its runs blocked its hub or loop (``BLOCKING_NS`` or longer)."""
     out: dict[str, dict[str, Any]] = {}
     for coro in fold.coroutines.values():
         name = coro.name
@@ -134,7 +165,8 @@ def summary(fold: Fold) -> dict[str, dict[str, Any]]:
             name = f"{coro.name}#{n}"
             n += 1
         out[name] = {"kind": coro.kind, "thread": coro.thread, "switches": coro.switches, "waits": coro.waits,
-                     "waited_on": coro.waited_on}
+                     "waited_on": coro.waited_on, "longest_run_ms": round(coro.longest_run / 1e6, 3),
+                     "blocking_runs": coro.blocking_runs}
     return out
 
 

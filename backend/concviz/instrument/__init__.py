@@ -13,6 +13,7 @@ from concviz.instrument import (
     barrier,
     condition,
     event,
+    gevent_sync,
     greenlets,
     lines,
     locks,
@@ -43,7 +44,7 @@ def install(max_threads: int = 2000, record_lines: bool = False, native: bool | 
     _installed.append(locks)
     for module in (semaphore, event, condition, barrier, sleep, output, queues, sockets, selecting,
                    processes, mp_sync, mp_queues, mp_pipe, mp_pool, mp_manager, mp_pickling, mp_futures,
-                   greenlets, aio, aio_sync):
+                   greenlets, gevent_sync, aio, aio_sync):
         module.install()
         _installed.append(module)
     _installed.insert(0, threads)
