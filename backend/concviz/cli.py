@@ -95,7 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=_positive_seconds, default=60.0, metavar="SECONDS",
                      help="stop the run after this wall time (default 60); exit status 124")
     run.add_argument("--max-threads", type=_count(1, 100_000), default=2000, metavar="N",
-                     help="stop the run when more threads than this are alive at once (default 2000)")
+                     help="stop the run when more threads than this, or more of its processes, are alive at once "
+                          "(default 2000)")
     run.add_argument("--max-events", type=_count(1, 100_000_000), default=2_000_000, metavar="N",
                      help="stop the run when it records more events than this (default 2000000)")
     run.add_argument("--max-memory", type=_memory, default=DEFAULT_MAX_MEMORY, metavar="SIZE",

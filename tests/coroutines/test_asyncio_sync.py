@@ -85,7 +85,8 @@ def test_every_primitive_is_recorded_with_tasks_as_actors(tmp_path: Path) -> Non
     done = actors(events)
     objects = {e["args"]["name"]: e["args"] for e in events if e.get("kind") == "obj.new"}
     assert {name: a["type"] for name, a in objects.items()} == {
-        "q": "Queue", "ev": "Event", "sem": "BoundedSemaphore", "cond": "Condition", "cond.lock": "Lock"}
+        "q": "Queue", "ev": "Event", "sem": "BoundedSemaphore", "cond": "Condition", "cond.lock": "Lock",
+        "event loop selector": "EpollSelector"}  # the loop's own, where it waits for I/O between steps
     assert objects["q"]["value"] == 2 and objects["sem"]["value"] == 1
     assert ("queue.block", "Task-1 (main)", "q") in done  # a put on the full queue
     assert sum(1 for kind, _, name in done if kind == "queue.put") == 5
@@ -150,3 +151,105 @@ def test_waits_that_a_timeout_will_end_are_not_a_deadlock(tmp_path: Path) -> Non
     assert events[-1]["status"] == "finished"
     blocks = [e["args"]["timeout"] for e in events if e.get("kind") == "lock.block"]
     assert len(blocks) == 2 and all(0 < t <= 0.2 for t in blocks)
+
+
+def test_the_loop_waits_for_io_in_selects_on_its_own_thread(tmp_path: Path) -> None:
+    _, events = run_both(tmp_path, """
+        import asyncio
+
+        async def handle(reader, writer):
+            writer.write((await reader.readline()).upper())
+            await writer.drain()
+            writer.close()
+
+        async def client(port, text):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(text.encode() + b"\\n")
+            answer = await reader.readline()
+            writer.close()
+            return answer.decode().strip()
+
+        async def main():
+            server = await asyncio.start_server(handle, "127.0.0.1", 0)
+            port = server.sockets[0].getsockname()[1]
+            print(await asyncio.gather(*(client(port, w) for w in ("one", "two", "three"))))
+            server.close()
+
+        asyncio.run(main())
+    """)
+    selector = next(e for e in events if e.get("kind") == "obj.new" and e["args"]["name"] == "event loop selector")
+    selects = [e for e in events if e.get("kind") == "select.end" and e["obj"] == selector["obj"]]
+    assert sum(e["args"]["ready"] for e in selects) >= 6  # a connection and a line each way per client, at least
+    assert {e["tid"] for e in selects} == {0}
+    # While the loop waits, no task runs: the actor of each select is the loop itself.
+    running = {}
+    loop = next(e["obj"] for e in events if e.get("kind") == "coro.new" and e["args"]["name"] == "event loop")
+    for e in events:
+        if e.get("kind") == "coro.switch":
+            running[e["tid"]] = e["obj"]
+        elif e.get("kind") == "select.begin" and e["obj"] == selector["obj"] and e["tid"] in running:
+            assert running[e["tid"]] == loop
+
+
+def test_a_task_renamed_with_set_name_takes_its_new_name(tmp_path: Path) -> None:
+    _, events = run_both(tmp_path, """
+        import asyncio
+
+        async def worker():
+            asyncio.current_task().set_name("fetcher")
+            await asyncio.sleep(0.01)
+
+        async def main():
+            task = asyncio.create_task(worker())
+            await asyncio.sleep(0)
+            await task
+            print(task.get_name())
+
+        asyncio.run(main())
+    """)
+    coroutines = events[-1]["summary"]["coroutines"]
+    assert coroutines["fetcher"]["switches"] == 2
+    assert "Task-2 (worker)" not in coroutines
+
+
+def test_run_in_executor_links_the_awaiting_task_to_the_worker_thread(tmp_path: Path) -> None:
+    _, events = run_both(tmp_path, """
+        import asyncio
+        import time
+        from concurrent.futures import ThreadPoolExecutor
+
+        def blocking(n):
+            time.sleep(0.01)
+            if n == 3:
+                raise ValueError(n)
+            return n * n
+
+        async def main():
+            loop = asyncio.get_running_loop()
+            print(await asyncio.gather(*(loop.run_in_executor(None, blocking, n) for n in range(3))))
+            with ThreadPoolExecutor(2) as pool:
+                try:
+                    await loop.run_in_executor(pool, blocking, 3)
+                except ValueError as error:
+                    print("raised", repr(error))
+
+        asyncio.run(main())
+    """)
+    pools = {e["obj"]: e["args"]["name"] for e in events
+             if e.get("kind") == "obj.new" and e["args"]["type"] == "ThreadPoolExecutor"}
+    assert sorted(pools.values()) == ["ThreadPoolExecutor-1", "event loop executor"]  # `with ... as` names nothing
+    submits = {e["args"]["job"]: e for e in events if e.get("kind") == "pool.submit"}
+    tasks = {e["args"]["job"]: e for e in events if e.get("kind") == "pool.task"}
+    done = {e["args"]["job"]: e["args"]["ok"] for e in events if e.get("kind") == "pool.done"}
+    assert len(submits) == 4 and tasks.keys() == submits.keys() == done.keys()
+    assert sorted(done.values()) == [False, True, True, True]
+    # Submitted by the main task on the loop's thread, run on the executors' own threads.
+    running: dict[int, int] = {}
+    main = next(e["obj"] for e in events if e.get("kind") == "coro.new" and e["args"]["name"] == "Task-1 (main)")
+    for e in events:
+        if e.get("kind") == "coro.switch":
+            running[e["tid"]] = e["obj"]
+        elif e.get("kind") == "pool.submit":
+            assert (e["tid"], running.get(e["tid"])) == (0, main)
+            assert e["obj"] in pools
+    assert all(t["tid"] != 0 and t["seq"] > submits[job]["seq"] for job, t in tasks.items())

@@ -31,6 +31,7 @@ from concviz.instrument import (
     semaphore,
     sleep,
     sockets,
+    thread_futures,
     threads,
 )
 
@@ -43,7 +44,7 @@ def install(max_threads: int = 2000, record_lines: bool = False, native: bool | 
     locks.install(native)
     _installed.append(locks)
     for module in (semaphore, event, condition, barrier, sleep, output, queues, sockets, selecting,
-                   processes, mp_sync, mp_queues, mp_pipe, mp_pool, mp_manager, mp_pickling, mp_futures,
+                   processes, mp_sync, mp_queues, mp_pipe, mp_pool, mp_manager, mp_pickling, mp_futures, thread_futures,
                    greenlets, gevent_sync, aio, aio_sync):
         module.install()
         _installed.append(module)

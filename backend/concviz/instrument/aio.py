@@ -8,7 +8,9 @@ the C one or the Python one. Around such a callback the loop's thread
 switches from its "event loop" coroutine to the task and back. When the task
 suspends, what it waits for is recorded (``coro.wait``): another task, a
 ``gather``, a sleep, or some other future. The task's name is its own
-(``Task-1``, or the name the program gave it).
+(``Task-1``, or the name the program gave it). The loop's own waits for I/O
+between steps are selects on a recorded selector (``select.begin``/``end``
+on the loop's thread, its "event loop" coroutine the actor).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import threading
 from typing import Any
 
 from concviz import recorder
+from concviz.instrument import selecting
 from concviz.instrument._support import ObjectIds, Patch, is_user_file, report_once
 
 _append = recorder.append
@@ -66,7 +69,20 @@ def _task_coroutine(task: Any) -> int:
             file, line = code.co_filename, code.co_firstlineno
         _append((_ns(), _ident(), "coro.new", cid, {"name": _name(task, code), "kind": "asyncio", "file": file,
                                                      "line": line}))
+        _names[cid] = task.get_name()
     return cid
+
+
+_names: dict[int, str] = {}
+"""Coroutine id → the name its live task had when last looked at (``set_name`` renames)."""
+
+
+def _renamed(task: Any, cid: int) -> None:
+    """Record a name the task was given since (``Task.set_name``: C code, not patchable)."""
+    name = task.get_name()
+    if name is not _names.get(cid) and name != _names.get(cid):
+        _names[cid] = name
+        _append((_ns(), _ident(), "coro.name", cid, {"name": str(name), "file": None, "line": None}))
 
 
 def _waiting_on(task: Any) -> dict[str, Any] | None:
@@ -106,7 +122,9 @@ def _run(self: Any) -> None:
         _original_run(self)
     finally:
         try:
+            _renamed(task, cid)
             if task.done():
+                _names.pop(cid, None)
                 _append((_ns(), _ident(), "coro.end", cid, None))
             elif _loops.said != cid:  # a sleep already said what it waits for
                 wait = _waiting_on(task)
@@ -150,9 +168,22 @@ def _off(error: BaseException) -> None:
 _patch = Patch()
 
 
+_SelectorLoop = asyncio.selector_events.BaseSelectorEventLoop
+_original_loop_init = _SelectorLoop.__init__
+
+
+def _loop_init(self: Any, selector: Any = None) -> None:
+    """A selector event loop made without a selector of the program's gets a
+    recorded one: the loop's waits for I/O between steps are on its thread's lane."""
+    if selector is None:
+        selector = selecting.library_selector("event loop selector")
+    _original_loop_init(self, selector)
+
+
 def install() -> None:
     global _on
     _on = True
+    _patch.set(_SelectorLoop, "__init__", _loop_init)
     _patch.set(events.Handle, "_run", _run)
     _patch.set(asyncio, "sleep", sleep)
     _patch.set(asyncio.tasks, "sleep", sleep)

@@ -11,8 +11,10 @@ watches nothing (``select([], [], [], t)`` is a sleep), records nothing.
 
 A selector is an object (``obj.new`` with its class name, e.g.
 ``EpollSelector``, named from the source like every primitive); selectors that
-library code makes (asyncio's event loop) stay original and quiet. Watched
-sockets are named through ``concviz.instrument.sockets``.
+library code makes stay original and quiet, but for asyncio's event loop's
+(``library_selector``, made by ``concviz.instrument.aio``), whose selects are
+the loop thread's I/O waits. Watched sockets are named through
+``concviz.instrument.sockets``.
 """
 
 from __future__ import annotations
@@ -189,6 +191,19 @@ def _recorded_class(original: type) -> type:
 _CLASS_NAMES = ("SelectSelector", "PollSelector", "EpollSelector", "DevpollSelector", "KqueueSelector")
 _recorded: dict[str, type] = {
     name: _recorded_class(getattr(selectors, name)) for name in _CLASS_NAMES if hasattr(selectors, name)}
+
+
+
+def library_selector(name: str) -> Any:
+    """A recorded ``DefaultSelector`` for a selector the library makes but
+    the program's picture needs (asyncio's event loop waits in it between
+    steps): its selects are the I/O waits of the loop's thread."""
+    cls = _recorded[selectors.DefaultSelector.__name__]
+    selector: Any = object.__new__(cls)
+    cls._original.__init__(selector)  # type: ignore[attr-defined]
+    selector._cv_id = new_object(cls.__name__, described=(name, None, None))
+    return selector
+
 
 _patch = Patch()
 

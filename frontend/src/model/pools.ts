@@ -17,7 +17,7 @@ function num(v: unknown): number | null {
 }
 
 export function isPoolType(type: string): boolean {
-  return type === 'Pool' || type === 'ThreadPool' || type === 'ProcessPoolExecutor';
+  return type === 'Pool' || type === 'ThreadPool' || type === 'ProcessPoolExecutor' || type === 'ThreadPoolExecutor';
 }
 
 interface End { tid: number; t: number; seq: number }

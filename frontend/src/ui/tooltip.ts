@@ -5,7 +5,7 @@ import { coroKindText, waitBefore } from '../model/coroutines';
 import { CPU_SAMPLE_NS, CPU_SOURCE, cpuAt } from '../model/cpu';
 import { coroWaitText, describeEvent, poolTaskAt, waitDetail } from '../model/describe';
 import { K } from '../model/kinds';
-import type { Lane } from '../model/lane';
+import type { CoroInfo, Lane } from '../model/lane';
 import { threadPlaceAt } from '../model/playhead';
 import type { Proc } from '../model/processes';
 import { localTid, processCpuSeries } from '../model/processes';
@@ -74,6 +74,10 @@ export class Tooltip {
       }
       rows.push(h('div.tt-state', null, h('span.swatch', { style: { background: STATE_COLORS[span.state] } }), what));
       rows.push(h('div.tt-dim', null, `for ${formatDuration(span.end - span.start)} (${formatDuration(span.start, 4)} → ${formatDuration(span.end, 4)})`));
+      const scheduler = blockedScheduler(coro, span.state, span.end - span.start);
+      if (scheduler !== null) {
+        rows.push(h('div.tt-warn', null, `it ran ${formatDuration(span.end - span.start)} without switching away: ${scheduler} and every other coroutine of this thread waited meanwhile`));
+      }
     } else if (span !== null) {
       let what = STATE_LABELS[span.state] ?? 'unknown';
       const joins = span.state === S.joiningProcess || span.state === S.joiningPool;
@@ -152,4 +156,15 @@ export class Tooltip {
     rows.push(h('div.tt-note', null, 'Click the name to follow its main thread.'));
     return rows;
   }
+}
+
+/** A gevent greenlet or asyncio task that runs this long blocks its hub or loop (gevent's max_blocking_time, asyncio's slow_callback_duration). */
+const BLOCKING_NS = 100e6;
+
+/** "the hub" or "the event loop" when a running span of `coro` this long blocked it, else null. */
+function blockedScheduler(coro: CoroInfo, state: number, duration: number): string | null {
+  if (state !== S.running || duration < BLOCKING_NS) return null;
+  if (coro.kind === 'gevent' && coro.raw !== 'Hub') return 'the hub';
+  if (coro.kind === 'asyncio' && coro.raw !== 'event loop') return 'the event loop';
+  return null;
 }
