@@ -16,9 +16,14 @@ PORT ?= 8000
 run: install build
 	$(BIN)/concviz serve --host $(HOST) --port $(PORT)
 
+# The tests run on both cores (pytest-xdist, a test file per worker at a
+# time: a module's server fixture is started once); CI must end in 20 minutes.
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile
+
 test: install build chromium lint
 	npm run --silent test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
 	$(MAKE) --no-print-directory test-versions
 
 # The engine (recording, instrumentation, compat suites, CLI) on the other
@@ -38,7 +43,7 @@ test-versions:
 	  test -x .venv-$$v/bin/python || "$$python" -m venv .venv-$$v; \
 	  echo "== Python $$v"; \
 	  .venv-$$v/bin/pip install -q --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v "is ignored" || true; \
-	  .venv-$$v/bin/python -m pytest -q -p no:cacheprovider $(ENGINE_TESTS); \
+	  .venv-$$v/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_PARALLEL) $(ENGINE_TESTS); \
 	done
 
 install: $(PY_STAMP) $(NODE_STAMP)
