@@ -1,5 +1,5 @@
 """Cost of recording coroutines: a greenlet switch, an asyncio task step, a
-generator send(), plain against recorded.
+generator send(), a gevent Semaphore acquire+release, plain against recorded.
 
 Runs in this process with the recorder writing to /dev/null, as in a real
 run. Prints nanoseconds per operation (median of several rounds) and the
@@ -17,7 +17,7 @@ from collections.abc import Callable
 import greenlet
 
 from concviz import recorder
-from concviz.instrument import aio, generators, greenlets
+from concviz.instrument import aio, generators, gevent_sync, greenlets
 
 N = 100_000
 ROUNDS = 5
@@ -80,6 +80,17 @@ def recorded_sends() -> int:
     return N
 
 
+def gevent_semaphore_cycles() -> int:
+    """``gevent.lock.Semaphore`` as the program sees it (recorded once gevent_sync is installed)."""
+    import gevent.lock
+
+    sem = gevent.lock.Semaphore(1)
+    for _ in range(N):
+        sem.acquire()
+        sem.release()
+    return N
+
+
 def many_greenlets() -> tuple[int, float]:
     """10,000 greenlets each switching back to the main one 10 times."""
     main = greenlet.getcurrent()
@@ -101,14 +112,16 @@ def main() -> None:
     print(f"ns per operation (median of {ROUNDS} rounds)")
     print(f"{'operation':>28} {'plain':>8} {'recorded':>9} {'ratio':>6}")
     plain = {"greenlet switch": median_ns(greenlet_switches), "asyncio task step": median_ns(task_steps),
-             "generator send()": median_ns(plain_sends)}
+             "generator send()": median_ns(plain_sends), "gevent Semaphore cycle": median_ns(gevent_semaphore_cycles)}
     devnull = os.open(os.devnull, os.O_WRONLY)
     recorder.start(devnull, max_events=10**12)
     greenlets.install()
     aio.install()
+    gevent_sync.install()
     try:
         recorded = {"greenlet switch": median_ns(greenlet_switches), "asyncio task step": median_ns(task_steps),
-                    "generator send()": median_ns(recorded_sends)}
+                    "generator send()": median_ns(recorded_sends),
+                    "gevent Semaphore cycle": median_ns(gevent_semaphore_cycles)}
         for name, p in plain.items():
             r = recorded[name]
             print(f"{name:>28} {p:>8.0f} {r:>9.0f} {r / p:>5.1f}x")
@@ -116,6 +129,7 @@ def main() -> None:
         print(f"10,000 greenlets alive: {switches / seconds:,.0f} switches/s recorded "
               f"({2 * switches / seconds:,.0f} events/s)")
     finally:
+        gevent_sync.uninstall()
         aio.uninstall()
         greenlets.uninstall()
         recorder.stop()

@@ -1,10 +1,11 @@
 // Page modes for the benchmarks (bench/timeline_frames.py drives them):
 // ?bench=frames&lanes=1000&events=1000000 builds a synthetic trace in the page
+// (&coros=10000: that many greenlets of one thread instead of threads)
 // and exposes window.concvizBench.frames(n), which zooms and pans for n
 // animation frames and reports how long each draw took.
 import type { App } from '../ui/app';
 import { TraceModel } from '../model/trace';
-import { synthModel } from './synth';
+import { synthCoroutines, synthModel } from './synth';
 
 interface FrameReport {
   draws: number[];
@@ -20,9 +21,11 @@ export function runBench(app: App, mode: string, params: Record<string, number>)
   const events = params.events ?? 1_000_000;
   document.getElementById('app')?.classList.add('no-sidebar');
   const t0 = performance.now();
-  const model = synthModel({ lanes, events });
+  const coros = params.coros ?? 0;
+  const model = coros > 0 ? synthCoroutines(coros, events) : synthModel({ lanes, events });
   const buildMs = performance.now() - t0;
-  app.openModel(model, `benchmark: ${lanes} threads, ${events.toLocaleString()} events`);
+  const what = coros > 0 ? `${coros} coroutines of one thread` : `${lanes} threads`;
+  app.openModel(model, `benchmark: ${what}, ${events.toLocaleString()} events`);
   const tl = app.timeline;
   const api = {
     mode,

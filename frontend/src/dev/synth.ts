@@ -84,3 +84,35 @@ export function synthModel(o: SynthOptions): TraceModel {
   m.version++;
   return m;
 }
+
+/**
+ * `coros` greenlets of one thread taking turns through their hub, as a gevent
+ * program does: each turn is a switch from the hub, a wait (a sleep), and a
+ * switch back; `events` in all. The All lanes view then has a lane per greenlet.
+ */
+export function synthCoroutines(coros: number, events: number, stepNs = 1000, seed = 1): TraceModel {
+  const m = new TraceModel();
+  const rand = (): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
+  let t = 0;
+  const hub = 1;
+  m.append(t, 0, K.coroNew, hub, { name: 'Hub', kind: 'gevent', file: null, line: null });
+  for (let i = 0; i < coros; i++) {
+    t += stepNs;
+    m.append(t, 0, K.coroNew, hub + 1 + i, { name: `Greenlet-${i}`, kind: 'gevent', file: null, line: null });
+  }
+  m.append(t, 0, K.coroSwitch, hub, { origin: null, throw: false });
+  const sleep = { what: 'sleep', target: null, detail: '0.01 s' };
+  while (m.eventCount + 3 <= events) {
+    const g = hub + 1 + Math.floor(rand() * coros);
+    t += Math.max(1, Math.round(stepNs * (0.2 + 1.6 * rand())));
+    m.append(t, 0, K.coroSwitch, g, { origin: hub, throw: false });
+    t += Math.max(1, Math.round(stepNs * (0.2 + 1.6 * rand())));
+    m.append(t, 0, K.coroWait, g, sleep);
+    m.append(t, 0, K.coroSwitch, hub, { origin: g, throw: false });
+  }
+  m.version++;
+  return m;
+}
