@@ -12,7 +12,7 @@ import random
 import time
 from typing import Any
 
-from concviz.analysis.summary import lost_updates
+from concviz.analysis.lost_updates import lost_updates
 
 WRITES = int(os.environ.get("WRITES", 1_000_000))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from concviz.analysis.summary import lost_updates
+from concviz.analysis.lost_updates import lost_updates
 
 _seq = iter(range(10**6))
 

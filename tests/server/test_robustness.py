@@ -17,7 +17,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 from websockets.typing import Origin
 
-from concviz.server import api, control, explorations, lecture
+from concviz.server import api, control, explorations, lecture, sweeps
 
 from .helpers import Server, handshake, poll, raw_request, status_of
 
@@ -56,19 +56,28 @@ async def test_run_list_query_is_strict(api: httpx.AsyncClient, query: str, word
 async def test_every_api_route_refuses_unknown_and_huge_query_parameters(make_app: Callable[..., Any]) -> None:
     p = await make_app(raise_errors=False)
     checked = 0
-    routes = [r for m in (api, control, explorations, lecture) for r in m.router.routes]
+    routes = [r for m in (api, control, explorations, lecture, sweeps) for r in m.router.routes]
     for route in routes:
         path: str = getattr(route, "path", "")
         methods = getattr(route, "methods", None) or set()
         assert path.startswith("/api/"), path
         url = path.replace("{run_id}", "0123456789ab").replace("{exploration_id}", "0123456789ab")
+        url = url.replace("{sweep_id}", "0123456789ab")
         for method in sorted(methods - {"HEAD"}):
             for query in ("bogus=1", f"format={HUGE}", f"limit={HUGE}"):
                 response = await p.client.request(method, f"{url}?{query}")
                 assert response.status_code == 400, (method, url, query, response.text)
                 assert len(response.json()["detail"]) < 400
                 checked += 1
-    assert checked >= 30
+    assert checked >= 45
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("query", ["a=0123456789ab&b=../../etc", "a=0123456789ab", f"a=x&b={HUGE}"])
+async def test_compare_takes_two_run_ids(api: httpx.AsyncClient, query: str) -> None:
+    response = await api.get(f"/api/compare?{query}")
+    assert response.status_code == 400, response.text
+    assert len(response.json()["detail"]) < 400
 
 
 @pytest.mark.asyncio

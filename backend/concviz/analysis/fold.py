@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from concviz.analysis import fold_control, fold_coroutines, fold_io, fold_processes
+from concviz.analysis.lost_updates import Watched
 
 LOCK_TYPES = frozenset({"Lock", "RLock"})
 _SEMAPHORE_TYPES = frozenset({"Semaphore", "BoundedSemaphore"})
@@ -76,7 +77,8 @@ class Fold:
         self.last_t = 0
         self.program_end: dict[str, Any] | None = None
         self.limit: dict[str, Any] | None = None
-        self.var_events: list[dict[str, Any]] = []
+        self.watched = Watched()
+        """Watched variables' reads and writes, for the lost-update analysis."""
         # Queues, sockets and select (concviz.analysis.fold_io).
         self.queues: dict[int, fold_io.QueueStats] = {}
         self.selects: dict[int, fold_io.SelectStats] = {}
@@ -245,10 +247,10 @@ class Fold:
         th.file, th.line = args["file"], args["line"]
 
     def _var_read(self, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
-        self.var_events.append({"seq": seq, "tid": tid, "kind": "var.read", "args": args})
+        self.watched.feed(seq, tid, "var.read", args)
 
     def _var_write(self, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
-        self.var_events.append({"seq": seq, "tid": tid, "kind": "var.write", "args": args})
+        self.watched.feed(seq, tid, "var.write", args)
 
     def _program_end(self, seq: int, tid: int, obj_id: int | None, args: dict[str, Any]) -> None:
         self.program_end = args

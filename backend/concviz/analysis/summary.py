@@ -1,9 +1,8 @@
-"""The summary of a run (the ``summary`` of a trace's end line) and the
-lost-update analysis of watched variables."""
+"""The summary of a run (the ``summary`` of a trace's end line); the
+lost-update analysis of watched variables is ``concviz.analysis.lost_updates``."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from typing import Any
 
@@ -11,96 +10,9 @@ from concviz.analysis import fold_control, fold_coroutines, fold_processes
 from concviz.analysis.fold import HOLDABLE, Fold
 from concviz.analysis.fold_io import QUEUE_TYPES, QueueStats, SelectStats
 
-MAX_LOST_LISTED = 1000
-
-
-def lost_updates(var_events: list[dict[str, Any]]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
-    """Per watched variable: initial, final, writes, lost_updates; and each lost update.
-
-    Every write makes a new version of the variable, based on the version its
-    thread last read: the newest one holding the value read (equal values are
-    interchangeable, and matching by value stays right when a read is
-    recorded a moment after the load). Following the bases back from the
-    final version gives the writes that count; every other write was
-    overwritten — a lost update. Each is named with the write that overwrote
-    it: the counting write whose thread read a value older than it.
-    """
-    stats: dict[str, dict[str, Any]] = {}
-    versions: dict[str, list[tuple[Any, dict[str, Any] | None, int]]] = {}
-    last_read: dict[tuple[str, int], dict[str, Any]] = {}
-    reads_of: dict[int, dict[str, Any]] = {}
-    # name → value → its newest version: finding a read's version is one look-up, not a
-    # search back through every write (which made a million writes take hours).
-    newest: dict[str, dict[Any, int]] = {}
-    for ev in var_events:
-        args = ev["args"]
-        name = args["name"]
-        value = args["value"]
-        st = stats.setdefault(name, {"initial": value, "final": value, "writes": 0, "lost_updates": 0})
-        history = versions.get(name)
-        if history is None:
-            history = versions[name] = []
-            newest[name] = {}
-            if ev["kind"] == "var.read":
-                history.append((value, None, -1))
-                newest[name][_key(value)] = 0
-        if ev["kind"] == "var.read":
-            last_read[(name, ev["tid"])] = ev
-            continue
-        st["writes"] += 1
-        st["final"] = value
-        read = last_read.pop((name, ev["tid"]), None)
-        base = len(history) - 1
-        if read is not None:
-            base = newest[name].get(_key(read["args"]["value"]), base)
-            reads_of[ev["seq"]] = read
-        newest[name][_key(value)] = len(history)
-        history.append((value, ev, base))
-
-    lost: list[dict[str, Any]] = []
-    for name, history in versions.items():
-        counting = []
-        v = len(history) - 1
-        while v >= 0:
-            counting.append(v)
-            v = history[v][2]
-        for w in reversed(counting):
-            base = history[w][2]
-            writer = history[w][1]
-            for v in range(base + 1, w):
-                overwritten = history[v][1]
-                if overwritten is None or writer is None:
-                    continue
-                stats[name]["lost_updates"] += 1
-                read = reads_of.get(writer["seq"])
-                if len(lost) < MAX_LOST_LISTED and read is not None:
-                    lost.append({
-                        "name": name, "thread": writer["tid"],
-                        "read_seq": read["seq"], "read_value": read["args"]["value"],
-                        "write_seq": writer["seq"], "write_value": writer["args"]["value"],
-                        "overwrote": {"thread": overwritten["tid"], "seq": overwritten["seq"],
-                                      "value": overwritten["args"]["value"]},
-                    })
-    lost.sort(key=lambda item: item["overwrote"]["seq"])
-    return stats, lost
-
-
-def _key(value: Any) -> Any:
-    """``value`` as a dict key that is equal exactly when the values are (1 and
-    1.0 alike, as ``==`` has it); a list or dict by its canonical JSON."""
-    try:
-        hash(value)
-    except TypeError:
-        return ("json", _canonical(value))
-    return value
-
-
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=repr)
-
 
 def summarise(fold: Fold, deadlock: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    watched, lost = lost_updates(fold.var_events)
+    watched, lost = fold.watched.result()
     return {
         "threads": sum(1 for tid in fold.threads if tid >= 0),
         "events": fold.events,

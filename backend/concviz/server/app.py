@@ -96,7 +96,7 @@ def create_app(data_dir: str | Path, **overrides: Any) -> FastAPI:
     app.include_router(control.router, dependencies=strict)
     app.include_router(explorations.router, dependencies=strict)
     app.include_router(lecture.router, dependencies=strict)
-    app.include_router(sweeps.router)
+    app.include_router(sweeps.router, dependencies=strict)
     app.include_router(ws.router)
     templates = Jinja2Templates(directory=PACKAGE / "templates")
 

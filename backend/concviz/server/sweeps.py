@@ -38,7 +38,7 @@ from concviz.experiments.sweep import SweepErrors, plan
 from concviz.server.api import JSON, read_body
 from concviz.server.runs import RunManager
 from concviz.server.store import UNFINISHED
-from concviz.server.validation import BadRequest, Invalid, parse_json
+from concviz.server.validation import BadRequest, Invalid, accepts, identifier, parse_json
 from concviz.server.ws import valid_run_id
 
 log = logging.getLogger("concviz.server")
@@ -214,9 +214,10 @@ def _side(manager: RunManager, run_id: str) -> dict[str, Any]:
 
 
 @router.get("/compare")
+@accepts(a=identifier, b=identifier)
 async def compare_runs(request: Request) -> JSON:
     manager: RunManager = request.app.state.manager
-    a, b = request.query_params.get("a"), request.query_params.get("b")
+    a, b = request.state.query.get("a"), request.state.query.get("b")
     if not a or not b:
         raise BadRequest(400, "expected two runs to compare: /api/compare?a=RUN&b=RUN")
     sides = await asyncio.to_thread(lambda: (_side(manager, a), _side(manager, b)))

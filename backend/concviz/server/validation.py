@@ -156,6 +156,13 @@ def choice(*allowed: str) -> QueryParser:
     return parse
 
 
+def identifier(name: str, raw: str) -> str:
+    """A parser of an id (a run's, a sweep's): letters, digits, ``-`` and ``_``, at most 64."""
+    if not (0 < len(raw) <= 64 and raw.isascii() and raw.replace("-", "").replace("_", "").isalnum()):
+        raise ValueError(f"expected an id (letters, digits, - and _) for '{name}', got {_clip(raw)}")
+    return raw
+
+
 def _clip(raw: str) -> str:
     return repr(raw) if len(raw) <= 40 else repr(raw[:40]) + f"... ({len(raw)} characters)"
 
