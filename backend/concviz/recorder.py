@@ -133,7 +133,7 @@ class Writer:
         self._done.acquire()
         if BUFFER_EVENTS > 0:
             _sink.bound(BUFFER_EVENTS, BUFFER_EVENTS // 2)
-        _start_new_thread(self._loop, ())
+        own_threads.add(_start_new_thread(self._loop, ()))
 
     def _loop(self) -> None:
         try:
@@ -195,6 +195,10 @@ class Writer:
 
 
 _writer: Writer | None = None
+own_threads: set[int] = set()
+"""Idents of concviz's own raw threads in this process (the writer, controlled
+mode's watchdog): ``concviz.instrument.threads`` hides them from
+``sys._current_frames()`` as ``threading`` never lists them."""
 _child_config: dict[str, Any] | None = None
 _forkserver = False
 
@@ -224,6 +228,7 @@ def _after_fork_in_child() -> None:
     stream is not its to write, and it records into a stream of its own."""
     global _writer
     _sink.bound(0, 0)  # the parent's writer is not in this process
+    own_threads.clear()  # nor any other thread of the parent's
     _buffer.clear()
     inherited, _writer = _writer, None
     if inherited is not None:

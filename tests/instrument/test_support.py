@@ -95,8 +95,16 @@ def test_objects_made_by_library_code_stay_original_and_record_nothing(instrumen
     with ThreadPoolExecutor(2) as pool:
         assert list(pool.map(abs, [-1, -2])) == [1, 2]
     # The queue itself is the program's (recorded); its mutex and conditions are not.
-    assert [e for e in recorded() if not e.kind.startswith("thread.") and e.obj != object_id(q)] == []
+    # The executor is the program's too, a pool whose calls are recorded; its
+    # work queue, locks and conditions are not.
+    pools = [e.obj for e in recorded(["obj.new"]) if e.args["type"] == "ThreadPoolExecutor"]
+    assert len(pools) == 1
+    ours = (object_id(q), *pools)
+    others = [e for e in recorded() if not e.kind.startswith(("thread.", "pool.")) and e.obj not in ours]
+    assert others == []
     assert [e.kind for e in recorded(obj=object_id(q))] == ["obj.new", "queue.put", "queue.get"]
+    assert sorted(e.kind for e in recorded() if e.kind.startswith("pool.")) == [
+        "pool.done", "pool.done", "pool.result", "pool.result", "pool.submit", "pool.submit", "pool.task", "pool.task"]
     # The pool's threads are lanes like any other (by design).
     assert recorded(["thread.new"])
 

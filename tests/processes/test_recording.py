@@ -506,3 +506,27 @@ def test_a_shared_arrays_items_are_watched_variables(tmp_path: Path, method: str
     assert watched["arr[3]"]["writes"] == 3 and watched["arr[3]"]["lost_updates"] == 0
     assert {e["pid"] for e in run.kinds("var.write")} - {run.events[0]["pid"]} == {
         e["pid"] for e in run.kinds("var.write")}  # every write came from a child
+
+
+def test_a_forked_child_sees_only_its_own_thread_while_it_records(tmp_path: Path) -> None:
+    # The child records through a writer thread of concviz's own; like threading,
+    # sys._current_frames() must not show it (CPython's test_threading checks this).
+    run = run_program(tmp_path, """
+        import os, sys, threading, time
+        threads = [threading.Thread(target=time.sleep, args=(0.2,)) for _ in range(4)]
+        for t in threads:
+            t.start()
+        pid = os.fork()
+        if pid == 0:
+            lock = threading.Lock()
+            with lock:  # recorded: the child's writer is running
+                time.sleep(0.05)
+            os._exit(50 + len(sys._current_frames()) + len(threading.enumerate()))
+        _, status = os.waitpid(pid, 0)
+        print("child exit", os.waitstatus_to_exitcode(status))
+        for t in threads:
+            t.join()
+    """)
+    assert run.proc.stdout == "child exit 52\n", run.proc.stderr
+    root = run.events[0]["pid"]
+    assert [e["pid"] != root for e in run.events if e["kind"] == "lock.acquire"] == [True]  # the child's lock

@@ -385,7 +385,7 @@ class Lender:
         self._window: tuple[Actor, float, int] | None = None
 
     def start(self) -> None:
-        _start_new_thread(self._loop, ())
+        recorder.own_threads.add(_start_new_thread(self._loop, ()))
 
     def _loop(self) -> None:
         last_points, last_change = -1, time.monotonic()

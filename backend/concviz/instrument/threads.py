@@ -126,6 +126,21 @@ def join(self: Any, timeout: float | None = None) -> None:
         _append((_ns(), _ident(), "thread.joined", None, {"thread": tid, "alive": self.is_alive()}))
 
 
+def _without_own_threads(original: Any) -> Any:
+    """``sys._current_frames`` (and ``_current_exceptions``) without concviz's
+    own raw threads (``recorder.own_threads``): a forked child checking that
+    it has one thread left must find one."""
+    def call() -> dict[int, Any]:
+        found = original()
+        for ident in recorder.own_threads:
+            found.pop(ident, None)
+        return found
+
+    call.__name__ = call.__qualname__ = original.__name__
+    call.__doc__ = original.__doc__
+    return call
+
+
 _patch = Patch()
 
 
@@ -139,6 +154,9 @@ def install(limit: int = 2000) -> None:
     _patch.set(_Thread, "start", start)
     _patch.set(_Thread, "_bootstrap_inner", _bootstrap_inner)
     _patch.set(_Thread, "join", join)
+    for name in ("_current_frames", "_current_exceptions"):
+        if hasattr(sys, name):
+            _patch.set(sys, name, _without_own_threads(getattr(sys, name)))
 
 
 def uninstall() -> None:
