@@ -462,6 +462,26 @@ def check_gevent_spawn(run: Run, delay: float = 0.15) -> None:
     assert printed_seconds(run, "sequential") >= 2.5 * delay
 
 
+def check_gevent_blocking(run: Run, work: float = 0.3) -> None:
+    assert run.end["status"] == "finished"
+    prints = [(e["seq"], e["args"]["text"]) for e in run.kinds("print")]
+    start = next(seq for seq, text in prints if text.startswith("hog: starts"))
+    done = next(seq for seq, text in prints if text.startswith("hog: done"))
+    assert not [text for seq, text in prints if start < seq < done], "no tick while the hog computes"
+    assert any(seq > done for seq, text in prints if "tick" in text)
+    hog = run.summary["coroutines"]["Greenlet-3"]
+    assert hog["blocking_runs"] == 1 and hog["longest_run_ms"] >= work * 1000 * 0.95
+    assert all(c["blocking_runs"] == 0 for name, c in run.summary["coroutines"].items() if name != "Greenlet-3")
+
+
+def check_gevent_cooperating(run: Run) -> None:
+    prints = [(e["seq"], e["args"]["text"]) for e in run.kinds("print")]
+    start = next(seq for seq, text in prints if text.startswith("hog: starts"))
+    done = next(seq for seq, text in prints if text.startswith("hog: done"))
+    assert [text for seq, text in prints if start < seq < done], "ticks go on between the hog's pieces"
+    assert all(c["blocking_runs"] == 0 for c in run.summary["coroutines"].values())
+
+
 def check_async_server(run: Run) -> None:
     assert run.end["status"] == "finished"
     clients, messages = 3, 3
@@ -511,6 +531,7 @@ def check_greenlets_vs_threads(run: Run, count: int = 300, rounds: int = 3) -> N
 PHENOMENA = {
     "generator_send": (check_generator_send, ()),
     "gevent_spawn": (check_gevent_spawn, ("--param", "delay=0.15")),
+    "gevent_blocking": (check_gevent_blocking, ("--param", "work=0.3", "--param", "steps=1")),
     "async_server": (check_async_server, ("--param", "delay=0.005")),
     "greenlets_vs_threads": (check_greenlets_vs_threads, ("--param", "count=300", "--param", "rounds=3")),
     "asyncio_gather": (check_asyncio_gather, ("--param", "delay=0.3")),
@@ -544,6 +565,10 @@ def test_scenario_shows_its_phenomenon(name: str, run_scenario: Any) -> None:
     assert run.end["summary"]["events"] == len(run.events)
     assert [e["seq"] for e in run.events] == list(range(len(run.events)))
     check(run)
+
+
+def test_a_gevent_hog_cut_into_pieces_lets_the_others_run(run_scenario: Any) -> None:
+    check_gevent_cooperating(run_scenario("gevent_blocking", "--param", "work=0.3", "--param", "steps=30"))
 
 
 def test_producer_consumer_with_a_fast_consumer_makes_the_consumers_wait(run_scenario: Any) -> None:
