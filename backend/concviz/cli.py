@@ -119,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="thread limit of each run (default 2000)")
     explore.add_argument("--max-events", type=_count(1, 100_000_000), default=2_000_000, metavar="N",
                          help="event limit of each run (default 2000000)")
+    explore.add_argument("--max-memory", type=_memory, default=DEFAULT_MAX_MEMORY, metavar="SIZE",
+                         help="memory limit of each run, its processes together (default 4G)")
     explore.add_argument("--strategy", choices=("random", "pct"), default="random",
                          help="how to choose the schedules (default random)")
     explore.add_argument("--runs", type=_count(1, 1_000_000), default=100, metavar="N",
@@ -131,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
                                          "the outcomes per value")
     from concviz.experiments import command as sweep_command
 
-    sweep_command.add_options(sweep, _positive_seconds)
+    sweep_command.add_options(sweep, _positive_seconds, _memory)
 
     serve = sub.add_parser("serve", help="serve the web app")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")

@@ -7,7 +7,7 @@ from typing import Any
 
 from concviz import scenarios
 from concviz.experiments.outcomes import outcome, table
-from concviz.experiments.pool import LocalPool, make_job
+from concviz.experiments.pool import LocalPool, make_job, spec_for
 from concviz.experiments.sweep import plan
 
 from .conftest import session_members
@@ -72,3 +72,8 @@ def test_cancel_drops_queued_runs_stops_running_ones_and_leaves_no_process(local
     assert (batch.done, batch.dropped) == (2, 4)
     assert [r["end"]["status"] for r in ended if r is not None] == ["stopped", "stopped"]
     assert session_members(leaders) == []
+
+
+def test_every_run_of_a_sweep_carries_the_memory_limit() -> None:
+    assert spec_for(make_job("race", {"threads": 2}, None)).max_memory == 1 << 30  # several run at once
+    assert spec_for(make_job("race", {"threads": 2}, None, max_memory=64 << 20)).max_memory == 64 << 20

@@ -27,7 +27,7 @@ class SweepUsageError(Exception):
     """Bad input; the CLI prints it and exits 2."""
 
 
-def add_options(sweep: argparse.ArgumentParser, positive_seconds: Any) -> None:
+def add_options(sweep: argparse.ArgumentParser, positive_seconds: Any, memory_size: Any) -> None:
     sweep.add_argument("--param", action="append", default=[], metavar="NAME=VALUES",
                        help="values of a scenario parameter: a list (gap=0,1e-4,1e-3), integers (threads=2..10), "
                             "N evenly spaced (gap=0..0.01:5) or N log-spaced (gap=1e-4..1e-2:log5) (repeatable)")
@@ -42,6 +42,9 @@ def add_options(sweep: argparse.ArgumentParser, positive_seconds: Any) -> None:
                             "from one that imported the instrumentation once (slower; each run its own hash seed)")
     sweep.add_argument("--timeout", type=positive_seconds, default=60.0, metavar="SECONDS",
                        help="time limit of each run (default 60)")
+    sweep.add_argument("--max-memory", type=memory_size, default=1 << 30, metavar="SIZE",
+                       help="memory limit of each run, its processes together, e.g. 512M (default 1G: runs go "
+                            "several at once)")
     sweep.add_argument("--max-runs", type=int, default=MAX_RUNS, metavar="N",
                        help=f"refuse a sweep of more runs than this (default {MAX_RUNS})")
     sweep.add_argument("target", help="a scenario name (see `concviz scenarios`)")
@@ -98,7 +101,8 @@ def run_command(ns: argparse.Namespace) -> int:
             raise SweepUsageError(str(error))
     else:
         pool = LocalPool(ns.jobs or None, prestart=not ns.fresh)
-    jobs = [make_job(scenario.name, params, the_plan.result, timeout=ns.timeout) for params in the_plan.runs]
+    jobs = [make_job(scenario.name, params, the_plan.result, timeout=ns.timeout, max_memory=ns.max_memory)
+            for params in the_plan.runs]
     results: dict[str, Result] = {}
     started = time.monotonic()
     batch = pool.submit(jobs, lambda job, result: results.__setitem__(job["run_id"], result) if result else None)

@@ -42,9 +42,10 @@ OnResult = Callable[[Job, "Result | None"], None]
 
 
 def make_job(scenario: str, params: dict[str, Any], result: str | None, *, timeout: float = 60.0,
-             max_threads: int = 2000, max_events: int = 500_000, run_id: str | None = None) -> Job:
+             max_threads: int = 2000, max_events: int = 500_000, max_memory: int | None = 1 << 30,
+             run_id: str | None = None) -> Job:
     return {"run_id": run_id or uuid.uuid4().hex[:12], "scenario": scenario, "params": params, "result": result,
-            "timeout": timeout, "max_threads": max_threads, "max_events": max_events}
+            "timeout": timeout, "max_threads": max_threads, "max_events": max_events, "max_memory": max_memory}
 
 
 def spec_for(job: Job) -> RunSpec:
@@ -53,7 +54,7 @@ def spec_for(job: Job) -> RunSpec:
     argv = [f"--{k}={v!r}" if isinstance(v, float) else f"--{k}={v}" for k, v in job["params"].items()]
     return RunSpec(path=str(scenario.path), target=scenario.name, argv=argv, params=job["params"],
                    watch=sorted(watch), lines=False, timeout=job["timeout"], max_threads=job["max_threads"],
-                   max_events=job["max_events"], run_id=job["run_id"])
+                   max_events=job["max_events"], max_memory=job.get("max_memory"), run_id=job["run_id"])
 
 
 class _Collect:

@@ -36,10 +36,11 @@ class _Live:
 class SweepService:
     def __init__(self, store: Store, *, jobs: int | None = None, scheduler: str | None = None, prestart: bool = True,
                  policy: retention.Policy | None = None, run_timeout: float = 60.0, max_threads: int = 2000,
-                 max_events: int = 500_000) -> None:
+                 max_events: int = 500_000, max_memory: int | None = 1 << 30) -> None:
         self.store = store
         self.policy = policy or retention.Policy()
         self.timeout, self.max_threads, self.max_events = run_timeout, max_threads, max_events
+        self.max_memory = max_memory
         if scheduler:
             from concviz.experiments.cluster import DaskPool
 
@@ -58,7 +59,7 @@ class SweepService:
         sweep: dict[str, Any] = {"id": uuid.uuid4().hex[:12], "scenario": plan.scenario.name, "params": plan.values,
                  "repeat": plan.repeat, "result": plan.result, "state": "queued", "created_at": time.time()}
         jobs = [make_job(plan.scenario.name, params, plan.result, timeout=self.timeout, max_threads=self.max_threads,
-                         max_events=self.max_events) for params in plan.runs]
+                         max_events=self.max_events, max_memory=self.max_memory) for params in plan.runs]
         storage.insert_sweep(self.store, sweep, [(j["run_id"], j["params"]) for j in jobs]).result()
         live = _Live(sweep, plan, jobs)
         with self._lock:

@@ -60,7 +60,7 @@ def service_of(app: FastAPI) -> SweepService:
                 manager.store, jobs=s.sweep_jobs or None, scheduler=s.sweep_scheduler, prestart=s.sweep_prestart,
                 policy=retention.Policy(max_runs=s.keep_runs, max_age_days=s.keep_days, max_bytes=s.keep_bytes),
                 run_timeout=s.run_timeout, max_threads=s.max_threads,
-                max_events=min(s.max_events, s.sweep_run_events))
+                max_events=min(s.max_events, s.sweep_run_events), max_memory=s.max_memory)
             app.state.sweeps = service
         return service
 
