@@ -368,11 +368,13 @@ class Supervisor:
         readers.clear()
 
     def _accept(self, readers: dict[int, tuple[Stream, bytearray]]) -> None:
-        try:
-            conn, _ = self._listener.accept()
-        except (BlockingIOError, InterruptedError):
-            return
-        readers[conn.detach()] = (self.merger.add(), bytearray())
+        """Every connection waiting: a new process's stream each."""
+        while True:
+            try:
+                conn, _ = self._listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            readers[conn.detach()] = (self.merger.add(), bytearray())
 
     def _read(self, fd: int, readers: dict[int, tuple[Stream, bytearray]]) -> None:
         stream, pending = readers[fd]
@@ -381,6 +383,11 @@ class Supervisor:
         except OSError:
             chunk = b""
         if chunk:
+            # A process connects before it records anything, so any of its events
+            # timed before the end of this chunk is behind a connection already
+            # waiting: take it now, and this chunk is merged with its stream
+            # instead of passing straight through ahead of it.
+            self._accept(readers)
             pending += chunk
             cut = pending.rfind(b"\n")
             if cut >= 0:
