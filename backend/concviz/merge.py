@@ -35,12 +35,7 @@ from typing import Any
 
 from concviz.translate import Resolved, Stream, Translator
 
-HOLDBACK_NS = 1_000_000_000
-# How long a stream that does not tick may hold the others back. A process
-# that is not scheduled at all (two cores, a dozen busy processes) can miss
-# ticks for a few hundred milliseconds; its events then still land in order.
-# Only a process whose writer really cannot run (C code holding the GIL)
-# delays the live view this much.
+HOLDBACK_NS = 200_000_000
 # A thread reads the clock, then appends its event; between the two it may
 # be switched out (the writer may flush meanwhile, and tick past that time).
 # Trusting ticks only this much behind covers a thread held off the GIL for
