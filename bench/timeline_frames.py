@@ -8,7 +8,7 @@ typed columns), then zooms, pans and scrolls the timeline for N animation
 frames and prints draw-time percentiles (the time our code spends per frame)
 and frame-interval percentiles (what the browser delivered).
 
-    python bench/timeline_frames.py [--frames 400] [--lanes 1000] [--events 1000000] [--coros 10000]
+    python bench/timeline_frames.py [--frames 400] [--lanes 1000] [--events 1000000] [--coros 10000] [--overview]
 
 Needs python playwright and Debian's Chromium (/usr/bin/chromium).
 """
@@ -76,6 +76,7 @@ def main() -> None:
     ap.add_argument("--lanes", type=int, default=1000)
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--coros", type=int, default=0, help="that many greenlets of one thread instead of threads")
+    ap.add_argument("--overview", action="store_true", help="in the All lanes view (every lane on screen)")
     ap.add_argument("--width", type=int, default=1600)
     ap.add_argument("--height", type=int, default=900)
     args = ap.parse_args()
@@ -84,7 +85,7 @@ def main() -> None:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Static)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/?bench=frames&lanes={args.lanes}&events={args.events}&coros={args.coros}"
+    url = f"http://127.0.0.1:{server.server_address[1]}/?bench=frames&lanes={args.lanes}&events={args.events}&coros={args.coros}&overview={int(args.overview)}"
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)

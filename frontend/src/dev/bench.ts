@@ -1,6 +1,6 @@
 // Page modes for the benchmarks (bench/timeline_frames.py drives them):
 // ?bench=frames&lanes=1000&events=1000000 builds a synthetic trace in the page
-// (&coros=10000: that many greenlets of one thread instead of threads)
+// (&coros=10000: that many greenlets of one thread instead of threads; &overview=1: All lanes)
 // and exposes window.concvizBench.frames(n), which zooms and pans for n
 // animation frames and reports how long each draw took.
 import type { App } from '../ui/app';
@@ -27,6 +27,7 @@ export function runBench(app: App, mode: string, params: Record<string, number>)
   const what = coros > 0 ? `${coros} coroutines of one thread` : `${lanes} threads`;
   app.openModel(model, `benchmark: ${what}, ${events.toLocaleString()} events`);
   const tl = app.timeline;
+  if (params.overview === 1) tl.overview = true; // &overview=1: the All lanes view
   const api = {
     mode,
     ready: true,
