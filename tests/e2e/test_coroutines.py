@@ -12,10 +12,6 @@ from .pages import TIMEOUT_MS, Shot, run_from_page, tooltips_down_the_timeline
 pytestmark = pytest.mark.e2e
 
 
-
-
-
-
 def test_greenlets_are_lanes_of_their_thread(page: Page, server: str, screenshot: Shot) -> None:
     run_from_page(page, server, "greenlet_switch")
     expect(page.locator("section.banner")).to_contain_text("Finished", timeout=TIMEOUT_MS)
@@ -53,5 +49,14 @@ def test_asyncio_tasks_hold_locks_and_deadlock(page: Page, server: str, screensh
     assert "waiting for lock_b (held by transfer-ba)" in texts, texts
     page.mouse.move(0, 0)
     screenshot("asyncio_lock")
-    page.screenshot(path="/tmp/asyncio_lock.png")
+
+
+def test_a_greenlet_that_blocks_the_hub_says_so(page: Page, server: str, screenshot: Shot) -> None:
+    run_from_page(page, server, "gevent_blocking", work=0.4, steps=1)
+    expect(page.locator("section.banner")).to_contain_text("Finished", timeout=TIMEOUT_MS)
+    page.keyboard.press("f")
+    texts = "\n".join(t for x in (0.3, 0.4) for t in tooltips_down_the_timeline(page, x))
+    assert "without switching away: the hub and every other coroutine of this thread waited" in texts, texts
+    page.mouse.move(0, 0)
+    screenshot("gevent_blocking")
 
