@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 import random
 import time
+import tracemalloc
 from typing import Any
 
-from concviz.analysis.lost_updates import lost_updates
+from concviz.analysis.lost_updates import Watched, lost_updates
 
 WRITES = int(os.environ.get("WRITES", 1_000_000))
 
@@ -45,6 +46,21 @@ def main() -> None:
         stats, _ = lost_updates(events)
         print(f"{name:8} {WRITES:>9,} writes: {time.perf_counter() - started:7.2f} s, "
               f"{stats['x']['lost_updates']:,} lost")
+    # What the analysis keeps while a run goes on (the fold feeds it event by
+    # event; the events themselves are not kept), against the events as dicts.
+    events = counter(WRITES)
+    tracemalloc.start()
+    watched = Watched()
+    for e in events:
+        watched.feed(e["seq"], e["tid"], e["kind"], e["args"])
+    kept, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    tracemalloc.start()
+    copies = [{"seq": e["seq"], "tid": e["tid"], "kind": e["kind"], "args": dict(e["args"])} for e in events]
+    as_dicts, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"memory held for {WRITES:,} writes and as many reads: {kept / 2**20:.0f} MiB "
+          f"({kept / WRITES:.0f} bytes a write); the events as dicts: {as_dicts / 2**20:.0f} MiB ({len(copies):,})")
 
 
 if __name__ == "__main__":

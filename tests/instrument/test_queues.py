@@ -47,6 +47,33 @@ def test_items_come_out_in_the_kinds_order(queue_impl: ModuleType, kind: str, or
     assert q.empty() is True
 
 
+@pytest.mark.skipif(not hasattr(queue, "ShutDown"), reason="Queue.shutdown() is new in 3.13")
+@pytest.mark.parametrize("kind", LOCKED)
+@pytest.mark.parametrize("immediate", [False, True])
+def test_shutdown_wakes_the_blocked_and_refuses_the_rest(queue_impl: ModuleType, threading_impl: ModuleType,
+                                                          kind: str, immediate: bool) -> None:
+    empty, full = make(queue_impl, kind, maxsize=1), make(queue_impl, kind, maxsize=1)
+    full.put(0)
+    getter = Worker(threading_impl, empty.get)
+    putter = Worker(threading_impl, full.put, 1)
+    deadline = time.monotonic() + 10
+    while not (empty.not_empty._waiters and full.not_full._waiters) and time.monotonic() < deadline:
+        time.sleep(0.001)
+    empty.shutdown(immediate)
+    full.shutdown(immediate)
+    for blocked in (getter, putter):
+        with pytest.raises(queue_impl.ShutDown):
+            blocked.result()
+    with pytest.raises(queue_impl.ShutDown):
+        empty.put(2)
+    with pytest.raises(queue_impl.ShutDown):
+        empty.get_nowait()  # not Empty: an empty shut-down queue is done
+    if not immediate:
+        assert full.get_nowait() == 0  # what was in a queue shut down gently can still be taken
+    with pytest.raises(queue_impl.ShutDown):
+        full.get(timeout=1)
+
+
 @pytest.mark.parametrize("kind", ALL)
 def test_nowait_raises_full_and_empty(queue_impl: ModuleType, kind: str) -> None:
     q = make(queue_impl, kind, maxsize=1)

@@ -56,6 +56,9 @@ _OriginalPriorityQueue = queue.PriorityQueue
 _OriginalSimpleQueue = queue.SimpleQueue
 Full = queue.Full
 Empty = queue.Empty
+# 3.13: Queue.shutdown(); a shut-down queue refuses puts, and gets once it is empty.
+_SHUTDOWN = hasattr(queue, "ShutDown")
+ShutDown: Any = getattr(queue, "ShutDown", None)
 
 _orig_sq_put = _OriginalSimpleQueue.put
 _orig_sq_get = _OriginalSimpleQueue.get
@@ -153,6 +156,7 @@ class _Recorded(metaclass=_Meta):
     not_full: Any
     all_tasks_done: Any
     unfinished_tasks: int
+    is_shutdown: bool  # 3.13+, set by the original __init__ (an annotation only: no attribute on 3.11/3.12)
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         # Library code (queue users inside the standard library) gets the original.
@@ -179,6 +183,8 @@ class _Recorded(metaclass=_Meta):
     def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
         text = short_repr(item)
         with self.not_full:
+            if _SHUTDOWN and self.is_shutdown:
+                raise ShutDown
             if self.maxsize > 0:
                 if not block:
                     if self._qsize() >= self.maxsize:
@@ -191,6 +197,8 @@ class _Recorded(metaclass=_Meta):
                         try:
                             while self._qsize() >= self.maxsize:
                                 self.not_full.wait()
+                                if _SHUTDOWN and self.is_shutdown:
+                                    raise ShutDown
                             ok = True
                         finally:
                             _append((_ns(), _ident(), "queue.wake", self._cv_id, {"op": "put", "ok": ok}))
@@ -207,6 +215,8 @@ class _Recorded(metaclass=_Meta):
                                 if remaining <= 0.0:
                                     break
                                 self.not_full.wait(remaining)
+                                if _SHUTDOWN and self.is_shutdown:
+                                    raise ShutDown
                             else:
                                 ok = True
                         finally:
@@ -227,6 +237,8 @@ class _Recorded(metaclass=_Meta):
 
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
         with self.not_empty:
+            if _SHUTDOWN and self.is_shutdown and not self._qsize():
+                raise ShutDown
             if not block:
                 if not self._qsize():
                     _append((_ns(), _ident(), "queue.fail", self._cv_id, {"op": "get", "blocking": False}))
@@ -238,6 +250,8 @@ class _Recorded(metaclass=_Meta):
                     try:
                         while not self._qsize():
                             self.not_empty.wait()
+                            if _SHUTDOWN and self.is_shutdown and not self._qsize():
+                                raise ShutDown
                         ok = True
                     finally:
                         _append((_ns(), _ident(), "queue.wake", self._cv_id, {"op": "get", "ok": ok}))
@@ -254,6 +268,8 @@ class _Recorded(metaclass=_Meta):
                             if remaining <= 0.0:
                                 break
                             self.not_empty.wait(remaining)
+                            if _SHUTDOWN and self.is_shutdown and not self._qsize():
+                                raise ShutDown
                         else:
                             ok = True
                     finally:
