@@ -18,9 +18,8 @@ run: install build
 
 # The tests run on both cores (pytest-xdist, a test file per worker at a
 # time: a module's server fixture is started once); CI must end in 20 minutes.
-# CPython's own suites (tests/compat) run alone afterwards: some of their
-# tests spin on a queue for as long as other threads take, and sharing the
-# machine with another worker made 3.13's test_queue spin for minutes.
+# CPython's own suites (tests/compat) run alone afterwards: they are long,
+# timing-heavy and start hundreds of threads, and they judge exactness.
 PYTEST_WORKERS ?= 2
 PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile
 
