@@ -213,3 +213,26 @@ def test_a_greenlet_that_blocks_the_hub_is_named_in_the_summary(tmp_path: Path) 
     assert coroutines["Greenlet-1"]["longest_run_ms"] >= 290
     assert coroutines["Greenlet-0"]["blocking_runs"] == 0
     assert coroutines["Hub"]["blocking_runs"] == 0  # the scheduler itself is not one of its coroutines
+
+
+def test_async_results_futures_names_keep_their_meaning(tmp_path: Path) -> None:
+    # result(timeout) and set_result(value): the concurrent.futures names gevent gives AsyncResult.
+    _, events = run_both(tmp_path, """
+        import gevent
+        from gevent.event import AsyncResult
+
+        answer = AsyncResult()
+        never = AsyncResult()
+        gevent.spawn_later(0.01, answer.set_result, 7)
+        print(answer.result(5))
+        try:
+            never.result(0.01)
+        except gevent.Timeout:
+            print("timed out")
+    """)
+    ids = {e["args"]["name"]: e["obj"] for e in events if e.get("kind") == "obj.new"}
+    done = [(e["kind"], e["obj"], e["args"]) for e in events if e.get("kind", "").startswith("event.")]
+    assert [d for d in done if d[1] == ids["answer"]] == [
+        ("event.wait", ids["answer"], {"timeout": 5, "file": str(tmp_path / "prog.py"), "line": 8}),
+        ("event.set", ids["answer"], {}), ("event.wake", ids["answer"], {"flag": True})]
+    assert [(k, a.get("flag")) for k, o, a in done if o == ids["never"]] == [("event.wait", None), ("event.wake", False)]

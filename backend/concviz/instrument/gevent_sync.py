@@ -398,9 +398,13 @@ def _event_class(original: Any, type_name: str) -> type:
 
         Recorded.set_exception = set_exception
         Recorded.get = get
-        # set_result is set, result is get, as in gevent (concurrent.futures' names).
-        Recorded.set_result = Recorded.set
-        Recorded.result = get
+        def set_result(self: Any, *args: Any, **kwargs: Any) -> None:
+            if self._cv_id is not None:
+                _append((_ns(), _ident(), "event.set", self._cv_id, None))
+            original.set_result(self, *args, **kwargs)
+
+        Recorded.set_result = set_result
+        # result(timeout) (concurrent.futures' name) is gevent's own: it calls get, which records.
 
     _named_like(Recorded, original)
     return Recorded
