@@ -235,4 +235,5 @@ def test_async_results_futures_names_keep_their_meaning(tmp_path: Path) -> None:
     assert [d for d in done if d[1] == ids["answer"]] == [
         ("event.wait", ids["answer"], {"timeout": 5, "file": str(tmp_path / "prog.py"), "line": 8}),
         ("event.set", ids["answer"], {}), ("event.wake", ids["answer"], {"flag": True})]
-    assert [(k, a.get("flag")) for k, o, a in done if o == ids["never"]] == [("event.wait", None), ("event.wake", False)]
+    never = [(k, a.get("flag")) for k, o, a in done if o == ids["never"]]
+    assert never == [("event.wait", None), ("event.wake", False)]
