@@ -185,12 +185,12 @@ def _semaphore_class(original: Any, type_name: str) -> type:
             self.release()
             return None
 
-        def release(self) -> int:
+        def release(self) -> Any:
             # An over-release of a bounded semaphore raises in the original: record nothing.
             cid = self._cv_id
             if cid is not None and (not bounded or self.counter < self._initial_value):
                 _append((_ns(), _ident(), "lock.release", cid, _NO_DEPTH))
-            return int(original.release(self))
+            return original.release(self)  # gevent's returns the count; returned as it is
 
     _named_like(Recorded, original)
     return Recorded
