@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 
 from concviz.recorder import CHILD_ENV
 
@@ -71,3 +72,21 @@ def kill_run(marker: str, group: int | None = None, rounds: int = 3) -> list[int
                 continue
             killed.append(pid)
     return killed
+
+
+def wait_group_gone(group: int, timeout: float = 5.0) -> bool:
+    """After the group was sent SIGKILL: wait until none of its processes is
+    alive (a killed process dies when the kernel next runs it, later on a
+    loaded machine), sending SIGKILL again meanwhile. False if some remain."""
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = [entry for entry in os.listdir("/proc") if entry.isdigit() and _group(entry) == group]
+        if not alive:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        time.sleep(0.005)

@@ -314,6 +314,7 @@ class Supervisor:
             self._kill_group()
             returncode = self.proc.wait()
             self._kill_escaped()
+            reaper.wait_group_gone(self.proc.pid)  # a run has ended once nothing of it runs
         return self._finish(ending, returncode)
 
     def _over_memory(self) -> bool:

@@ -32,6 +32,8 @@ def tooltips_down_the_timeline(page: Page, x_share: float) -> list[str]:
     tip = page.get_by_role("tooltip")
     for y in range(int(box["y"]) + 32, int(box["y"] + box["height"]) - 4, 5):
         page.mouse.move(box["x"] + box["width"] * x_share, y)
+        # The page handles the move and draws its tooltip in the next frame: wait for it (a loaded machine lags).
+        page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
         if tip.is_visible():
             seen.append(tip.inner_text())
     return seen
