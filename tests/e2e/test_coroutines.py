@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -57,12 +56,13 @@ def test_a_greenlet_that_blocks_the_hub_says_so(page: Page, server: str, screens
     expect(page.locator("section.banner")).to_contain_text("Finished", timeout=TIMEOUT_MS)
     page.keyboard.press("f")
     expected = "without switching away: the hub and every other coroutine of this thread waited"
-    texts = ""
-    deadline = time.monotonic() + 20  # a loaded machine draws the tooltip late: scan again until it shows
-    while expected not in texts and time.monotonic() < deadline:
-        texts = "\n".join(t for x in (0.3, 0.4) for t in tooltips_down_the_timeline(page, x))
-        page.wait_for_timeout(200)
-    assert expected in texts, texts
+    # Where the hog's 0.4 s falls in the run depends on how long the start took: look across it.
+    seen = []
+    for x in (0.25, 0.4, 0.55, 0.7, 0.85):
+        seen += tooltips_down_the_timeline(page, x)
+        if any(expected in text for text in seen):
+            break
+    assert any(expected in text for text in seen), "\n".join(seen)
     page.mouse.move(0, 0)
     screenshot("gevent_blocking")
 
