@@ -65,6 +65,7 @@ def test_the_exported_race_opens_offline_draws_its_lanes_and_plays(browser: Brow
     expect(page.locator("section.banner")).to_contain_text("updates lost")
     expect(page.locator(".run-title")).to_contain_text("Race condition")
     expect(page.locator(".source-panel")).to_contain_text("race.py")
+    expect(page.locator("a.sweeps-link")).to_be_hidden()  # sweeps need the server
     assert page.evaluate(DRAWN_COLOURS) > 5, "the lanes are drawn"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "export-offline-race.png"))
