@@ -50,13 +50,20 @@ def is_user_file(filename: str) -> bool:
 
 
 def called_from_user(depth: int = 2) -> bool:
-    """Whether the frame ``depth`` levels up runs the program's own code."""
-    return is_user_file(sys._getframe(depth).f_code.co_filename)
+    """Whether the frame ``depth`` levels up runs the program's own code (False when
+    there is none: a primitive's method called straight from C, as a greenlet's run)."""
+    try:
+        return is_user_file(sys._getframe(depth).f_code.co_filename)
+    except ValueError:  # the stack is shallower than that
+        return False
 
 
 def user_frame(depth: int = 2) -> FrameType | None:
     """The innermost frame of the program's own code, ``depth`` levels up or more."""
-    frame: FrameType | None = sys._getframe(depth)
+    try:
+        frame: FrameType | None = sys._getframe(depth)
+    except ValueError:  # the stack is shallower: a method called straight from C (gevent.spawn(event.wait))
+        return None
     while frame is not None and not is_user_file(frame.f_code.co_filename):
         frame = frame.f_back
     return frame

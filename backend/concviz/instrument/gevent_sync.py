@@ -35,21 +35,18 @@ from weakref import WeakKeyDictionary
 from concviz import recorder
 from concviz.instrument import greenlets
 from concviz.instrument._imports import forget, when_imported
-from concviz.instrument._support import Patch, is_user_file, location, new_object
+from concviz.instrument._support import Patch, called_from_user, location, new_object
+from concviz.instrument.locks import _NO_DEPTH, _NON_BLOCKING, _TIMED_OUT
 from concviz.instrument.queues import _recall, _remember, short_repr
 
 _append = recorder.append
 _ns = recorder.ns
 _ident = recorder.ident
-_NO_DEPTH = recorder.const({"depth": None})
-_NON_BLOCKING = recorder.const({"blocking": False})
-_TIMED_OUT = recorder.const({"blocking": True})
-
 _patch = Patch()
 
 
 def _from_user(depth: int = 2) -> bool:
-    return is_user_file(sys._getframe(depth).f_code.co_filename)
+    return called_from_user(depth + 1)
 
 
 def _waits(what: str, target: int, detail: str | None = None) -> None:
