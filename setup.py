@@ -6,4 +6,5 @@ from setuptools import Extension, setup
 setup(ext_modules=[
     Extension("concviz._watch", ["backend/concviz/_watch.c"]),
     Extension("concviz._record", ["backend/concviz/_record.c"]),
+    Extension("concviz._translate", ["backend/concviz/_translate.c"]),
 ])

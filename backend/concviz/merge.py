@@ -83,7 +83,7 @@ class Merger:
             self._hold(stream, events)
             return
         if not self.merging:
-            lines = tr.translate(stream, tr.decode(line))
+            lines = tr.translate_line(stream, line)
             if lines:
                 self.deliver(lines)
             if self.side:

@@ -7,6 +7,11 @@ start (kept monotonic along ``seq``), its process id and a thread id in
 place of the OS ident, and becomes one JSON line of the trace format
 (``concviz.events.Envelope``). The same pass feeds the fold. Putting the
 streams of several processes in time order is ``concviz.merge``'s job.
+
+A one-process run's batches go through ``translate_line``: the busy kinds
+(everything the fold does not fold, and a plain Lock's acquire and release)
+are translated in C (``concviz._translate``), every other event by
+``translate`` here, in the same order.
 """
 
 from __future__ import annotations
@@ -15,8 +20,11 @@ from typing import Any
 
 import msgspec
 
+from concviz import _translate
 from concviz.analysis.fold import NO_ARGS, RLOCK_ONLY_ARGS, Fold
 from concviz.analysis.fold_coroutines import actor
+
+_translate.configure(Fold.handlers, NO_ARGS)
 
 # Threads a process started without a threading.Thread object get ids from
 # here on (plus the process's main thread id), far from the ids of Thread
@@ -27,6 +35,7 @@ _Raw = msgspec.Raw
 _decode_hello = msgspec.json.Decoder(dict[str, Any]).decode
 _decode_tick = msgspec.json.Decoder(dict[str, int]).decode
 _decode_batch = msgspec.json.Decoder(list[tuple[int, int, str, int | None, _Raw]]).decode
+_decode_event = msgspec.json.Decoder(tuple[int, int, str, int | None, _Raw]).decode
 _decode_args = msgspec.json.Decoder(dict[str, Any]).decode
 _encode_lines = msgspec.json.Encoder().encode_lines
 _encode = msgspec.json.encode
@@ -92,7 +101,7 @@ class Translator:
         if line[:1] == b"{":
             self.tick(stream, line)
             return []
-        return self.translate(stream, _decode_batch(line))
+        return self.translate_line(stream, line)
 
     def tick(self, stream: Stream, line: bytes) -> None:
         """``{"t": ns}``: the stream has sent everything recorded before ``t``."""
@@ -206,6 +215,35 @@ class Translator:
         stream.foreign += 1
         return tid, {"thread": tid, "name": f"thread-{tid - stream.main_tid - FOREIGN_TIDS + 1}", "daemon": True,
                      "ident": who, "native": None}
+
+    def translate_line(self, stream: Stream, line: bytes) -> list[bytes]:
+        """One batch line of one stream → trace lines: ``translate(stream,
+        decode(line))``, the busy events in C (see the module)."""
+        fold = self.fold
+        if fold.running_coroutine:  # actors are not threads: the Python path's
+            return self.translate(stream, _decode_batch(line))
+        out: list[bytes] = []
+        native = _translate.translate
+        pos, t0, taken = 0, self.t0 or 0, 0
+        while True:
+            pos, seq, last_t, slow, done = native(line, pos, out, stream.tids, stream.pid, t0, self.seq, self.last_t,
+                                                  fold)
+            self.seq, self.last_t = seq, last_t
+            taken += done
+            if slow == -2:  # not spelled as a writer spells it: the rest is the Python path's
+                out += self.translate(stream, _decode_batch(line)[taken:])
+                break
+            if slow < 0:
+                break
+            out += self.translate(stream, [_decode_event(line[slow:pos])])
+            taken += 1
+            if fold.running_coroutine:  # a coroutine began to run: so is the rest
+                out += self.translate(stream, _decode_batch(line)[taken:])
+                break
+        stream.last_t = self.last_t + t0
+        fold.events = self.seq
+        fold.last_t = self.last_t
+        return out
 
     def translate(self, stream: Stream, batch: list[RawEvent]) -> list[bytes]:
         """Raw events of one stream, in order → trace lines.
