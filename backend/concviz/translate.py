@@ -20,7 +20,7 @@ from typing import Any
 
 import msgspec
 
-from concviz import _translate
+from concviz import _translate  # type: ignore[attr-defined]
 from concviz.analysis.fold import NO_ARGS, RLOCK_ONLY_ARGS, Fold
 from concviz.analysis.fold_coroutines import actor
 
