@@ -10,7 +10,9 @@ lines and an end record, through a ``Sink``.
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import fcntl
 import json
 import os
 import select
@@ -95,12 +97,22 @@ _encode = msgspec.json.Encoder().encode
 # that left the group can still hold one open, and it is not waited for).
 DRAIN_S = 1.0
 READ_SIZE = 1 << 20
+PIPE_BYTES = 1 << 20
 # The longest line (one batch of at most recorder.BATCH events) the parent
 # holds while waiting for its end: a stream past it is not our recorder's.
 MAX_PENDING = 64 << 20
 # How long a controlled run's scheduler has to report a deadlock (with its
 # schedule) before a cycle found in the trace ends the run anyway.
 CYCLE_GRACE_S = 0.5
+
+
+def _widen(pipe: int) -> None:
+    """A trace pipe of PIPE_BYTES instead of the kernel's 64 KiB: a busy
+    program's writer hands over a whole flush at once, and the parent reads it
+    in few calls. The kernel may refuse (a lower ``pipe-max-size``): then the
+    pipe stays as it is."""
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(pipe, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
 
 
 class Supervisor:
@@ -146,6 +158,7 @@ class Supervisor:
     def start(self) -> None:
         spec = self.spec
         trace_r, trace_w = os.pipe()
+        _widen(trace_w)
         life_r, self._life_w = os.pipe()
         # The program's other processes connect here, one stream each.
         self._socket_dir = tempfile.mkdtemp(prefix="concviz-")
