@@ -10,8 +10,8 @@
  *
  * It does so for the events of a busy run: kinds the fold does not fold (they
  * pass through), and ``lock.acquire``/``lock.release`` of objects that are
- * not RLocks (a plain Lock nobody waits for is folded here, anything else by
- * the fold's own Python handler). Any other event (a thread's beginning or
+ * not RLocks (a plain Lock is folded here, but for the acquire that ends a
+ * wait; anything else by the fold's own Python handler). Any other event (a thread's beginning or
  * end, an unknown thread, a kind with a handler, an RLock, an unusual
  * spelling) stops the loop: it returns where that event lies in the line, the
  * Python path translates it, and calls again after it. So the two paths
@@ -461,7 +461,7 @@ known(Objects *objs, PyObject *objects, PyObject *rlocks, long long id)
     return k;
 }
 
-/* Fold._lock_acquire for a plain Lock nobody waits for. */
+/* Fold._lock_acquire for a plain Lock, by a thread that was not waiting for it. */
 static int
 fold_acquire(Known *k, PyObject *tid)
 {
@@ -555,11 +555,18 @@ fold_lock(PyObject *fold, Objects *objs, PyObject *objects, PyObject *rlocks, Ki
     if (k->obj == NULL) return 1;  /* an object the fold does not know: its handler does nothing */
     PyObject *tid_obj = PyLong_FromLongLong(tid);
     if (tid_obj == NULL) return -1;
-    int r;
-    if (k->plain && PyDict_GET_SIZE(k->waiters) == 0) {
+    /* A plain Lock's release never looks at its waiters; its acquire only
+     * when the acquirer is one of them (it stops waiting). */
+    int r = k->plain && kind->code == KIND_ACQUIRE && PyDict_GET_SIZE(k->waiters)
+        ? PyDict_Contains(k->waiters, tid_obj) : 0;
+    if (r < 0) {
+        Py_DECREF(tid_obj);
+        return -1;
+    }
+    if (k->plain && !r) {
         r = kind->code == KIND_ACQUIRE ? fold_acquire(k, tid_obj) : fold_release(k, tid_obj);
     } else {
-        /* A semaphore, a lock with waiters: the fold's own handler, as the Python path calls it. */
+        /* A semaphore, a waiter's acquire: the fold's own handler, as the Python path calls it. */
         r = -1;
         PyObject *now = PyLong_FromLongLong(t);
         PyObject *seq_obj = PyLong_FromLongLong(seq);
