@@ -156,17 +156,6 @@ json_number(const char *p, const char *end)
     return p;
 }
 
-/* An integer as the Python path's decoder takes it for an int field. */
-static const char *
-json_int(const char *p, const char *end)
-{
-    const char *s = p;
-    if (p < end && *p == '-') p++;
-    if (p < end && *p == '0') p++;
-    else if ((p = json_digits(p, end)) == NULL) return NULL;
-    return (p < end && (*p == '.' || *p == 'e' || *p == 'E')) || p == s ? NULL : p;
-}
-
 static const char *
 json_literal(const char *p, const char *end, const char *word)
 {
@@ -209,115 +198,80 @@ json_value(const char *p, const char *end, int depth)
     }
 }
 
-/* The end of the event at p, `[int,int,"kind",int|null,value]`, or NULL. */
-static const char *
-json_event(const char *p, const char *end)
-{
-    if (p >= end || *p++ != '[') return NULL;
-    if ((p = json_int(p, end)) == NULL || p >= end || *p++ != ',') return NULL;
-    if ((p = json_int(p, end)) == NULL || p >= end || *p++ != ',') return NULL;
-    if ((p = json_string(p, end)) == NULL || p >= end || *p++ != ',') return NULL;
-    const char *obj = json_literal(p, end, "null");
-    if ((p = obj ? obj : json_int(p, end)) == NULL || p >= end || *p++ != ',') return NULL;
-    if ((p = json_value(p, end, 1)) == NULL || p >= end || *p++ != ']') return NULL;
-    return p;
-}
-
-/* An integer at *p (optional minus, digits, no exponent): 1 and *p moved past it, else 0. */
-static int
-read_int(const char **p, const char *end, long long *out)
-{
-    const char *s = *p;
-    int neg = 0;
-    if (s < end && *s == '-') {
-        neg = 1;
-        s++;
-    }
-    if (s >= end || *s < '0' || *s > '9') return 0;
-    unsigned long long v = 0;
-    int digits = 0;
-    while (s < end && *s >= '0' && *s <= '9') {
-        if (++digits > 18) return 0;  /* leave big numbers to the Python path */
-        v = v * 10 + (unsigned long long)(*s - '0');
-        s++;
-    }
-    if (s < end && (*s == '.' || *s == 'e' || *s == 'E')) return 0;
-    *out = neg ? -(long long)v : (long long)v;
-    *p = s;
-    return 1;
-}
-
 typedef struct {
     long long t, ident, obj;
     int has_obj;
+    int simple;  /* 0: a number too long for a C integer, a kind with an escape: the Python path's */
     const char *kind;
     Py_ssize_t kind_len;
     const char *args;
     Py_ssize_t args_len;
 } Event;
 
-/* The fields of the event [p, end) (end: just past its ']'); 0 if it is not
- * spelled exactly as a writer spells it. */
-static int
-parse_event(const char *p, const char *end, Event *ev)
+/* A JSON integer at *p, as the Python path's decoder takes it for an int
+ * field: 0 if there is none, else 1 and *p past it, its value in *out if it
+ * fits (else *simple = 0). */
+static inline int
+read_int(const char **p, const char *end, long long *out, int *simple)
 {
-    if (*p++ != '[') return 0;
-    if (!read_int(&p, end, &ev->t) || p >= end || *p++ != ',') return 0;
-    if (!read_int(&p, end, &ev->ident) || ev->ident < 0 || p >= end || *p++ != ',') return 0;
-    if (p >= end || *p != '"') return 0;
-    ev->kind = p;
-    p++;
-    while (p < end && *p != '"') {
-        if (*p == '\\') return 0;
-        p++;
+    const char *s = *p;
+    int neg = s < end && *s == '-';
+    s += neg;
+    const char *digits = s;
+    unsigned long long v = 0;
+    while (s < end && *s >= '0' && *s <= '9') {
+        v = v * 10 + (unsigned long long)(*s - '0');
+        s++;
     }
-    if (p >= end) return 0;
-    p++;
+    Py_ssize_t n = s - digits;
+    if (n == 0 || (n > 1 && *digits == '0')) return 0;
+    if (s < end && (*s == '.' || *s == 'e' || *s == 'E')) return 0;
+    if (n > 18) *simple = 0;
+    *out = neg ? -(long long)v : (long long)v;
+    *p = s;
+    return 1;
+}
+
+/* The end of the event at p, `[int,int,"kind",int|null,value]` (its fields
+ * in *ev), or NULL if it is not one. */
+static const char *
+read_event(const char *p, const char *end, Event *ev)
+{
+    ev->simple = 1;
+    if (p >= end || *p++ != '[') return NULL;
+    if (!read_int(&p, end, &ev->t, &ev->simple) || p >= end || *p++ != ',') return NULL;
+    if (!read_int(&p, end, &ev->ident, &ev->simple) || p >= end || *p++ != ',') return NULL;
+    if (ev->ident < 0) ev->simple = 0;
+    ev->kind = p;
+    if (p >= end || *p != '"') return NULL;
+    const char *q = p + 1;
+    while (q < end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20) q++;
+    if (q < end && *q == '"') {
+        p = q + 1;
+    } else {
+        ev->simple = 0;
+        if ((p = json_string(p, end)) == NULL) return NULL;
+    }
     ev->kind_len = p - ev->kind;
-    if (p >= end || *p++ != ',') return 0;
+    if (p >= end || *p++ != ',') return NULL;
     if (end - p >= 4 && memcmp(p, "null", 4) == 0) {
         ev->has_obj = 0;
         p += 4;
     } else {
-        if (!read_int(&p, end, &ev->obj)) return 0;
+        if (!read_int(&p, end, &ev->obj, &ev->simple)) return NULL;
         ev->has_obj = 1;
     }
-    if (p >= end || *p++ != ',') return 0;
+    if (p >= end || *p++ != ',') return NULL;
     ev->args = p;
-    ev->args_len = end - 1 - p;  /* the line's shape was checked: the rest is one value */
-    return ev->args_len > 0;
+    if ((p = json_value(p, end, 1)) == NULL || p >= end || *p != ']') return NULL;
+    ev->args_len = p - ev->args;
+    return p + 1;
 }
 
 /* ---- writing lines --------------------------------------------------------- */
 
-typedef struct {
-    char buf[512];
-    char *data;
-    Py_ssize_t len, cap;
-} Buf;
-
-static int
-buf_put(Buf *b, const char *s, Py_ssize_t n)
-{
-    if (b->len + n > b->cap) {
-        Py_ssize_t cap = b->cap * 2;
-        while (cap < b->len + n) cap *= 2;
-        char *data = b->data == b->buf ? PyMem_Malloc((size_t)cap) : PyMem_Realloc(b->data, (size_t)cap);
-        if (data == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        if (b->data == b->buf) memcpy(data, b->buf, (size_t)b->len);
-        b->data = data;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s, (size_t)n);
-    b->len += n;
-    return 0;
-}
-
-static int
-buf_int(Buf *b, long long v)
+static inline char *
+put_int(char *w, long long v)
 {
     char tmp[24];
     int n = 0;
@@ -327,27 +281,44 @@ buf_int(Buf *b, long long v)
         u /= 10;
     } while (u);
     if (v < 0) tmp[sizeof(tmp) - 1 - n++] = '-';
-    return buf_put(b, tmp + sizeof(tmp) - n, n);
+    memcpy(w, tmp + sizeof(tmp) - n, (size_t)n);
+    return w + n;
 }
 
-#define PUT(lit) buf_put(&b, lit, (Py_ssize_t)sizeof(lit) - 1)
+#define PUT(w, lit) (memcpy(w, lit, sizeof(lit) - 1), (w) + sizeof(lit) - 1)
 
 /* The trace line of one event, as msgspec encodes translate.Line. */
 static PyObject *
 trace_line(long long seq, long long t, long long pid, long long tid, Event *ev)
 {
-    Buf b;
-    b.data = b.buf;
-    b.len = 0;
-    b.cap = sizeof(b.buf);
-    int failed = PUT("{\"seq\":") || buf_int(&b, seq) || PUT(",\"t\":") || buf_int(&b, t)
-        || PUT(",\"pid\":") || buf_int(&b, pid) || PUT(",\"tid\":") || buf_int(&b, tid)
-        || PUT(",\"kind\":") || buf_put(&b, ev->kind, ev->kind_len) || PUT(",\"obj\":")
-        || (ev->has_obj ? buf_int(&b, ev->obj) : PUT("null")) || PUT(",\"args\":")
-        || (ev->args_len == 4 && ev->args[0] == 'n' ? PUT("{}") : buf_put(&b, ev->args, ev->args_len))
-        || PUT("}");
-    PyObject *line = failed ? NULL : PyBytes_FromStringAndSize(b.data, b.len);
-    if (b.data != b.buf) PyMem_Free(b.data);
+    char small[1024];
+    Py_ssize_t most = 200 + ev->kind_len + ev->args_len;
+    char *data = most <= (Py_ssize_t)sizeof(small) ? small : PyMem_Malloc((size_t)most);
+    if (data == NULL) return PyErr_NoMemory();
+    char *w = data;
+    w = PUT(w, "{\"seq\":");
+    w = put_int(w, seq);
+    w = PUT(w, ",\"t\":");
+    w = put_int(w, t);
+    w = PUT(w, ",\"pid\":");
+    w = put_int(w, pid);
+    w = PUT(w, ",\"tid\":");
+    w = put_int(w, tid);
+    w = PUT(w, ",\"kind\":");
+    memcpy(w, ev->kind, (size_t)ev->kind_len);
+    w += ev->kind_len;
+    w = PUT(w, ",\"obj\":");
+    w = ev->has_obj ? put_int(w, ev->obj) : PUT(w, "null");
+    w = PUT(w, ",\"args\":");
+    if (ev->args_len == 4 && ev->args[0] == 'n') {
+        w = PUT(w, "{}");
+    } else {
+        memcpy(w, ev->args, (size_t)ev->args_len);
+        w += ev->args_len;
+    }
+    *w++ = '}';
+    PyObject *line = PyBytes_FromStringAndSize(data, w - data);
+    if (data != small) PyMem_Free(data);
     return line;
 }
 
@@ -588,12 +559,45 @@ fold_lock(PyObject *fold, Objects *objs, PyObject *objects, PyObject *rlocks, Ki
     return r < 0 ? -1 : 1;
 }
 
+/* The end of the run of events from p on that are the Python path's too
+ * (kinds with a handler, unknown threads), stopping before the first that
+ * may be this module's: whether it is depends on what the run does. */
+static const char *
+slow_run(const char *p, const char *end, PyObject *tids, Seen *seen)
+{
+    for (;;) {
+        if (p >= end || *p != ',') return p;
+        Event ev;
+        const char *ev_end = read_event(p + 1, end, &ev);
+        if (ev_end == NULL) return p;  /* the next call says the line is broken */
+        if (!ev.simple) {
+            p = ev_end;
+            continue;
+        }
+        Kind *k = kind_of(ev.kind, ev.kind_len);
+        if (k == NULL) {
+            PyErr_Clear();  /* a kind this module cannot keep: the Python path's, on the next call */
+            return p;
+        }
+        if (k->code != KIND_SLOW) {
+            int found = 0;
+            if (tid_of(seen, tids, ev.ident, &found) == -1 && PyErr_Occurred()) {
+                PyErr_Clear();
+                return p;
+            }
+            if (found) return p;
+        }
+        p = ev_end;
+    }
+}
+
 /* translate(line, pos, out, tids, pid, t0, seq, last_t, fold)
  *   -> (pos, seq, last_t, slow, done)
  *
  * Translates the events of the batch line from byte pos on (0, or just past
- * an event) into out, until the line ends (slow -1) or an event the Python
- * path must translate: slow is where it starts and pos just past it. done:
+ * an event) into out, until the line ends (slow -1) or events the Python
+ * path must translate: slow is where the first starts and pos just past
+ * the last of them (a run of such events, ``slow_run``). done:
  * how many events of the line this call translated. Where the line is not
  * spelled exactly as a writer spells it, the rest of it is the Python path's
  * (which says what is wrong): slow -2. */
@@ -644,16 +648,16 @@ translate(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     while (slow == -1) {
         /* p: the start of an event */
         const char *start = p;
-        const char *ev_end = json_event(p, end);
+        Event ev;
+        const char *ev_end = read_event(p, end, &ev);
         if (ev_end == NULL) {
             slow = -2;
             break;
         }
-        Event ev;
         Kind *k = NULL;
         long long tid = 0;
         int found = 0;
-        if (parse_event(start, ev_end, &ev)) {
+        if (ev.simple) {
             k = kind_of(ev.kind, ev.kind_len);
             if (k == NULL && PyErr_Occurred()) {
                 failed = 1;
@@ -669,7 +673,7 @@ translate(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         }
         if (k == NULL || k->code == KIND_SLOW || !found) {
             slow = start - line;
-            p = ev_end;
+            p = slow_run(ev_end, end, tids, &seen);
             break;
         }
         long long t = ev.t - t0;

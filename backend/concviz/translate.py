@@ -35,7 +35,6 @@ _Raw = msgspec.Raw
 _decode_hello = msgspec.json.Decoder(dict[str, Any]).decode
 _decode_tick = msgspec.json.Decoder(dict[str, int]).decode
 _decode_batch = msgspec.json.Decoder(list[tuple[int, int, str, int | None, _Raw]]).decode
-_decode_event = msgspec.json.Decoder(tuple[int, int, str, int | None, _Raw]).decode
 _decode_args = msgspec.json.Decoder(dict[str, Any]).decode
 _encode_lines = msgspec.json.Encoder().encode_lines
 _encode = msgspec.json.encode
@@ -235,8 +234,9 @@ class Translator:
                 break
             if slow < 0:
                 break
-            out += self.translate(stream, [_decode_event(line[slow:pos])])
-            taken += 1
+            run = _decode_batch(b"[" + line[slow:pos] + b"]")
+            out += self.translate(stream, run)
+            taken += len(run)
             if fold.running_coroutine:  # a coroutine began to run: so is the rest
                 out += self.translate(stream, _decode_batch(line)[taken:])
                 break
