@@ -25,6 +25,91 @@
 #include "structmember.h"
 #include "pythread.h"
 #include <time.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#define HAVE_TSC 1
+#else
+#define HAVE_TSC 0
+#endif
+#include <errno.h>
+#include <unistd.h>
+
+/* ---- the clock of compact events ---------------------------------------- */
+
+/* A compact event's time is read where it happens, on the hot path. The
+ * clock of every other event (time.perf_counter_ns: CLOCK_MONOTONIC) costs a
+ * vDSO call, over 20 ns on a virtual machine; where the kernel itself keeps
+ * that clock with the CPU's time-stamp counter (its clocksource is "tsc"),
+ * compact events read the counter instead (``use_tsc``), and the writer
+ * turns it into CLOCK_MONOTONIC nanoseconds from a reading of both clocks
+ * together at the start of the batch (every take() makes one) and the
+ * counter's rate measured since the sink was made: within a microsecond of what
+ * the clock would have said, and the same whether the writer or a test reads
+ * the sink. */
+typedef struct {
+    long long tsc, ns;
+} Cal;
+
+static int g_tsc;  /* compact events carry the time-stamp counter (from the sink's next take()) */
+static int g_sink_tsc;  /* the events in the sink now do (the sink's own flag, for stamp()) */
+typedef struct Sink Sink;
+static Sink *g_sink;    /* the recorder's sink, set by configure() */
+
+static inline long long
+monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);  /* time.perf_counter_ns's clock on Linux */
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static inline long long
+stamp(void)
+{
+#if HAVE_TSC
+    if (g_sink_tsc) return (long long)__rdtsc();
+#endif
+    return monotonic_ns();
+}
+
+/* Both clocks at (nearly) one moment. */
+static Cal
+cal_now(void)
+{
+    Cal c = {0, 0};
+#if HAVE_TSC
+    unsigned long long before = __rdtsc();
+    c.ns = monotonic_ns();
+    unsigned long long after = __rdtsc();
+    c.tsc = (long long)(before + (after - before) / 2);
+#else
+    c.ns = monotonic_ns();
+#endif
+    return c;
+}
+
+/* A stamp read after `from`, in CLOCK_MONOTONIC nanoseconds; ratio: ns per tick. */
+static inline long long
+stamp_ns(long long t, int tsc, Cal from, double ratio)
+{
+    return tsc ? from.ns + (long long)((double)(t - from.tsc) * ratio) : t;
+}
+
+/* The counter's ns per tick, measured over a short busy wait (a first
+ * estimate; each take() measures it again over the sink's life). */
+static double
+first_ratio(void)
+{
+#if HAVE_TSC
+    Cal a = cal_now(), b;
+    do {
+        b = cal_now();
+    } while (b.ns - a.ns < 200000);  /* 0.2 ms */
+    return b.tsc > a.tsc ? (double)(b.ns - a.ns) / (double)(b.tsc - a.tsc) : 0.0;
+#else
+    return 0.0;
+#endif
+}
 
 /* ---- Sink: the recorder's buffer -------------------------------------- */
 
@@ -40,15 +125,21 @@ typedef struct {
     int kind;
 } Entry;
 
-typedef struct {
+struct Sink {
     PyObject_HEAD
     Entry *items;
     Py_ssize_t len, cap;
+    Cal cal;            /* both clocks at the last take(): the events since are later */
+    double ratio;       /* ns per counter tick, as measured since base */
+    Cal base;           /* both clocks when the sink was made */
+    int tsc;            /* the compact events since the last take() carry the counter */
+    Entry *spare;       /* the array of a Batch the writer is done with, for the next one */
+    Py_ssize_t spare_cap;
     Py_ssize_t high;    /* 0: unbounded */
     Py_ssize_t low;
     unsigned long long waits;  /* how many appends waited for the writer */
     unsigned long exempt;      /* the writer thread's ident: it never waits */
-} Sink;
+};
 
 static PyTypeObject SinkType;
 static PyTypeObject BatchType;
@@ -58,6 +149,13 @@ static PyObject *s_acquire_kind, *s_release_kind;
 static Entry *
 sink_slot(Sink *self)
 {
+    if (self->len == self->cap && self->cap == 0 && self->spare != NULL) {
+        /* The last batch's array: already mapped, so the next events cost no page faults. */
+        self->items = self->spare;
+        self->cap = self->spare_cap;
+        self->spare = NULL;
+        self->spare_cap = 0;
+    }
     if (self->len == self->cap) {
         Py_ssize_t cap = self->cap ? self->cap * 2 : 4096;
         Entry *items = PyMem_Realloc(self->items, (size_t)cap * sizeof(Entry));
@@ -120,11 +218,11 @@ sink_append_nowait(Sink *self, PyObject *event)
 }
 
 static PyObject *
-entry_tuple(Entry *e)
+entry_tuple(Entry *e, int tsc, Cal from, double ratio)
 {
     if (e->kind == PY_EVENT) return Py_NewRef(e->event);
-    return Py_BuildValue("(LkOLO)", e->t, e->ident, e->kind == LOCK_ACQUIRE ? s_acquire_kind : s_release_kind,
-                         e->obj, g_args ? g_args : Py_None);
+    return Py_BuildValue("(LkOLO)", stamp_ns(e->t, tsc, from, ratio), e->ident,
+                         e->kind == LOCK_ACQUIRE ? s_acquire_kind : s_release_kind, e->obj, g_args ? g_args : Py_None);
 }
 
 static void
@@ -150,7 +248,7 @@ sink_iter(Sink *self)
     PyObject *list = PyList_New(self->len);
     if (list == NULL) return NULL;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++) {
-        PyObject *t = entry_tuple(&self->items[i]);
+        PyObject *t = entry_tuple(&self->items[i], self->tsc, self->cal, self->ratio);
         if (t == NULL) {
             Py_DECREF(list);
             return NULL;
@@ -171,7 +269,11 @@ sink_length(Sink *self)
 typedef struct {
     PyObject_HEAD
     Entry *items;
-    Py_ssize_t len;
+    Py_ssize_t len, cap;
+    Sink *sink;  /* where the array goes back when the batch is done */
+    int tsc;     /* compact events carry the counter: from and ratio turn it into ns */
+    Cal from;
+    double ratio;
 } Batch;
 
 /* take(): everything recorded so far, as a Batch the writer encodes. */
@@ -182,6 +284,21 @@ sink_take(Sink *self, PyObject *unused)
     if (batch == NULL) return NULL;
     batch->items = self->items;
     batch->len = self->len;
+    batch->cap = self->cap;
+    batch->sink = (Sink *)Py_NewRef(self);
+    batch->tsc = self->tsc;
+    batch->from = self->cal;
+    batch->ratio = self->ratio;
+    Cal now = cal_now();
+    if (now.tsc > self->base.tsc && now.ns - self->base.ns >= 1000000) {
+        /* Over the sink's whole life: the longer, the closer (the two clocks
+         * run at a fixed rate to each other, but for the kernel's slewing of
+         * a few parts per million). */
+        self->ratio = (double)(now.ns - self->base.ns) / (double)(now.tsc - self->base.tsc);
+    }
+    self->cal = now;
+    self->tsc = g_tsc;
+    if (self == g_sink) g_sink_tsc = g_tsc;
     self->items = NULL;
     self->len = self->cap = 0;
     return (PyObject *)batch;
@@ -216,7 +333,13 @@ sink_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
     static char *names[] = {NULL};
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "", names)) return NULL;
-    return type->tp_alloc(type, 0);
+    Sink *self = (Sink *)type->tp_alloc(type, 0);
+    if (self != NULL) {
+        self->ratio = first_ratio();
+        self->base = self->cal = cal_now();
+        self->tsc = g_tsc;
+    }
+    return (PyObject *)self;
 }
 
 static void
@@ -224,6 +347,7 @@ sink_dealloc(Sink *self)
 {
     entries_free(self->items, self->len);
     PyMem_Free(self->items);
+    PyMem_Free(self->spare);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -287,19 +411,41 @@ out_put(Out *out, const char *s, size_t n)
     out->len += n;
 }
 
-static void
+static const char DIGITS2[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* u in decimal, written so that it ends just before end; returns where it begins. */
+static inline char *
+decimal_before(char *end, unsigned long long u)
+{
+    while (u >= 100) {
+        unsigned d = (unsigned)(u % 100) * 2;
+        u /= 100;
+        *--end = DIGITS2[d + 1];
+        *--end = DIGITS2[d];
+    }
+    if (u >= 10) {
+        *--end = DIGITS2[u * 2 + 1];
+        *--end = DIGITS2[u * 2];
+    } else {
+        *--end = (char)('0' + u);
+    }
+    return end;
+}
+
+static inline void
 out_uint(Out *out, unsigned long long u)
 {
     char tmp[24];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    while (n) out->data[out->len++] = tmp[--n];
+    char *start = decimal_before(tmp + sizeof(tmp), u);
+    size_t n = (size_t)(tmp + sizeof(tmp) - start);
+    memcpy(out->data + out->len, start, n);
+    out->len += n;
 }
 
-static void
+static inline void
 out_int(Out *out, long long v)
 {
     if (v < 0) {
@@ -314,109 +460,277 @@ out_int(Out *out, long long v)
 #define RELEASE_JSON ",\"lock.release\","
 #define ARGS_JSON ",{\"depth\":null}]"
 
-/* Compact entries [from, to) into out, with no Python object: runs without the GIL. */
+/* Compact entries [from, to) into out, with no Python object: runs without
+ * the GIL. The writer must outpace a thread doing nothing but lock cycles
+ * (over 10M events/s), so this is plain pointer work: digits two at a time,
+ * the thread's ident formatted once per run of its events. */
 static int
-encode_compact(Out *out, Entry *items, Py_ssize_t from, Py_ssize_t to, Py_ssize_t *in_line, Py_ssize_t per_line)
+encode_compact(Out *out, Batch *batch, Py_ssize_t from, Py_ssize_t to, Py_ssize_t *in_line, Py_ssize_t per_line)
 {
+    Entry *items = batch->items;
+    int tsc = batch->tsc;
+    Cal cal0 = batch->from;
+    double ratio = batch->ratio;
     if (out_reserve(out, (size_t)(to - from) * 110 + 4) < 0) return -1;
+    char *w = out->data + out->len;
+    unsigned long ident = 0;
+    char ident_text[32];  /* ",<ident>" */
+    size_t ident_len = 0;
     for (Py_ssize_t i = from; i < to; i++) {
         Entry *e = &items[i];
         if (*in_line == per_line) {
-            out_put(out, "]\n[", 3);
+            memcpy(w, "]\n[", 3);
+            w += 3;
             *in_line = 0;
         }
-        if (*in_line) out_put(out, ",", 1);
+        if (*in_line) *w++ = ',';
         (*in_line)++;
-        out_put(out, "[", 1);
-        out_int(out, e->t);
-        out_put(out, ",", 1);
-        out_uint(out, e->ident);
-        if (e->kind == LOCK_ACQUIRE) out_put(out, ACQUIRE_JSON, sizeof(ACQUIRE_JSON) - 1);
-        else out_put(out, RELEASE_JSON, sizeof(RELEASE_JSON) - 1);
-        out_int(out, e->obj);
-        out_put(out, ARGS_JSON, sizeof(ARGS_JSON) - 1);
+        *w++ = '[';
+        long long t = tsc ? cal0.ns + (long long)((double)(e->t - cal0.tsc) * ratio) : e->t;
+        if (t < 0) *w++ = '-';
+        char tmp[24];
+        char *start = decimal_before(tmp + sizeof(tmp), t < 0 ? 0ULL - (unsigned long long)t : (unsigned long long)t);
+        memcpy(w, start, (size_t)(tmp + sizeof(tmp) - start));
+        w += tmp + sizeof(tmp) - start;
+        if (ident_len == 0 || e->ident != ident) {
+            ident = e->ident;
+            char *begin = decimal_before(ident_text + sizeof(ident_text), ident);
+            *--begin = ',';
+            ident_len = (size_t)(ident_text + sizeof(ident_text) - begin);
+            memmove(ident_text, begin, ident_len);
+        }
+        memcpy(w, ident_text, ident_len);
+        w += ident_len;
+        if (e->kind == LOCK_ACQUIRE) {
+            memcpy(w, ACQUIRE_JSON, sizeof(ACQUIRE_JSON) - 1);
+            w += sizeof(ACQUIRE_JSON) - 1;
+        } else {
+            memcpy(w, RELEASE_JSON, sizeof(RELEASE_JSON) - 1);
+            w += sizeof(RELEASE_JSON) - 1;
+        }
+        if (e->obj < 0) *w++ = '-';
+        start = decimal_before(tmp + sizeof(tmp), e->obj < 0 ? 0ULL - (unsigned long long)e->obj
+                                                             : (unsigned long long)e->obj);
+        memcpy(w, start, (size_t)(tmp + sizeof(tmp) - start));
+        w += tmp + sizeof(tmp) - start;
+        memcpy(w, ARGS_JSON, sizeof(ARGS_JSON) - 1);
+        w += sizeof(ARGS_JSON) - 1;
+    }
+    out->len = (size_t)(w - out->data);
+    return 0;
+}
+
+/* The first `limit` events as JSON lines of at most per_line events each,
+ * `[[t,ident,kind,obj,args],...]\n`, in two passes over the same runs: the
+ * Python events' runs first, with the GIL (one encode_one call each: the
+ * writer's msgspec encoder; the bytes kept in *parts), then everything into
+ * out, which needs no Python object and runs without the GIL when
+ * `without_gil`. So a flush takes the GIL back once, not once per run. */
+typedef struct {
+    PyObject **items;
+    Py_ssize_t len, cap;
+} Parts;
+
+static void
+parts_clear(Parts *parts)
+{
+    for (Py_ssize_t i = 0; i < parts->len; i++) Py_DECREF(parts->items[i]);
+    PyMem_Free(parts->items);
+    parts->items = NULL;
+    parts->len = parts->cap = 0;
+}
+
+/* The end of the run of Python events from i, cut at the end of the line. */
+static Py_ssize_t
+python_run(Batch *self, Py_ssize_t i, Py_ssize_t limit, Py_ssize_t in_line, Py_ssize_t per_line)
+{
+    Py_ssize_t j = i;
+    while (j < limit && j - i < per_line - in_line && self->items[j].kind == PY_EVENT) j++;
+    return j;
+}
+
+static int
+encode_python_runs(Batch *self, Parts *parts, PyObject *encode_one, Py_ssize_t per_line, Py_ssize_t limit)
+{
+    Py_ssize_t in_line = 0, i = 0;
+    while (i < limit) {
+        if (self->items[i].kind != PY_EVENT) {
+            in_line = in_line == per_line ? 1 : in_line + 1;
+            i++;
+            continue;
+        }
+        if (in_line == per_line) in_line = 0;
+        Py_ssize_t j = python_run(self, i, limit, in_line, per_line);
+        PyObject *run = PyList_New(j - i);
+        if (run == NULL) return -1;
+        for (Py_ssize_t k = i; k < j; k++) PyList_SET_ITEM(run, k - i, Py_NewRef(self->items[k].event));
+        PyObject *bytes = PyObject_CallOneArg(encode_one, run);
+        Py_DECREF(run);
+        if (bytes == NULL) return -1;
+        if (!PyBytes_Check(bytes) || PyBytes_GET_SIZE(bytes) < 2) {
+            Py_DECREF(bytes);
+            PyErr_SetString(PyExc_TypeError, "encode_one must return a JSON array as bytes");
+            return -1;
+        }
+        if (parts->len == parts->cap) {
+            Py_ssize_t cap = parts->cap ? parts->cap * 2 : 16;
+            PyObject **items = PyMem_Realloc(parts->items, (size_t)cap * sizeof(PyObject *));
+            if (items == NULL) {
+                Py_DECREF(bytes);
+                PyErr_NoMemory();
+                return -1;
+            }
+            parts->items = items;
+            parts->cap = cap;
+        }
+        parts->items[parts->len++] = bytes;
+        in_line += j - i;
+        i = j;
     }
     return 0;
 }
 
-/* encode(encode_one, per_line, limit): the first `limit` events as JSON lines
- * of at most per_line events each, `[[t,ident,kind,obj,args],...]\n`. Python
- * events go through encode_one (the writer's msgspec encoder); long runs of
- * compact events are formatted with the GIL released. */
-static PyObject *
-batch_encode(Batch *self, PyObject *args)
+/* The second pass: -1 out of memory (no exception set: it may run without the GIL). */
+static int
+encode_lines(Batch *self, Out *out, Parts *parts, Py_ssize_t per_line, Py_ssize_t limit)
 {
-    PyObject *encode_one;
-    Py_ssize_t per_line, limit;
-    if (!PyArg_ParseTuple(args, "Onn", &encode_one, &per_line, &limit)) return NULL;
-    if (per_line < 1) {
-        PyErr_Format(PyExc_ValueError, "expected per_line >= 1, got %zd", per_line);
-        return NULL;
-    }
-    if (limit > self->len) limit = self->len;
-    if (limit <= 0) return PyBytes_FromStringAndSize(NULL, 0);
-    Out out = {NULL, 0, 0};
-    Py_ssize_t in_line = 0;
-    int failed = 0;
-    if (out_reserve(&out, 1) < 0) goto nomem;
-    out_put(&out, "[", 1);
-    Py_ssize_t i = 0;
+    Py_ssize_t in_line = 0, part = 0, i = 0;
+    if (out_reserve(out, 1) < 0) return -1;
+    out_put(out, "[", 1);
     while (i < limit) {
-        Entry *e = &self->items[i];
-        if (e->kind == PY_EVENT) {
-            /* A run of Python events, up to the end of the line: one encoder call. */
+        if (self->items[i].kind == PY_EVENT) {
             if (in_line == per_line) {
-                if (out_reserve(&out, 3) < 0) goto nomem;
-                out_put(&out, "]\n[", 3);
+                if (out_reserve(out, 3) < 0) return -1;
+                out_put(out, "]\n[", 3);
                 in_line = 0;
             }
-            Py_ssize_t j = i;
-            while (j < limit && j - i < per_line - in_line && self->items[j].kind == PY_EVENT) j++;
-            PyObject *run = PyList_New(j - i);
-            if (run == NULL) goto error;
-            for (Py_ssize_t k = i; k < j; k++) PyList_SET_ITEM(run, k - i, Py_NewRef(self->items[k].event));
-            PyObject *bytes = PyObject_CallOneArg(encode_one, run);
-            Py_DECREF(run);
-            if (bytes == NULL) goto error;
-            Py_ssize_t n = PyBytes_Check(bytes) ? PyBytes_GET_SIZE(bytes) : 0;
-            if (n < 2) {
-                Py_DECREF(bytes);
-                PyErr_SetString(PyExc_TypeError, "encode_one must return a JSON array as bytes");
-                goto error;
-            }
-            if (out_reserve(&out, (size_t)n + 4) < 0) {
-                Py_DECREF(bytes);
-                goto nomem;
-            }
-            if (in_line) out_put(&out, ",", 1);
-            out_put(&out, PyBytes_AS_STRING(bytes) + 1, (size_t)n - 2);  /* without its [ ] */
-            Py_DECREF(bytes);
+            Py_ssize_t j = python_run(self, i, limit, in_line, per_line);
+            PyObject *bytes = parts->items[part++];
+            Py_ssize_t n = PyBytes_GET_SIZE(bytes);
+            if (out_reserve(out, (size_t)n + 4) < 0) return -1;
+            if (in_line) out_put(out, ",", 1);
+            out_put(out, PyBytes_AS_STRING(bytes) + 1, (size_t)n - 2);  /* without its [ ] */
             in_line += j - i;
             i = j;
             continue;
         }
         Py_ssize_t j = i;
         while (j < limit && self->items[j].kind != PY_EVENT) j++;
-        if (j - i >= 256) {
-            Py_BEGIN_ALLOW_THREADS
-            failed = encode_compact(&out, self->items, i, j, &in_line, per_line);
-            Py_END_ALLOW_THREADS
-        } else {
-            failed = encode_compact(&out, self->items, i, j, &in_line, per_line);
-        }
-        if (failed) goto nomem;
+        if (encode_compact(out, self, i, j, &in_line, per_line) < 0) return -1;
         i = j;
     }
-    if (out_reserve(&out, 2) < 0) goto nomem;
-    out_put(&out, "]\n", 2);
+    if (out_reserve(out, 2) < 0) return -1;
+    out_put(out, "]\n", 2);
+    return 0;
+}
+
+static int
+encode_into(Batch *self, Out *out, PyObject *encode_one, Py_ssize_t per_line, Py_ssize_t limit, int without_gil)
+{
+    if (per_line < 1) {
+        PyErr_Format(PyExc_ValueError, "expected per_line >= 1, got %zd", per_line);
+        return -1;
+    }
+    if (limit > self->len) limit = self->len;
+    if (limit <= 0) return 0;
+    Parts parts = {NULL, 0, 0};
+    if (encode_python_runs(self, &parts, encode_one, per_line, limit) < 0) {
+        parts_clear(&parts);
+        return -1;
+    }
+    int failed;
+    if (without_gil) {
+        Py_BEGIN_ALLOW_THREADS
+        failed = encode_lines(self, out, &parts, per_line, limit);
+        Py_END_ALLOW_THREADS
+    } else {
+        failed = encode_lines(self, out, &parts, per_line, limit);
+    }
+    parts_clear(&parts);
+    if (failed) PyErr_NoMemory();
+    return failed;
+}
+
+/* encode(encode_one, per_line, limit) -> the JSON lines of encode_into. */
+static PyObject *
+batch_encode(Batch *self, PyObject *args)
+{
+    PyObject *encode_one;
+    Py_ssize_t per_line, limit;
+    if (!PyArg_ParseTuple(args, "Onn", &encode_one, &per_line, &limit)) return NULL;
+    Out out = {NULL, 0, 0};
+    if (encode_into(self, &out, encode_one, per_line, limit, 1) < 0) {
+        free(out.data);
+        return NULL;
+    }
     PyObject *result = PyBytes_FromStringAndSize(out.data, (Py_ssize_t)out.len);
     free(out.data);
     return result;
-nomem:
-    PyErr_NoMemory();
-error:
-    free(out.data);
-    return NULL;
+}
+
+/* The writer's buffer, kept from one flush to the next: a flush's lines are
+ * made and written with no Python object and no fresh memory. */
+static Out g_written;
+static int g_writing;
+
+/* write(fd, encode_one, per_line, limit, tail): encode's lines and then tail,
+ * written to fd whole, with the GIL released; an OSError as os.write's. */
+static PyObject *
+batch_write(Batch *self, PyObject *args)
+{
+    int fd;
+    PyObject *encode_one;
+    Py_ssize_t per_line, limit;
+    Py_buffer tail;
+    if (!PyArg_ParseTuple(args, "iOnny*", &fd, &encode_one, &per_line, &limit, &tail)) return NULL;
+    Out local = {NULL, 0, 0};
+    Out *out = g_writing ? &local : &g_written;  /* one flush at a time; another gets a buffer of its own */
+    g_writing++;
+    out->len = 0;
+    /* With the GIL: the Python events' encoding. Without: the rest, and the write. */
+    Parts parts = {NULL, 0, 0};
+    Py_ssize_t n = limit > self->len ? self->len : limit;
+    int failed = n > 0 && (per_line < 1 || encode_python_runs(self, &parts, encode_one, per_line, n) < 0);
+    if (failed && per_line < 1) PyErr_Format(PyExc_ValueError, "expected per_line >= 1, got %zd", per_line);
+    int error = 0, nomem = 0;
+    if (!failed) {
+        Py_BEGIN_ALLOW_THREADS
+        nomem = (n > 0 && encode_lines(self, out, &parts, per_line, n) < 0)
+            || out_reserve(out, (size_t)tail.len) < 0;
+        if (!nomem) {
+            out_put(out, tail.buf, (size_t)tail.len);
+            size_t done = 0;
+            while (done < out->len) {
+                ssize_t w = write(fd, out->data + done, out->len - done);
+                if (w < 0) {
+                    if (errno == EINTR) continue;
+                    error = errno;
+                    break;
+                }
+                done += (size_t)w;
+            }
+        }
+        Py_END_ALLOW_THREADS
+    }
+    parts_clear(&parts);
+    PyBuffer_Release(&tail);
+    if (nomem) {
+        PyErr_NoMemory();
+        failed = 1;
+    }
+    g_writing--;
+    free(local.data);
+    if (out == &g_written && g_written.cap > ((size_t)64 << 20)) {
+        /* after an exceptional flush, do not keep that much */
+        free(g_written.data);
+        g_written = (Out){NULL, 0, 0};
+    }
+    if (failed) return NULL;
+    if (error) {
+        errno = error;
+        return PyErr_SetFromErrno(PyExc_OSError);
+    }
+    Py_RETURN_NONE;
 }
 
 /* where(i): (t, ident) of event i, for the limit event the writer adds. */
@@ -430,7 +744,7 @@ batch_where(Batch *self, PyObject *arg)
         return NULL;
     }
     Entry *e = &self->items[i];
-    if (e->kind != PY_EVENT) return Py_BuildValue("(Lk)", e->t, e->ident);
+    if (e->kind != PY_EVENT) return Py_BuildValue("(Lk)", stamp_ns(e->t, self->tsc, self->from, self->ratio), e->ident);
     return PyTuple_GetSlice(e->event, 0, 2);
 }
 
@@ -444,12 +758,21 @@ static void
 batch_dealloc(Batch *self)
 {
     entries_free(self->items, self->len);
-    PyMem_Free(self->items);
+    Sink *sink = self->sink;
+    if (sink->spare == NULL && sink->items != self->items && self->cap > 0) {
+        sink->spare = self->items;
+        sink->spare_cap = self->cap;
+    } else {
+        PyMem_Free(self->items);
+    }
+    Py_DECREF(sink);
     PyObject_Free(self);
 }
 
 static PyMethodDef batch_methods[] = {
     {"encode", (PyCFunction)batch_encode, METH_VARARGS, "encode(encode_one, per_line, limit) -> JSON lines."},
+    {"write", (PyCFunction)batch_write, METH_VARARGS,
+     "write(fd, encode_one, per_line, limit, tail): the JSON lines, then tail, written to fd (GIL released)."},
     {"where", (PyCFunction)batch_where, METH_O, "where(i) -> (t, ident) of event i."},
     {NULL},
 };
@@ -469,21 +792,27 @@ static PyTypeObject BatchType = {
 
 /* ---- recording -------------------------------------------------------- */
 
-static Sink *g_sink;        /* set by configure() */
 static PyObject *s_acquire, *s_release, *s_locked, *s_slow, *s_release_slow;
 
+/* Appends a compact event; the caller waits for the writer (sink_wait) once
+ * the lock is in its new state (a wait releases the GIL). */
 static int
-record(int kind, long long obj)
+record_nowait(int kind, long long obj)
 {
     Entry *e = sink_slot(g_sink);
     if (e == NULL) return -1;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);  /* time.perf_counter_ns's clock on Linux */
-    e->t = (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    e->t = stamp();
     e->ident = PyThread_get_thread_ident();
     e->obj = obj;
     e->event = NULL;
     e->kind = kind;
+    return 0;
+}
+
+static int
+record(int kind, long long obj)
+{
+    if (record_nowait(kind, obj) < 0) return -1;
     sink_wait(g_sink);
     return 0;
 }
@@ -494,6 +823,7 @@ configure(PyObject *module, PyObject *args)
     PyObject *sink, *no_depth;
     if (!PyArg_ParseTuple(args, "O!O", &SinkType, &sink, &no_depth)) return NULL;
     Py_XSETREF(g_sink, (Sink *)Py_NewRef(sink));
+    g_sink_tsc = g_sink->tsc;
     Py_XSETREF(g_args, Py_NewRef(no_depth));
     Py_RETURN_NONE;
 }
@@ -563,6 +893,100 @@ configure_lines(PyObject *module, PyObject *factory)
     Py_RETURN_NONE;
 }
 
+/* ---- the standard library's lock, from C ---------------------------------- */
+
+/* A LockBase whose real lock is the standard library's own (``_thread.lock``,
+ * not controlled mode's) takes and releases it here, as its own methods do,
+ * without a method lookup and argument parsing per call. The lock's layout is
+ * CPython's (Modules/_threadmodule.c); ``raw_lock_check`` tries it against
+ * the lock's own methods when the module loads, and without a match every
+ * lock goes through its methods as before. */
+#if PY_VERSION_HEX < 0x030E0000  /* 3.14 keeps a PyMutex there: not known here, so not used */
+typedef struct {
+    PyObject_HEAD
+    PyThread_type_lock lock_lock;
+    PyObject *in_weakreflist;
+    char locked;
+} RawLock;
+
+static inline int
+raw_locked(PyObject *lock)
+{
+    return ((RawLock *)lock)->locked;
+}
+
+static inline int
+raw_try(PyObject *lock)
+{
+    RawLock *raw = (RawLock *)lock;
+    if (PyThread_acquire_lock_timed(raw->lock_lock, 0, 0) != PY_LOCK_ACQUIRED) return 0;
+    raw->locked = 1;
+    return 1;
+}
+
+static inline void
+raw_release(PyObject *lock)
+{
+    RawLock *raw = (RawLock *)lock;
+    raw->locked = 0;
+    PyThread_release_lock(raw->lock_lock);
+}
+#define RAW_LOCKS_KNOWN 1
+#else
+#define RAW_LOCKS_KNOWN 0
+static inline int raw_locked(PyObject *lock) { return 0; }
+static inline int raw_try(PyObject *lock) { return 0; }
+static inline void raw_release(PyObject *lock) {}
+#endif
+
+static PyTypeObject *g_raw_type;  /* _thread.LockType when its layout checked out, else NULL */
+
+static PyObject *
+call_method0(PyObject *obj, PyObject *name)
+{
+    PyObject *stack[1] = {obj};
+    return PyObject_VectorcallMethod(name, stack, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+}
+
+/* Whether the layout above is the running interpreter's: what it reads must
+ * follow the lock's own methods before anything is written through it. */
+static int
+raw_lock_check(PyObject *lock)
+{
+    if (!RAW_LOCKS_KNOWN || raw_locked(lock)) return 0;
+    PyObject *r = call_method0(lock, s_acquire);
+    if (r == NULL) goto fail;
+    Py_DECREF(r);
+    int seen_locked = raw_locked(lock);
+    if ((r = call_method0(lock, s_release)) == NULL) goto fail;
+    Py_DECREF(r);
+    if (!seen_locked || raw_locked(lock)) return 0;
+    /* Reading agrees: now taking and releasing through it. */
+    if (!raw_try(lock)) return 0;
+    r = call_method0(lock, s_locked);
+    int ok = r == Py_True && !raw_try(lock);
+    Py_XDECREF(r);
+    raw_release(lock);
+    r = call_method0(lock, s_locked);
+    ok = ok && r == Py_False;
+    Py_XDECREF(r);
+    PyErr_Clear();
+    return ok;
+fail:
+    PyErr_Clear();
+    return 0;
+}
+
+/* use_raw_lock(lock): take locks of type(lock) directly when its layout is
+ * the expected one; returns whether it is. */
+static PyObject *
+use_raw_lock(PyObject *module, PyObject *lock)
+{
+    g_raw_type = NULL;
+    if (raw_lock_check(lock)) g_raw_type = (PyTypeObject *)Py_NewRef(Py_TYPE(lock));
+    return PyBool_FromLong(g_raw_type != NULL);
+}
+
 /* ---- LockBase --------------------------------------------------------- */
 
 typedef struct {
@@ -581,18 +1005,15 @@ object_id(LockBase *self)
     return overflow || v < 0 ? -1 : v;
 }
 
-static PyObject *
-call_method0(PyObject *obj, PyObject *name)
-{
-    PyObject *stack[1] = {obj};
-    return PyObject_VectorcallMethod(name, stack, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
-}
-
 /* acquire() with no arguments: 1 recorded, 0 not free (go slow), -1 error. */
 static int
 try_fast_acquire(LockBase *self)
 {
     if (self->lock == NULL || g_sink == NULL || object_id(self) < 0) return 0;
+    if (Py_TYPE(self->lock) == g_raw_type) {
+        if (!raw_try(self->lock)) return 0;
+        return record(LOCK_ACQUIRE, object_id(self)) < 0 ? -1 : 1;
+    }
     PyObject *stack[2] = {self->lock, Py_False};
     PyObject *got = PyObject_VectorcallMethod(s_acquire, stack, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
     if (got == NULL) return -1;
@@ -649,6 +1070,13 @@ do_release(LockBase *self)
         PyObject *stack[1] = {(PyObject *)self};
         return PyObject_VectorcallMethod(s_release_slow, stack, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
     }
+    if (Py_TYPE(self->lock) == g_raw_type && raw_locked(self->lock)) {
+        /* Recorded before the real release: the next holder's acquire comes after it. */
+        if (record_nowait(LOCK_RELEASE, object_id(self)) < 0) return NULL;
+        raw_release(self->lock);
+        sink_wait(g_sink);
+        Py_RETURN_NONE;
+    }
     {
         PyObject *held = call_method0(self->lock, s_locked);
         if (held == NULL) return NULL;
@@ -656,9 +1084,11 @@ do_release(LockBase *self)
         Py_DECREF(held);
         if (is < 0) return NULL;
         /* Recorded before the real release: the next holder's acquire comes after it. */
-        if (is && record(LOCK_RELEASE, object_id(self)) < 0) return NULL;
+        if (is && record_nowait(LOCK_RELEASE, object_id(self)) < 0) return NULL;
+        PyObject *r = call_method0(self->lock, s_release);
+        if (r != NULL && is) sink_wait(g_sink);
+        return r;
     }
-    return call_method0(self->lock, s_release);
 }
 
 static PyObject *
@@ -730,10 +1160,25 @@ static PyTypeObject LockBaseType = {
     .tp_members = lockbase_members,
 };
 
+/* use_tsc(on): compact events read the time-stamp counter (see "the clock of
+ * compact events"); for the caller to decide, from the kernel's clocksource.
+ * Returns whether they do. Takes effect from the sink's next take(). */
+static PyObject *
+use_tsc(PyObject *module, PyObject *on)
+{
+    int yes = PyObject_IsTrue(on);
+    if (yes < 0) return NULL;
+    g_tsc = yes && HAVE_TSC;
+    if (g_sink != NULL && g_sink->len == 0) g_sink->tsc = g_sink_tsc = g_tsc;  /* nothing recorded yet: from now on */
+    return PyBool_FromLong(g_tsc);
+}
+
 static PyMethodDef module_methods[] = {
     {"configure", configure, METH_VARARGS, "configure(sink, no_depth_args): where LockBase records."},
     {"configure_lines", configure_lines, METH_O, "configure_lines(factory): factory(file, line) makes line args."},
     {"line", (PyCFunction)(void (*)(void))line_event, METH_FASTCALL, "line(code, line): record a source line."},
+    {"use_tsc", use_tsc, METH_O, "use_tsc(on): compact events read the time-stamp counter; returns whether they do."},
+    {"use_raw_lock", use_raw_lock, METH_O, "use_raw_lock(lock): take locks of its type directly if its layout checks out."},
     {NULL},
 };
 

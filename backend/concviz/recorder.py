@@ -90,7 +90,22 @@ def const(args: dict[str, Any]) -> msgspec.Raw:
     return msgspec.Raw(msgspec.json.encode(args))
 
 
+def _kernel_clock() -> str:
+    """The kernel's clocksource ("tsc", "kvm-clock", ...; "" if unknown)."""
+    try:
+        with open("/sys/devices/system/clocksource/clocksource0/current_clocksource") as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
 _record.configure(_sink, const({"depth": None}))
+TSC = _record.use_tsc(os.environ.get("CONCVIZ_TSC", "1") != "0" and _kernel_clock() == "tsc")
+"""Whether the native Lock's events read the CPU's time-stamp counter (as the
+kernel's own clock does here) instead of calling the clock (``_record.c``)."""
+RAW_LOCKS = _record.use_raw_lock(_thread.allocate_lock())
+"""Whether the native Lock takes the standard library's locks directly (their
+layout checked out against their own methods; else through the methods)."""
 _record.configure_lines(lambda file, line: const({"file": file, "line": line}))
 
 
@@ -175,8 +190,12 @@ class Writer:
                 self.limit_hit = True
             self.count += keep + bool(limit)
             self._ticked = now
-            # One JSON array per line of at most BATCH events, encoded in C.
-            self._write(batch.encode(self._encode, BATCH, keep) + limit + b'{"t":%d}\n' % now)
+            # One JSON array per line of at most BATCH events, encoded and
+            # written in C (the GIL released but for the Python events' encoding).
+            try:
+                batch.write(self.fd, self._encode, BATCH, keep, limit + b'{"t":%d}\n' % now)
+            except (BrokenPipeError, ConnectionResetError):
+                _supervisor_gone()
 
     def _write(self, data: bytes) -> None:
         view = memoryview(data)
@@ -184,14 +203,17 @@ class Writer:
             try:
                 written = os.write(self.fd, view)
             except (BrokenPipeError, ConnectionResetError):
-                # The supervisor is gone: nobody will read this run any more,
-                # and nothing of it may outlive it (the lifeline may not
-                # have noticed yet).
-                try:
-                    os.killpg(os.getpgrp(), signal.SIGKILL)
-                finally:
-                    os._exit(70)
+                _supervisor_gone()
             view = view[written:]
+
+
+def _supervisor_gone() -> None:
+    """Nobody will read this run any more, and nothing of it may outlive it
+    (the lifeline may not have noticed yet)."""
+    try:
+        os.killpg(os.getpgrp(), signal.SIGKILL)
+    finally:
+        os._exit(70)
 
 
 _writer: Writer | None = None

@@ -175,3 +175,36 @@ def test_the_exempt_thread_never_waits_on_a_full_sink() -> None:
     for i in range(100):  # the writer recording (a repr in its encoder) must not wait for itself
         sink.append((i, 0, "x", None, None))
     assert len(sink) == 100 and sink.waits == 0
+
+
+def test_native_lock_times_agree_with_the_programs_clock(path: bool) -> None:
+    """Where the native Lock reads the CPU's time-stamp counter (recorder.TSC),
+    its events' times are the clock's: each between the times of the events
+    recorded with time.perf_counter_ns just before and after it, across
+    several batches (each take() starts the counter's conversion afresh)."""
+    lock = threading.Lock()
+    ident = recorder.ident()
+    encode = msgspec.json.Encoder().encode
+    lines: list[bytes] = []
+    recorder._sink.take()  # a batch begins here
+    for _ in range(5):
+        for _ in range(500):
+            recorder.append((recorder.ns(), ident, "sleep.end", None, None))
+            with lock:
+                pass
+        recorder.append((recorder.ns(), ident, "sleep.end", None, None))
+        batch = recorder._sink.take()
+        lines += batch.encode(encode, 2048, len(batch)).splitlines()
+    events = [e for line in lines for e in msgspec.json.decode(line)]
+    kinds = [e[2] for e in events]
+    assert kinds.count("lock.acquire") == 2500 and kinds.count("lock.release") == 2500
+    slack = 2_000  # ns: the counter's conversion, and the clock's own reading time
+    last_clock = None
+    for i, (t, _, kind, _, _) in enumerate(events):
+        if kind == "sleep.end":
+            last_clock = t
+            continue
+        if last_clock is None:
+            continue  # obj.new, before the first reading of the clock
+        following = next(e[0] for e in events[i:] if e[2] == "sleep.end")
+        assert last_clock - slack <= t <= following + slack, (i, last_clock, t, following)

@@ -9,12 +9,12 @@ from typing import Any
 
 import msgspec
 import pytest
+from tests.control.helpers import run, scenario_spec, script_spec
 
 from concviz import merge
 from concviz.analysis.fold import Fold
 from concviz.analysis.summary import summarise
 from concviz.translate import Stream, Translator, _decode_batch
-from control.helpers import run, scenario_spec, script_spec
 
 Raw = list[tuple[int, bytes]]
 """A run's raw stream lines as the supervisor read them: (stream number, line)."""
