@@ -194,7 +194,9 @@ class FileSink:
         self._write(line + b"\n")
 
     def events(self, lines: list[bytes]) -> None:
-        self._write(b"\n".join(lines) + b"\n")
+        if self.file is not None:
+            self.file.write(b"\n".join(lines))
+            self._write(b"\n")
 
     def end(self, line: bytes) -> None:
         self._write(line + b"\n")

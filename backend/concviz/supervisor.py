@@ -402,16 +402,23 @@ class Supervisor:
             # waiting: take it now, and this chunk is merged with its stream
             # instead of passing straight through ahead of it.
             self._accept(readers)
-            pending += chunk
-            cut = pending.rfind(b"\n")
-            if cut >= 0:
-                # One read can hold many of a process's batches: hand each over
-                # as soon as it is translated, so that viewers see the first
-                # events of a burst before the last ones are translated.
-                for line in bytes(pending[: cut + 1]).splitlines():
+            if b"\n" not in chunk:
+                pending += chunk  # more of a long line
+                if len(pending) > MAX_PENDING:
+                    raise msgspec.DecodeError(f"a line longer than {MAX_PENDING >> 20} MiB without its end")
+                return
+            if pending:
+                chunk = bytes(pending) + chunk
+                pending.clear()
+            lines = chunk.split(b"\n")
+            pending += lines.pop()  # the start of a line still on its way (often nothing)
+            # One read can hold many of a process's batches: hand each over as
+            # soon as it is translated, so that viewers see the first events of
+            # a burst before the last ones are translated.
+            for line in lines:
+                if line:
                     self.merger.feed(stream, line)
-                del pending[: cut + 1]
-            elif len(pending) > MAX_PENDING:
+            if len(pending) > MAX_PENDING:
                 raise msgspec.DecodeError(f"a line longer than {MAX_PENDING >> 20} MiB without its end")
             return
         del readers[fd]
