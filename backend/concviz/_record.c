@@ -115,14 +115,23 @@ first_ratio(void)
 
 /* One recorded event: a Python tuple (ns, ident, kind, obj, args), or a
  * compact lock event recorded by LockBase with no Python object at all. */
-enum { PY_EVENT = 0, LOCK_ACQUIRE = 1, LOCK_RELEASE = 2 };
+enum { PY_EVENT = 0, LOCK_ACQUIRE = 1, LOCK_RELEASE = 2, QUEUE_PUT = 3, QUEUE_GET = 4 };
+
+/* A queue's put or get (``queue_event``): its item's id (-1: none), text and
+ * the queue's size, as the Python event's args {"id", "item", "size"}. */
+typedef struct {
+    long long id, size;
+    const char *utf8;  /* the text's UTF-8, kept by the text itself */
+    Py_ssize_t utf8_len;
+} QueueArgs;
 
 typedef struct {
     long long t;
     unsigned long ident;
     long long obj;
-    PyObject *event;  /* PY_EVENT only */
+    PyObject *event;  /* PY_EVENT: the tuple; QUEUE_*: the item's text (a str) */
     int kind;
+    QueueArgs q;      /* QUEUE_* only */
 } Entry;
 
 struct Sink {
@@ -217,10 +226,19 @@ sink_append_nowait(Sink *self, PyObject *event)
     Py_RETURN_NONE;
 }
 
+static PyObject *s_queue_put_kind, *s_queue_get_kind;
+
 static PyObject *
 entry_tuple(Entry *e, int tsc, Cal from, double ratio)
 {
     if (e->kind == PY_EVENT) return Py_NewRef(e->event);
+    if (e->kind >= QUEUE_PUT) {
+        PyObject *id = e->q.id < 0 ? Py_NewRef(Py_None) : PyLong_FromLongLong(e->q.id);
+        if (id == NULL) return NULL;
+        return Py_BuildValue("(LkOL{sNsOsL})", stamp_ns(e->t, tsc, from, ratio), e->ident,
+                             e->kind == QUEUE_PUT ? s_queue_put_kind : s_queue_get_kind, e->obj,
+                             "id", id, "item", e->event, "size", e->q.size);
+    }
     return Py_BuildValue("(LkOLO)", stamp_ns(e->t, tsc, from, ratio), e->ident,
                          e->kind == LOCK_ACQUIRE ? s_acquire_kind : s_release_kind, e->obj, g_args ? g_args : Py_None);
 }
@@ -229,7 +247,7 @@ static void
 entries_free(Entry *items, Py_ssize_t len)
 {
     for (Py_ssize_t i = 0; i < len; i++) {
-        if (items[i].kind == PY_EVENT) Py_DECREF(items[i].event);
+        if (items[i].kind == PY_EVENT || items[i].kind >= QUEUE_PUT) Py_DECREF(items[i].event);
     }
 }
 
@@ -460,6 +478,81 @@ out_int(Out *out, long long v)
 #define RELEASE_JSON ",\"lock.release\","
 #define ARGS_JSON ",{\"depth\":null}]"
 
+static inline char *
+put_decimal(char *w, long long v)
+{
+    char tmp[24];
+    if (v < 0) *w++ = '-';
+    char *start = decimal_before(tmp + sizeof(tmp), v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v);
+    memcpy(w, start, (size_t)(tmp + sizeof(tmp) - start));
+    return w + (tmp + sizeof(tmp) - start);
+}
+
+/* UTF-8 text as a JSON string, escaped exactly as msgspec escapes it. */
+static char *
+put_json_string(char *w, const char *s, Py_ssize_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    *w++ = '"';
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *w++ = (char)c;
+            continue;
+        }
+        *w++ = '\\';
+        switch (c) {
+        case '"': *w++ = '"'; break;
+        case '\\': *w++ = '\\'; break;
+        case '\b': *w++ = 'b'; break;
+        case '\t': *w++ = 't'; break;
+        case '\n': *w++ = 'n'; break;
+        case '\f': *w++ = 'f'; break;
+        case '\r': *w++ = 'r'; break;
+        default:
+            memcpy(w, "u00", 3);
+            w += 3;
+            *w++ = hex[c >> 4];
+            *w++ = hex[c & 15];
+        }
+    }
+    *w++ = '"';
+    return w;
+}
+
+#define QUEUE_PUT_JSON ",\"queue.put\","
+#define QUEUE_GET_JSON ",\"queue.get\","
+
+/* The rest of a queue event after its ident: `,"queue.put",obj,{"id":..,"item":"..","size":..}]`. */
+static char *
+put_queue_event(char *w, Entry *e)
+{
+    if (e->kind == QUEUE_PUT) {
+        memcpy(w, QUEUE_PUT_JSON, sizeof(QUEUE_PUT_JSON) - 1);
+        w += sizeof(QUEUE_PUT_JSON) - 1;
+    } else {
+        memcpy(w, QUEUE_GET_JSON, sizeof(QUEUE_GET_JSON) - 1);
+        w += sizeof(QUEUE_GET_JSON) - 1;
+    }
+    w = put_decimal(w, e->obj);
+    memcpy(w, ",{\"id\":", 7);
+    w += 7;
+    if (e->q.id < 0) {
+        memcpy(w, "null", 4);
+        w += 4;
+    } else {
+        w = put_decimal(w, e->q.id);
+    }
+    memcpy(w, ",\"item\":", 8);
+    w += 8;
+    w = put_json_string(w, e->q.utf8, e->q.utf8_len);
+    memcpy(w, ",\"size\":", 8);
+    w += 8;
+    w = put_decimal(w, e->q.size);
+    memcpy(w, "}]", 2);
+    return w + 2;
+}
+
 /* Compact entries [from, to) into out, with no Python object: runs without
  * the GIL. The writer must outpace a thread doing nothing but lock cycles
  * (over 10M events/s), so this is plain pointer work: digits two at a time,
@@ -471,7 +564,11 @@ encode_compact(Out *out, Batch *batch, Py_ssize_t from, Py_ssize_t to, Py_ssize_
     int tsc = batch->tsc;
     Cal cal0 = batch->from;
     double ratio = batch->ratio;
-    if (out_reserve(out, (size_t)(to - from) * 110 + 4) < 0) return -1;
+    size_t need = (size_t)(to - from) * 150 + 4;
+    for (Py_ssize_t i = from; i < to; i++) {
+        if (items[i].kind >= QUEUE_PUT) need += 6 * (size_t)items[i].q.utf8_len;  /* \u00XX at worst */
+    }
+    if (out_reserve(out, need) < 0) return -1;
     char *w = out->data + out->len;
     unsigned long ident = 0;
     char ident_text[32];  /* ",<ident>" */
@@ -501,6 +598,10 @@ encode_compact(Out *out, Batch *batch, Py_ssize_t from, Py_ssize_t to, Py_ssize_
         }
         memcpy(w, ident_text, ident_len);
         w += ident_len;
+        if (e->kind >= QUEUE_PUT) {
+            w = put_queue_event(w, e);
+            continue;
+        }
         if (e->kind == LOCK_ACQUIRE) {
             memcpy(w, ACQUIRE_JSON, sizeof(ACQUIRE_JSON) - 1);
             w += sizeof(ACQUIRE_JSON) - 1;
@@ -1160,6 +1261,57 @@ static PyTypeObject LockBaseType = {
     .tp_members = lockbase_members,
 };
 
+/* queue_event(put, obj, id, text, size): a queue's put (put true) or get,
+ * recorded as the Python event (t, ident, "queue.put"/"queue.get", obj,
+ * {"id": id, "item": text, "size": size}) would be, with no Python object but
+ * the text (see ``concviz.instrument.queues``). Waits for the writer as
+ * append() does. */
+static PyObject *
+queue_event(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5 || !PyLong_CheckExact(args[1]) || (args[2] != Py_None && !PyLong_CheckExact(args[2]))
+            || !PyUnicode_CheckExact(args[3]) || !PyLong_CheckExact(args[4])) {
+        PyErr_SetString(PyExc_TypeError, "expected queue_event(put: bool, obj: int, id: int | None, text: str, "
+                                         "size: int)");
+        return NULL;
+    }
+    if (g_sink == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "concviz._record: queue_event() before configure()");
+        return NULL;
+    }
+    int put = PyObject_IsTrue(args[0]);
+    if (put < 0) return NULL;
+    long long obj = PyLong_AsLongLong(args[1]);
+    long long id = args[2] == Py_None ? -1 : PyLong_AsLongLong(args[2]);
+    long long size = PyLong_AsLongLong(args[4]);
+    Py_ssize_t len = 0;
+    const char *utf8 = (obj < 0 || id < -1) ? NULL : PyUnicode_AsUTF8AndSize(args[3], &len);
+    if (utf8 == NULL || PyErr_Occurred()) {
+        /* Out of the compact range (or a text with no UTF-8): the Python event itself. */
+        PyErr_Clear();
+        PyObject *event = Py_BuildValue("(LkOO{sOsOsO})", monotonic_ns(), PyThread_get_thread_ident(),
+                                        put ? s_queue_put_kind : s_queue_get_kind, args[1],
+                                        "id", args[2], "item", args[3], "size", args[4]);
+        if (event == NULL) return NULL;
+        PyObject *r = sink_append(g_sink, event);
+        Py_DECREF(event);
+        return r;
+    }
+    Entry *e = sink_slot(g_sink);
+    if (e == NULL) return NULL;
+    e->t = stamp();
+    e->ident = PyThread_get_thread_ident();
+    e->obj = obj;
+    e->event = Py_NewRef(args[3]);
+    e->kind = put ? QUEUE_PUT : QUEUE_GET;
+    e->q.id = id;
+    e->q.size = size;
+    e->q.utf8 = utf8;
+    e->q.utf8_len = len;
+    sink_wait(g_sink);
+    Py_RETURN_NONE;
+}
+
 /* use_tsc(on): compact events read the time-stamp counter (see "the clock of
  * compact events"); for the caller to decide, from the kernel's clocksource.
  * Returns whether they do. Takes effect from the sink's next take(). */
@@ -1177,6 +1329,8 @@ static PyMethodDef module_methods[] = {
     {"configure", configure, METH_VARARGS, "configure(sink, no_depth_args): where LockBase records."},
     {"configure_lines", configure_lines, METH_O, "configure_lines(factory): factory(file, line) makes line args."},
     {"line", (PyCFunction)(void (*)(void))line_event, METH_FASTCALL, "line(code, line): record a source line."},
+    {"queue_event", (PyCFunction)(void (*)(void))queue_event, METH_FASTCALL,
+     "queue_event(put, obj, id, text, size): record a queue's put or get."},
     {"use_tsc", use_tsc, METH_O, "use_tsc(on): compact events read the time-stamp counter; returns whether they do."},
     {"use_raw_lock", use_raw_lock, METH_O, "use_raw_lock(lock): take locks of its type directly if its layout checks out."},
     {NULL},
@@ -1196,6 +1350,9 @@ PyInit__record(void)
     if (PyType_Ready(&SinkType) < 0 || PyType_Ready(&BatchType) < 0 || PyType_Ready(&LockBaseType) < 0) return NULL;
     s_line_kind = PyUnicode_InternFromString("line");
     s_acquire_kind = PyUnicode_InternFromString("lock.acquire");
+    s_queue_put_kind = PyUnicode_InternFromString("queue.put");
+    s_queue_get_kind = PyUnicode_InternFromString("queue.get");
+    if (!s_queue_put_kind || !s_queue_get_kind) return NULL;
     s_release_kind = PyUnicode_InternFromString("lock.release");
     s_acquire = PyUnicode_InternFromString("acquire");
     s_release = PyUnicode_InternFromString("release");

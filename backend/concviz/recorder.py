@@ -61,6 +61,7 @@ append = _sink.append
 # For the watched-variable subscripts: a wait would add a thread-switch point
 # between the program's read and its write (the next recorded call waits).
 append_nowait = _sink.append_nowait
+queue_event = _record.queue_event
 ns = perf_counter_ns
 ident = _thread.get_ident
 # The real ones, kept before anyone replaces them (controlled mode does, in

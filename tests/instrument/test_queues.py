@@ -452,3 +452,28 @@ def test_simple_queue_put_from_a_finaliser_during_a_put_keeps_the_order(queue_im
         if results[-1] >= n:
             break
     assert results == list(range(n + 1))
+
+
+def test_the_writer_encodes_queue_events_as_msgspec_would(instrumented: ModuleType) -> None:
+    """Puts and gets are stored in C (``recorder.queue_event``) and encoded by
+    the writer in C: the wire must be byte for byte msgspec's encoding of the
+    events they stand for, whatever the item's text holds."""
+    import msgspec
+
+    from concviz import recorder
+
+    items = ['quote " and \\ backslash', "tab\tnew\nline\r\x00\x1f\x7f", "é€😀\u2028", 7, None, 2.5,
+             "x" * 500, b"\x00\xff", ("t", [1, {"k": "v"}])]
+    q = queue.Queue()
+    recorder._sink.take()  # a batch that begins here
+    for item in items:
+        q.put(item)
+    for _ in items:
+        q.get()
+    events = list(recorder._buffer)
+    assert [e[2] for e in events] == ["queue.put"] * len(items) + ["queue.get"] * len(items)
+    batch = recorder._sink.take()
+    encode = msgspec.json.Encoder().encode
+    assert batch.encode(encode, 2048, len(batch)) == encode(events) + b"\n"
+    texts = [msgspec.json.decode(line) for line in batch.encode(encode, 2048, len(batch)).splitlines()]
+    assert [e[4]["item"] for e in texts[0][: len(items)]] == [recorded_queues.short_repr(i) for i in items]

@@ -47,6 +47,9 @@ from concviz import recorder
 from concviz.instrument._support import Patch, is_user_file, location, new_object, report_once
 
 _append = recorder.append
+# A put or a get: the event (t, ident, "queue.put"/"queue.get", id, {"id",
+# "item", "size"}) stored in C with no tuple or dict (``_record.c``).
+_queue_event = recorder.queue_event
 _ns = recorder.ns
 _ident = recorder.ident
 
@@ -232,7 +235,7 @@ class _Recorded(metaclass=_Meta):
                 _remember(pending, item, (n, text, item))
             else:
                 pending[id(item)] = (n, text, item)
-            _append((_ns(), _ident(), "queue.put", self._cv_id, {"id": n, "item": text, "size": self._qsize()}))
+            _queue_event(True, self._cv_id, n, text, self._qsize())
             self.not_empty.notify()
 
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
@@ -284,7 +287,7 @@ class _Recorded(metaclass=_Meta):
                 self._cv_pending[id(item)] = entry
                 entry = _recall(self._cv_pending, item, self._cv_lifo)
             if entry is not None:
-                _append((_ns(), _ident(), "queue.get", self._cv_id, {"id": entry[0], "item": entry[1], "size": size}))
+                _queue_event(False, self._cv_id, entry[0], entry[1], size)
             else:
                 self._cv_forget()
             self.not_full.notify()
@@ -292,7 +295,7 @@ class _Recorded(metaclass=_Meta):
             # Not this put's object (a subclass's _get copies, or the program
             # emptied ``q.queue`` itself): its repr is the program's code, so
             # outside the mutex; the put was recorded long before.
-            _append((_ns(), _ident(), "queue.get", self._cv_id, {"id": None, "item": short_repr(item), "size": size}))
+            _queue_event(False, self._cv_id, None, short_repr(item), size)
         return item
 
     def _cv_forget(self) -> None:
