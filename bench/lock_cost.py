@@ -5,11 +5,17 @@ Each measurement runs in a fresh process with the recorder writing to
 for the recorded one, interleaved. Prints nanoseconds per cycle (median and
 quartiles of the rounds) for 1 and 4 threads, and a queue's put+get.
 
-Four threads sharing one lock are bimodal under CPython, recorded or not:
-once a thread sleeps in the lock, every release may hand it over through
-the kernel (a lock convoy, about 1 µs a cycle instead of 0.1). A process
-falls into it or not, so one round says little; the quartiles show how
-often each lock does.
+Four threads sharing one lock: once a thread sleeps in the lock (it found
+the lock held after a GIL switch), every release wakes it through the kernel
+(about 1 µs a cycle instead of 0.1) until the threads are done. CPython
+switches threads every 5 ms (``sys.getswitchinterval()``), so a thread whose
+share of the work takes less than that runs it all alone, never contended:
+with 50,000 cycles a thread (a first version of this benchmark), the raw lock
+(about 5 ms) mostly stays under that line and the recorded one (about 7 ms)
+mostly crosses it, and the comparison measured which side of 5 ms each fell
+on. Each of the four threads here does 250,000 cycles, many switch
+intervals, so both locks are measured contended, as a program that shares a
+lock for longer than a few milliseconds is.
 
     .venv/bin/python bench/lock_cost.py            # ROUNDS=15 by default
 """
@@ -40,10 +46,13 @@ def cycles(lock: object, n: int, style: str) -> None:
             release()
 
 
+PER_THREAD_CONTENDED = 250_000
+
+
 def lock_round(make_lock: object, threads: int, style: str) -> float:
     """ns per cycle, ``threads`` threads sharing one lock."""
     lock = make_lock()  # type: ignore[operator]
-    per_thread = N // threads
+    per_thread = N if threads == 1 else PER_THREAD_CONTENDED
     start_gate = threading.Barrier(threads + 1)
 
     def work() -> None:
