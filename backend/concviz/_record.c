@@ -1261,6 +1261,16 @@ static PyTypeObject LockBaseType = {
     .tp_members = lockbase_members,
 };
 
+/* after_fork(): in a forked child, no writer of the parent's is writing
+ * (one may have been, without the GIL, when the fork happened). */
+static PyObject *
+after_fork(PyObject *module, PyObject *unused)
+{
+    g_writing = 0;
+    g_written.len = 0;
+    Py_RETURN_NONE;
+}
+
 /* queue_event(put, obj, id, text, size): a queue's put (put true) or get,
  * recorded as the Python event (t, ident, "queue.put"/"queue.get", obj,
  * {"id": id, "item": text, "size": size}) would be, with no Python object but
@@ -1329,6 +1339,7 @@ static PyMethodDef module_methods[] = {
     {"configure", configure, METH_VARARGS, "configure(sink, no_depth_args): where LockBase records."},
     {"configure_lines", configure_lines, METH_O, "configure_lines(factory): factory(file, line) makes line args."},
     {"line", (PyCFunction)(void (*)(void))line_event, METH_FASTCALL, "line(code, line): record a source line."},
+    {"after_fork", after_fork, METH_NOARGS, "after_fork(): in a forked child, the parent's writer is not writing."},
     {"queue_event", (PyCFunction)(void (*)(void))queue_event, METH_FASTCALL,
      "queue_event(put, obj, id, text, size): record a queue's put or get."},
     {"use_tsc", use_tsc, METH_O, "use_tsc(on): compact events read the time-stamp counter; returns whether they do."},

@@ -251,6 +251,7 @@ def _after_fork_in_child() -> None:
     stream is not its to write, and it records into a stream of its own."""
     global _writer
     _sink.bound(0, 0)  # the parent's writer is not in this process
+    _record.after_fork()  # (nor is it writing)
     own_threads.clear()  # nor any other thread of the parent's
     _buffer.clear()
     inherited, _writer = _writer, None
