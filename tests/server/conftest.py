@@ -26,12 +26,14 @@ from .helpers import ROOT, Server
 BUSY = '''"""Busy: threads taking and releasing a lock as fast as they can (test scenario)."""
 
 import threading
+import time
 
 from concviz.params import Param, read_params
 
 PARAMS = [
     Param("threads", 2, min=1, max=8),
     Param("iterations", 1000, min=1, max=1_000_000),
+    Param("pause", 0.0, min=0.0, max=1.0, help="a sleep every 500 iterations (s): a steadier pace than a reader's"),
 ]
 LINES = False
 P = read_params(PARAMS)
@@ -39,9 +41,11 @@ lock = threading.Lock()
 
 
 def work():
-    for _ in range(P.iterations):
+    for i in range(P.iterations):
         lock.acquire()
         lock.release()
+        if P.pause and i % 500 == 499:
+            time.sleep(P.pause)
 
 
 threads = [threading.Thread(target=work) for _ in range(P.threads)]
