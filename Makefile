@@ -83,6 +83,8 @@ lint: install
 bench: install build chromium
 	$(BIN)/python bench/lock_cost.py
 	$(BIN)/python bench/recording_throughput.py
+	$(BIN)/python bench/translate_cost.py
+	CYCLES=1000000 $(BIN)/python bench/memory_bound.py
 	$(BIN)/python bench/observer_effect.py
 	$(BIN)/python bench/ws_throughput.py
 	$(BIN)/python bench/ws_latency.py

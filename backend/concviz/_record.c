@@ -1261,6 +1261,46 @@ static PyTypeObject LockBaseType = {
     .tp_members = lockbase_members,
 };
 
+/* ---- an item's text ------------------------------------------------------ */
+
+static PyObject *g_short_repr;  /* concviz.instrument.queues.short_repr, for every other case */
+static PyObject *s_ellipsis;    /* "…" */
+#define MAX_REPR 60
+
+/* short_repr(item): concviz.instrument.queues.short_repr, in C for the items
+ * queues carry most (exact int, float, bool, None and short str); anything
+ * else, and any failure, is the Python function's. */
+static PyObject *
+short_repr(PyObject *module, PyObject *item)
+{
+    if (g_short_repr == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "concviz._record: short_repr() before configure_repr()");
+        return NULL;
+    }
+    int simple = PyLong_CheckExact(item) || PyFloat_CheckExact(item) || PyBool_Check(item) || item == Py_None
+        || (PyUnicode_CheckExact(item) && PyUnicode_GET_LENGTH(item) <= MAX_REPR + 1);
+    if (!simple) return PyObject_CallOneArg(g_short_repr, item);
+    PyObject *text = PyObject_Repr(item);
+    if (text == NULL) {
+        PyErr_Clear();  /* an int too long for str(): the Python function says so */
+        return PyObject_CallOneArg(g_short_repr, item);
+    }
+    if (PyUnicode_GET_LENGTH(text) <= MAX_REPR) return text;
+    PyObject *head = PyUnicode_Substring(text, 0, MAX_REPR - 1);
+    Py_DECREF(text);
+    if (head == NULL) return NULL;
+    PyObject *cut = PyUnicode_Concat(head, s_ellipsis);
+    Py_DECREF(head);
+    return cut;
+}
+
+static PyObject *
+configure_repr(PyObject *module, PyObject *fallback)
+{
+    Py_XSETREF(g_short_repr, Py_NewRef(fallback));
+    Py_RETURN_NONE;
+}
+
 /* after_fork(): in a forked child, no writer of the parent's is writing
  * (one may have been, without the GIL, when the fork happened). */
 static PyObject *
@@ -1339,6 +1379,8 @@ static PyMethodDef module_methods[] = {
     {"configure", configure, METH_VARARGS, "configure(sink, no_depth_args): where LockBase records."},
     {"configure_lines", configure_lines, METH_O, "configure_lines(factory): factory(file, line) makes line args."},
     {"line", (PyCFunction)(void (*)(void))line_event, METH_FASTCALL, "line(code, line): record a source line."},
+    {"short_repr", short_repr, METH_O, "short_repr(item): an item's text, at most about 60 characters."},
+    {"configure_repr", configure_repr, METH_O, "configure_repr(short_repr): the Python short_repr, for the rest."},
     {"after_fork", after_fork, METH_NOARGS, "after_fork(): in a forked child, the parent's writer is not writing."},
     {"queue_event", (PyCFunction)(void (*)(void))queue_event, METH_FASTCALL,
      "queue_event(put, obj, id, text, size): record a queue's put or get."},
@@ -1361,6 +1403,8 @@ PyInit__record(void)
     if (PyType_Ready(&SinkType) < 0 || PyType_Ready(&BatchType) < 0 || PyType_Ready(&LockBaseType) < 0) return NULL;
     s_line_kind = PyUnicode_InternFromString("line");
     s_acquire_kind = PyUnicode_InternFromString("lock.acquire");
+    s_ellipsis = PyUnicode_FromString("\xe2\x80\xa6");
+    if (!s_ellipsis) return NULL;
     s_queue_put_kind = PyUnicode_InternFromString("queue.put");
     s_queue_get_kind = PyUnicode_InternFromString("queue.get");
     if (!s_queue_put_kind || !s_queue_get_kind) return NULL;

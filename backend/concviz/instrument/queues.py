@@ -43,7 +43,7 @@ from collections import deque
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
-from concviz import recorder
+from concviz import _record, recorder  # type: ignore[attr-defined]
 from concviz.instrument._support import Patch, is_user_file, location, new_object, report_once
 
 _append = recorder.append
@@ -77,7 +77,7 @@ _reprlib.maxstring = _reprlib.maxother = MAX_REPR
 _reprlib.maxlist = _reprlib.maxtuple = _reprlib.maxdict = _reprlib.maxset = 8
 
 
-def short_repr(item: object) -> str:
+def _short_repr(item: object) -> str:
     """The item's repr, at most about ``MAX_REPR`` characters, in bounded time
     for large built-in values, and never an exception."""
     t = type(item)
@@ -95,6 +95,12 @@ def short_repr(item: object) -> str:
     if len(text) > MAX_REPR:
         text = text[: MAX_REPR - 1] + "…"
     return text
+
+
+# The same, in C for exact ints, floats, bools, None and short strings (the
+# items queues carry most), and this function for the rest.
+_record.configure_repr(_short_repr)
+short_repr = _record.short_repr
 
 
 # --- linking gets to puts ---------------------------------------------------------
