@@ -910,14 +910,6 @@ record_nowait(int kind, long long obj)
     return 0;
 }
 
-static int
-record(int kind, long long obj)
-{
-    if (record_nowait(kind, obj) < 0) return -1;
-    sink_wait(g_sink);
-    return 0;
-}
-
 static PyObject *
 configure(PyObject *module, PyObject *args)
 {
@@ -1111,9 +1103,14 @@ static int
 try_fast_acquire(LockBase *self)
 {
     if (self->lock == NULL || g_sink == NULL || object_id(self) < 0) return 0;
+    /* A full buffer is waited for here, before the lock is taken: a wait lets
+     * the GIL go, and with the lock held that would be a thread switch the
+     * program does not have, while it holds a lock (other threads would find
+     * it taken and sleep in it). */
+    sink_wait(g_sink);
     if (Py_TYPE(self->lock) == g_raw_type) {
         if (!raw_try(self->lock)) return 0;
-        return record(LOCK_ACQUIRE, object_id(self)) < 0 ? -1 : 1;
+        return record_nowait(LOCK_ACQUIRE, object_id(self)) < 0 ? -1 : 1;
     }
     PyObject *stack[2] = {self->lock, Py_False};
     PyObject *got = PyObject_VectorcallMethod(s_acquire, stack, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
@@ -1121,7 +1118,7 @@ try_fast_acquire(LockBase *self)
     int ok = PyObject_IsTrue(got);
     Py_DECREF(got);
     if (ok <= 0) return ok;
-    return record(LOCK_ACQUIRE, object_id(self)) < 0 ? -1 : 1;
+    return record_nowait(LOCK_ACQUIRE, object_id(self)) < 0 ? -1 : 1;
 }
 
 static PyObject *
@@ -1314,8 +1311,7 @@ after_fork(PyObject *module, PyObject *unused)
 /* queue_event(put, obj, id, text, size): a queue's put (put true) or get,
  * recorded as the Python event (t, ident, "queue.put"/"queue.get", obj,
  * {"id": id, "item": text, "size": size}) would be, with no Python object but
- * the text (see ``concviz.instrument.queues``). Waits for the writer as
- * append() does. */
+ * the text (see ``concviz.instrument.queues``). */
 static PyObject *
 queue_event(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -1343,7 +1339,7 @@ queue_event(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                                         put ? s_queue_put_kind : s_queue_get_kind, args[1],
                                         "id", args[2], "item", args[3], "size", args[4]);
         if (event == NULL) return NULL;
-        PyObject *r = sink_append(g_sink, event);
+        PyObject *r = sink_append_nowait(g_sink, event);
         Py_DECREF(event);
         return r;
     }
@@ -1358,7 +1354,9 @@ queue_event(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     e->q.size = size;
     e->q.utf8 = utf8;
     e->q.utf8_len = len;
-    sink_wait(g_sink);
+    /* Under the queue's own mutex: no wait here but far beyond the bound (as
+     * append_nowait); the thread's next lock acquire or plain event waits. */
+    sink_wait_hard(g_sink);
     Py_RETURN_NONE;
 }
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import _thread
 import threading
+import time
 from collections.abc import Iterator
+from time import sleep as _sleep  # the original: the helper below must record nothing
 
 import msgspec
 import pytest
@@ -208,3 +210,53 @@ def test_native_lock_times_agree_with_the_programs_clock(path: bool) -> None:
             continue  # obj.new, before the first reading of the clock
         following = next(e[0] for e in events[i:] if e[2] == "sleep.end")
         assert last_clock - slack <= t <= following + slack, (i, last_clock, t, following)
+
+
+@pytest.mark.parametrize("operation", ["acquire", "with", "release"])
+def test_a_wait_for_the_writer_never_happens_with_the_lock_held(path: bool, operation: str) -> None:
+    """A full buffer makes the recording thread wait for the writer, the GIL
+    released: a thread switch. It must not come while the lock is held (other
+    threads would find it taken, and sleep in it, where the program would
+    not have switched): the native acquire waits before taking the lock, a
+    release after letting it go, and the Python path's events recorded with
+    the lock held never wait (but far beyond the bound)."""
+    lock = threading.Lock()
+    if operation == "release":
+        lock.acquire()
+    seen: list[bool] = []
+    stop, finished = _thread.allocate_lock(), _thread.allocate_lock()
+    finished.acquire()
+
+    def drain_when_waited_for() -> None:
+        # The writer's part (a raw thread that never waits itself): while the
+        # recording thread waits for room, look at the lock, then make room.
+        recorder._sink.exempt(_thread.get_ident())
+        deadline = time.monotonic() + 2
+        while not stop.locked() and time.monotonic() < deadline:
+            if len(recorder._sink) > 8:
+                seen.append(lock.locked())
+                recorder._sink.take()
+            _sleep(0.001)
+        finished.release()
+
+    for _ in range(20):  # above the bound below
+        recorder.append_nowait((recorder.ns(), recorder.ident(), "sleep.end", None, None))
+    recorder._sink.bound(8, 4)
+    _thread.start_new_thread(drain_when_waited_for, ())
+    try:
+        if operation == "acquire":
+            lock.acquire()
+        elif operation == "with":
+            lock.__enter__()
+        else:
+            lock.release()
+    finally:
+        recorder._sink.bound(0, 0)
+        stop.acquire()
+        finished.acquire()
+        recorder._sink.exempt(0)
+    assert True not in seen, "a wait for the writer came with the lock held"
+    if path and operation != "release":
+        assert seen == [False], "the native acquire waits for room before it takes the lock"
+    if lock.locked():
+        lock.release()

@@ -29,6 +29,11 @@ from concviz import _record, recorder  # type: ignore[attr-defined]
 from concviz.instrument._support import Patch, is_user_file, location, new_object
 
 _append = recorder.append
+# For events recorded while the lock is held (an acquire, a release before it
+# happens): a wait for the writer would let the GIL go with the lock held, a
+# thread switch the program does not have at that point. These never wait
+# (but far beyond the buffer's bound); the thread's next event does.
+_append_held = recorder.append_nowait
 _ns = recorder.ns
 _ident = recorder.ident
 _allocate_lock = _thread.allocate_lock
@@ -77,7 +82,7 @@ class _LockMethods:
         if timeout != -1:
             _check_timeout(_allocate_lock(), blocking, timeout)
         if lock.acquire(False):
-            _append((_ns(), _ident(), "lock.acquire", self._cv_id, _NO_DEPTH))
+            _append_held((_ns(), _ident(), "lock.acquire", self._cv_id, _NO_DEPTH))
             return True
         if not blocking:
             _append((_ns(), _ident(), "lock.fail", self._cv_id, _NON_BLOCKING))
@@ -87,7 +92,7 @@ class _LockMethods:
         try:
             got = lock.acquire(True, timeout)
         finally:
-            _append((_ns(), _ident(), "lock.acquire" if got else "lock.fail", self._cv_id,
+            _append_held((_ns(), _ident(), "lock.acquire" if got else "lock.fail", self._cv_id,
                      _NO_DEPTH if got else _TIMED_OUT))
         return got
 
@@ -96,14 +101,14 @@ class _LockMethods:
     def __enter__(self) -> bool:
         lock = self._lock
         if lock.acquire(False):
-            _append((_ns(), _ident(), "lock.acquire", self._cv_id, _NO_DEPTH))
+            _append_held((_ns(), _ident(), "lock.acquire", self._cv_id, _NO_DEPTH))
             return True
         return self.acquire()
 
     def release(self) -> None:
         lock = self._lock
         if lock.locked():
-            _append((_ns(), _ident(), "lock.release", self._cv_id, _NO_DEPTH))
+            _append_held((_ns(), _ident(), "lock.release", self._cv_id, _NO_DEPTH))
         lock.release()
 
     _release_slow = release
@@ -111,7 +116,7 @@ class _LockMethods:
     def __exit__(self, *exc: object) -> None:
         lock = self._lock
         if lock.locked():
-            _append((_ns(), _ident(), "lock.release", self._cv_id, _NO_DEPTH))
+            _append_held((_ns(), _ident(), "lock.release", self._cv_id, _NO_DEPTH))
         lock.release()
 
     def locked(self) -> bool:
@@ -186,7 +191,8 @@ class RLock:
         if lock.acquire(False):
             # Only the owner touches _depth, so it needs no lock of its own.
             depth = self._depth = self._depth + 1
-            _append((_ns(), _ident(), "lock.acquire", self._cv_id, _DEPTHS[depth] if depth < 64 else _depth(depth)))
+            args = _DEPTHS[depth] if depth < 64 else _depth(depth)
+            _append_held((_ns(), _ident(), "lock.acquire", self._cv_id, args))
             return True
         if not blocking:
             _append((_ns(), _ident(), "lock.fail", self._cv_id, _NON_BLOCKING))
@@ -198,7 +204,7 @@ class RLock:
         finally:
             if got:
                 depth = self._depth = self._depth + 1
-                _append((_ns(), _ident(), "lock.acquire", self._cv_id, _depth(depth)))
+                _append_held((_ns(), _ident(), "lock.acquire", self._cv_id, _depth(depth)))
             else:
                 _append((_ns(), _ident(), "lock.fail", self._cv_id, _TIMED_OUT))
         return got
@@ -209,7 +215,7 @@ class RLock:
         lock = self._lock
         if lock._is_owned():
             depth = self._depth = self._depth - 1
-            _append((_ns(), _ident(), "lock.release", self._cv_id, _depth(depth)))
+            _append_held((_ns(), _ident(), "lock.release", self._cv_id, _depth(depth)))
         lock.release()
 
     def __exit__(self, *exc: object) -> None:
@@ -226,7 +232,7 @@ class RLock:
         if not self._lock._is_owned():
             raise RuntimeError("cannot release un-acquired lock")
         depth, self._depth = self._depth, 0
-        _append((_ns(), _ident(), "lock.release", self._cv_id, _DEPTHS[0]))
+        _append_held((_ns(), _ident(), "lock.release", self._cv_id, _DEPTHS[0]))
         return self._lock._release_save(), depth
 
     def _acquire_restore(self, saved: tuple[Any, int]) -> None:
@@ -239,7 +245,7 @@ class RLock:
             _append((_ns(), _ident(), "lock.block", self._cv_id, _block_args(-1)))
             lock._acquire_restore(state)
         self._depth = depth
-        _append((_ns(), _ident(), "lock.acquire", self._cv_id, _depth(depth)))
+        _append_held((_ns(), _ident(), "lock.acquire", self._cv_id, _depth(depth)))
 
     def _at_fork_reinit(self) -> None:
         self._lock._at_fork_reinit()

@@ -46,7 +46,10 @@ from typing import TYPE_CHECKING, Any
 from concviz import _record, recorder  # type: ignore[attr-defined]
 from concviz.instrument._support import Patch, is_user_file, location, new_object, report_once
 
-_append = recorder.append
+# Events are recorded under the queue's own mutex: they never wait for the
+# writer (a wait lets the GIL go, a thread switch the program does not have
+# inside its critical section) but far beyond the buffer's bound.
+_append = recorder.append_nowait
 # A put or a get: the event (t, ident, "queue.put"/"queue.get", id, {"id",
 # "item", "size"}) stored in C with no tuple or dict (``_record.c``).
 _queue_event = recorder.queue_event
