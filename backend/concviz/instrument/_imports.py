@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from importlib.abc import MetaPathFinder
 from importlib.machinery import ModuleSpec
 from types import ModuleType
 from typing import Any
@@ -76,7 +75,10 @@ class _Loader:
             sys.meta_path.remove(_finder)
 
 
-class _Finder(MetaPathFinder):
+class _Finder:
+    """A meta path finder (``importlib.abc.MetaPathFinder``'s protocol; the
+    class itself is not imported: ``importlib.abc`` costs a run 25 ms)."""
+
     def find_spec(self, fullname: str, path: Any = None, target: ModuleType | None = None) -> ModuleSpec | None:
         if fullname not in _hooks:
             return None

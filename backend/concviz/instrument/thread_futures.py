@@ -19,7 +19,6 @@ the two never name the same job.
 
 from __future__ import annotations
 
-import asyncio.base_events
 import itertools
 import sys
 from concurrent.futures import thread as cf_thread
@@ -35,7 +34,6 @@ _ident = recorder.ident
 _Executor = cf_thread.ThreadPoolExecutor
 _original_init = _Executor.__init__
 _original_run = cf_thread._WorkItem.run
-_BASE_EVENTS = asyncio.base_events.__file__
 _jobs = itertools.count(1 << 32)
 
 
@@ -72,12 +70,19 @@ def _run(self: Any) -> None:
     return None
 
 
+def _in_event_loop(filename: str) -> bool:
+    """Whether code of asyncio's event loop made the executor (its default
+    one). asyncio is looked at only once the program has imported it."""
+    base_events = sys.modules.get("asyncio.base_events")
+    return base_events is not None and filename == base_events.__file__
+
+
 def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
     _original_init(self, *args, **kwargs)
     caller = sys._getframe(1).f_code.co_filename
     if is_user_file(caller):
         described = describe(2)
-    elif caller == _BASE_EVENTS:
+    elif _in_event_loop(caller):
         described = ("event loop executor", None, None)
     else:
         return
