@@ -227,6 +227,7 @@ sink_append_nowait(Sink *self, PyObject *event)
 }
 
 static PyObject *s_queue_put_kind, *s_queue_get_kind;
+static PyObject *g_one_record;  /* 1 */
 
 static PyObject *
 entry_tuple(Entry *e, int tsc, Cal from, double ratio)
@@ -1312,11 +1313,12 @@ after_fork(PyObject *module, PyObject *unused)
  * recorded as the Python event (t, ident, "queue.put"/"queue.get", obj,
  * {"id": id, "item": text, "size": size}) would be, with no Python object but
  * the text (see ``concviz.instrument.queues``). */
+/* Records a queue's put or get (see queue_event); a new reference to None, or NULL. */
 static PyObject *
-queue_event(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+record_queue(int put, PyObject *obj_id, PyObject *item_id, PyObject *text, PyObject *size_obj)
 {
-    if (nargs != 5 || !PyLong_CheckExact(args[1]) || (args[2] != Py_None && !PyLong_CheckExact(args[2]))
-            || !PyUnicode_CheckExact(args[3]) || !PyLong_CheckExact(args[4])) {
+    if (!PyLong_CheckExact(obj_id) || (item_id != Py_None && !PyLong_CheckExact(item_id))
+            || !PyUnicode_CheckExact(text) || !PyLong_CheckExact(size_obj)) {
         PyErr_SetString(PyExc_TypeError, "expected queue_event(put: bool, obj: int, id: int | None, text: str, "
                                          "size: int)");
         return NULL;
@@ -1325,19 +1327,17 @@ queue_event(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_RuntimeError, "concviz._record: queue_event() before configure()");
         return NULL;
     }
-    int put = PyObject_IsTrue(args[0]);
-    if (put < 0) return NULL;
-    long long obj = PyLong_AsLongLong(args[1]);
-    long long id = args[2] == Py_None ? -1 : PyLong_AsLongLong(args[2]);
-    long long size = PyLong_AsLongLong(args[4]);
+    long long obj = PyLong_AsLongLong(obj_id);
+    long long id = item_id == Py_None ? -1 : PyLong_AsLongLong(item_id);
+    long long size = PyLong_AsLongLong(size_obj);
     Py_ssize_t len = 0;
-    const char *utf8 = (obj < 0 || id < -1) ? NULL : PyUnicode_AsUTF8AndSize(args[3], &len);
+    const char *utf8 = (obj < 0 || id < -1) ? NULL : PyUnicode_AsUTF8AndSize(text, &len);
     if (utf8 == NULL || PyErr_Occurred()) {
         /* Out of the compact range (or a text with no UTF-8): the Python event itself. */
         PyErr_Clear();
         PyObject *event = Py_BuildValue("(LkOO{sOsOsO})", monotonic_ns(), PyThread_get_thread_ident(),
-                                        put ? s_queue_put_kind : s_queue_get_kind, args[1],
-                                        "id", args[2], "item", args[3], "size", args[4]);
+                                        put ? s_queue_put_kind : s_queue_get_kind, obj_id,
+                                        "id", item_id, "item", text, "size", size_obj);
         if (event == NULL) return NULL;
         PyObject *r = sink_append_nowait(g_sink, event);
         Py_DECREF(event);
@@ -1348,7 +1348,7 @@ queue_event(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     e->t = stamp();
     e->ident = PyThread_get_thread_ident();
     e->obj = obj;
-    e->event = Py_NewRef(args[3]);
+    e->event = Py_NewRef(text);
     e->kind = put ? QUEUE_PUT : QUEUE_GET;
     e->q.id = id;
     e->q.size = size;
@@ -1357,6 +1357,131 @@ queue_event(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     /* Under the queue's own mutex: no wait here but far beyond the bound (as
      * append_nowait); the thread's next lock acquire or plain event waits. */
     sink_wait_hard(g_sink);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+queue_event(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "expected queue_event(put, obj, id, text, size)");
+        return NULL;
+    }
+    int put = PyObject_IsTrue(args[0]);
+    if (put < 0) return NULL;
+    return record_queue(put, args[1], args[2], args[3], args[4]);
+}
+
+/* The bookkeeping of a recorded queue (concviz.instrument.queues._Recorded),
+ * done under its mutex: each put gets the queue's next item id, kept in
+ * q._cv_pending under the item's identity until a get returns that object. */
+static PyObject *s_cv_next, *s_cv_pending, *s_cv_id, *s_cv_lifo, *s_qsize;
+static PyObject *g_remember, *g_recall;  /* queues._remember, queues._recall: an object queued twice */
+
+/* queue_put(q, item, text): after q._put(item), under the mutex. */
+static PyObject *
+queue_put(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || g_remember == NULL) {
+        PyErr_SetString(PyExc_TypeError, "expected queue_put(queue, item, text) after configure_queues()");
+        return NULL;
+    }
+    PyObject *q = args[0], *item = args[1], *text = args[2];
+    PyObject *result = NULL, *n = NULL, *pending = NULL, *key = NULL, *entry = NULL, *size = NULL, *obj = NULL;
+    PyObject *last = PyObject_GetAttr(q, s_cv_next);
+    if (last == NULL) return NULL;
+    n = PyNumber_Add(last, g_one_record);
+    Py_DECREF(last);
+    if (n == NULL || PyObject_SetAttr(q, s_cv_next, n) < 0) goto done;
+    if ((pending = PyObject_GetAttr(q, s_cv_pending)) == NULL || !PyDict_Check(pending)) {
+        if (pending != NULL) PyErr_SetString(PyExc_TypeError, "queue._cv_pending must be a dict");
+        goto done;
+    }
+    if ((key = PyLong_FromVoidPtr(item)) == NULL || (entry = PyTuple_Pack(3, n, text, item)) == NULL) goto done;
+    int known = PyDict_Contains(pending, key);
+    if (known < 0) goto done;
+    if (known) {
+        PyObject *r = PyObject_CallFunctionObjArgs(g_remember, pending, item, entry, NULL);
+        if (r == NULL) goto done;
+        Py_DECREF(r);
+    } else if (PyDict_SetItem(pending, key, entry) < 0) {
+        goto done;
+    }
+    if ((size = call_method0(q, s_qsize)) == NULL || (obj = PyObject_GetAttr(q, s_cv_id)) == NULL) goto done;
+    result = record_queue(1, obj, n, text, size);
+done:
+    Py_XDECREF(n);
+    Py_XDECREF(pending);
+    Py_XDECREF(key);
+    Py_XDECREF(entry);
+    Py_XDECREF(size);
+    Py_XDECREF(obj);
+    return result;
+}
+
+/* queue_got(q, item, size): after q._get() returned item, under the mutex.
+ * Records the get of a put's item and returns True; False (nothing
+ * recorded) when no put of this very object is known. */
+static PyObject *
+queue_got(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || g_recall == NULL) {
+        PyErr_SetString(PyExc_TypeError, "expected queue_got(queue, item, size) after configure_queues()");
+        return NULL;
+    }
+    PyObject *q = args[0], *item = args[1], *size = args[2];
+    PyObject *result = NULL, *entry = NULL, *obj = NULL;
+    PyObject *pending = PyObject_GetAttr(q, s_cv_pending);
+    if (pending == NULL) return NULL;
+    PyObject *key = PyLong_FromVoidPtr(item);
+    if (key == NULL || !PyDict_Check(pending)) {
+        if (key != NULL) PyErr_SetString(PyExc_TypeError, "queue._cv_pending must be a dict");
+        goto done;
+    }
+    entry = PyDict_GetItemWithError(pending, key);
+    if (entry == NULL) {
+        if (!PyErr_Occurred()) result = Py_NewRef(Py_False);
+        goto done;
+    }
+    Py_INCREF(entry);
+    if (PyList_CheckExact(entry)) {
+        /* the same object is in the queue more than once: which put's, by the queue's order */
+        PyObject *lifo = PyObject_GetAttr(q, s_cv_lifo);
+        if (lifo == NULL) goto done;
+        Py_SETREF(entry, PyObject_CallFunctionObjArgs(g_recall, pending, item, lifo, NULL));
+        Py_DECREF(lifo);
+        if (entry == NULL) goto done;
+        if (entry == Py_None) {
+            result = Py_NewRef(Py_False);
+            goto done;
+        }
+    } else if (PyDict_DelItem(pending, key) < 0) {
+        goto done;
+    }
+    if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) < 2) {
+        PyErr_SetString(PyExc_TypeError, "a queue's pending entry must be (id, text, item)");
+        goto done;
+    }
+    if ((obj = PyObject_GetAttr(q, s_cv_id)) == NULL) goto done;
+    PyObject *r = record_queue(0, obj, PyTuple_GET_ITEM(entry, 0), PyTuple_GET_ITEM(entry, 1), size);
+    if (r == NULL) goto done;
+    Py_DECREF(r);
+    result = Py_NewRef(Py_True);
+done:
+    Py_DECREF(pending);
+    Py_XDECREF(key);
+    Py_XDECREF(entry);
+    Py_XDECREF(obj);
+    return result;
+}
+
+static PyObject *
+configure_queues(PyObject *module, PyObject *args)
+{
+    PyObject *remember, *recall;
+    if (!PyArg_ParseTuple(args, "OO", &remember, &recall)) return NULL;
+    Py_XSETREF(g_remember, Py_NewRef(remember));
+    Py_XSETREF(g_recall, Py_NewRef(recall));
     Py_RETURN_NONE;
 }
 
@@ -1380,6 +1505,11 @@ static PyMethodDef module_methods[] = {
     {"short_repr", short_repr, METH_O, "short_repr(item): an item's text, at most about 60 characters."},
     {"configure_repr", configure_repr, METH_O, "configure_repr(short_repr): the Python short_repr, for the rest."},
     {"after_fork", after_fork, METH_NOARGS, "after_fork(): in a forked child, the parent's writer is not writing."},
+    {"queue_put", (PyCFunction)(void (*)(void))queue_put, METH_FASTCALL,
+     "queue_put(queue, item, text): a recorded queue's put, after _put(), under its mutex."},
+    {"queue_got", (PyCFunction)(void (*)(void))queue_got, METH_FASTCALL,
+     "queue_got(queue, item, size) -> whether the get of a put's item was recorded."},
+    {"configure_queues", configure_queues, METH_VARARGS, "configure_queues(remember, recall)."},
     {"queue_event", (PyCFunction)(void (*)(void))queue_event, METH_FASTCALL,
      "queue_event(put, obj, id, text, size): record a queue's put or get."},
     {"use_tsc", use_tsc, METH_O, "use_tsc(on): compact events read the time-stamp counter; returns whether they do."},
@@ -1401,6 +1531,13 @@ PyInit__record(void)
     if (PyType_Ready(&SinkType) < 0 || PyType_Ready(&BatchType) < 0 || PyType_Ready(&LockBaseType) < 0) return NULL;
     s_line_kind = PyUnicode_InternFromString("line");
     s_acquire_kind = PyUnicode_InternFromString("lock.acquire");
+    s_cv_next = PyUnicode_InternFromString("_cv_next");
+    s_cv_pending = PyUnicode_InternFromString("_cv_pending");
+    s_cv_id = PyUnicode_InternFromString("_cv_id");
+    s_cv_lifo = PyUnicode_InternFromString("_cv_lifo");
+    s_qsize = PyUnicode_InternFromString("_qsize");
+    g_one_record = PyLong_FromLong(1);
+    if (!s_cv_next || !s_cv_pending || !s_cv_id || !s_cv_lifo || !s_qsize || !g_one_record) return NULL;
     s_ellipsis = PyUnicode_FromString("\xe2\x80\xa6");
     if (!s_ellipsis) return NULL;
     s_queue_put_kind = PyUnicode_InternFromString("queue.put");

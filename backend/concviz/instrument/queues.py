@@ -53,6 +53,10 @@ _append = recorder.append_nowait
 # A put or a get: the event (t, ident, "queue.put"/"queue.get", id, {"id",
 # "item", "size"}) stored in C with no tuple or dict (``_record.c``).
 _queue_event = recorder.queue_event
+# The locked queues' put/get bookkeeping (item ids under the mutex), in C; an
+# object queued twice goes through _remember/_recall below.
+_queue_put = _record.queue_put
+_queue_got = _record.queue_got
 _ns = recorder.ns
 _ident = recorder.ident
 
@@ -137,6 +141,9 @@ def _recall(pending: dict[int, Any], item: object, last: bool) -> tuple[int, str
     elif known:
         pending[id(item)] = known
     return entry
+
+
+_record.configure_queues(_remember, _recall)
 
 
 class _Meta(type):
@@ -238,13 +245,7 @@ class _Recorded(metaclass=_Meta):
                             raise Full
             self._put(item)
             self.unfinished_tasks += 1
-            n = self._cv_next = self._cv_next + 1
-            pending = self._cv_pending
-            if id(item) in pending:
-                _remember(pending, item, (n, text, item))
-            else:
-                pending[id(item)] = (n, text, item)
-            _queue_event(True, self._cv_id, n, text, self._qsize())
+            _queue_put(self, item, text)  # the item's id, kept under its identity; queue.put
             self.not_empty.notify()
 
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
@@ -291,16 +292,11 @@ class _Recorded(metaclass=_Meta):
                         raise Empty
             item = self._get()
             size = self._qsize()
-            entry = self._cv_pending.pop(id(item), None)
-            if type(entry) is list:  # the same object is in the queue more than once
-                self._cv_pending[id(item)] = entry
-                entry = _recall(self._cv_pending, item, self._cv_lifo)
-            if entry is not None:
-                _queue_event(False, self._cv_id, entry[0], entry[1], size)
-            else:
+            linked = _queue_got(self, item, size)  # queue.get of the put that queued this very object
+            if not linked:
                 self._cv_forget()
             self.not_full.notify()
-        if entry is None:
+        if not linked:
             # Not this put's object (a subclass's _get copies, or the program
             # emptied ``q.queue`` itself): its repr is the program's code, so
             # outside the mutex; the put was recorded long before.
