@@ -56,7 +56,8 @@ def test_cpython_suite_passes_under_concviz(suite: str, tmp_path: Path) -> None:
                 text = text.replace(fresh, real)
         (tmp_path / name).write_text(text)
     proc = subprocess.run(
-        [sys.executable, "-m", "concviz.cli", "run", "--timeout", "300", "-o", "trace.jsonl", suite],
+        # -v: each test's name as it runs, so that a suite that dies names its last test.
+        [sys.executable, "-m", "concviz.cli", "run", "--timeout", "300", "-o", "trace.jsonl", suite, "-v"],
         cwd=tmp_path, capture_output=True, text=True, timeout=400,
     )
     report = proc.stderr
