@@ -233,14 +233,16 @@ def test_a_wait_for_the_writer_never_happens_with_the_lock_held(path: bool, oper
         recorder._sink.exempt(_thread.get_ident())
         deadline = time.monotonic() + 2
         while not stop.locked() and time.monotonic() < deadline:
-            if len(recorder._sink) > 8:
+            if recorder._sink.waits > waits_before:  # the recording thread has begun to wait
                 seen.append(lock.locked())
                 recorder._sink.take()
+                break
             _sleep(0.001)
         finished.release()
 
     for _ in range(20):  # above the bound below
         recorder.append_nowait((recorder.ns(), recorder.ident(), "sleep.end", None, None))
+    waits_before = recorder._sink.waits
     recorder._sink.bound(8, 4)
     _thread.start_new_thread(drain_when_waited_for, ())
     try:
