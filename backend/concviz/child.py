@@ -10,9 +10,10 @@ Forked children need none of this: they inherit the instrumentation and
 from __future__ import annotations
 
 import atexit
-import json
 import os
 import sys
+
+import msgspec
 
 from concviz import recorder
 
@@ -30,7 +31,7 @@ def child_environment(config: dict[str, object]) -> dict[str, str]:
     """The variables that make the processes of a run record themselves."""
     path = os.environ.get("PYTHONPATH")
     return {
-        recorder.CHILD_ENV: json.dumps(config),
+        recorder.CHILD_ENV: msgspec.json.encode(config).decode(),
         "PYTHONPATH": BOOT_DIR + (os.pathsep + path if path else ""),
     }
 
@@ -39,7 +40,7 @@ def boot() -> None:
     command = " ".join(getattr(sys, "orig_argv", sys.argv))
     if _RUNNER in command or any(helper in command for helper in _HELPERS):
         return
-    config = json.loads(os.environ[recorder.CHILD_ENV])
+    config = msgspec.json.decode(os.environ[recorder.CHILD_ENV])
     forkserver = _FORKSERVER in command
     recorder.start_child(config, forkserver=forkserver)
     atexit.register(recorder.stop)

@@ -13,13 +13,14 @@ import _thread
 import ast
 import atexit
 import importlib.machinery
-import json
 import os
 import signal
 import sys
 import types
 from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from concviz import recorder
 
@@ -156,7 +157,7 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print("usage: python -m concviz.runner CONFIG_JSON", file=sys.stderr)
         return 2
-    config = ChildConfig(**json.loads(argv[1]))
+    config = ChildConfig(**msgspec.json.decode(argv[1]))
     return run(config)
 
 

@@ -140,3 +140,32 @@ def test_a_run_killed_with_sigkill_leaves_whole_lines_and_no_process(tmp_path: P
     assert (end["type"], end["status"], end["exit_code"]) == ("end", "crashed", 137)
     assert end["error"] == "the program died with signal 9"
     wait_until(lambda: _session(child) == [], "every process of the run is gone", deadline_s=10)
+
+
+def test_a_program_sees_the_modules_it_imported_and_a_late_multiprocessing_import_is_recorded(tmp_path: Path) -> None:
+    # The libraries most programs never use are instrumented when the program
+    # imports them: a run does not import them for the program (nor pay their
+    # import time), and one imported late, from a thread, is recorded all the same.
+    script = _script(tmp_path, """
+        import sys, threading
+        print(sorted(m for m in ("asyncio", "multiprocessing", "concurrent.futures") if m in sys.modules))
+
+        def late():
+            import multiprocessing as mp
+            from concurrent.futures import ThreadPoolExecutor
+            q = mp.Queue()
+            q.put(1)
+            print(q.get())
+            with ThreadPoolExecutor(1) as pool:
+                print(pool.submit(sum, [1, 2]).result())
+
+        t = threading.Thread(target=late)
+        t.start()
+        t.join()
+    """)
+    proc, lines = _run(tmp_path, script)
+    assert proc.stdout == "[]\n1\n3\n", proc.stderr
+    kinds = {e.get("kind") for e in lines}
+    assert {"queue.put", "queue.get", "pool.submit", "pool.task", "pool.done"} <= kinds, kinds
+    types = {e["args"]["type"] for e in lines if e.get("kind") == "obj.new"}
+    assert {"Queue", "ThreadPoolExecutor"} <= types, types

@@ -1,9 +1,12 @@
 """Instrumentation of the standard library, one module per primitive.
 
-``install()`` patches everything before the program is imported (asyncio's
-and gevent's primitives once the program imports them, ``_imports``);
-``uninstall()`` puts every original back. Each module has its own
-``install``/``uninstall`` pair.
+``install()`` patches everything before the program is imported, but for
+the libraries most programs never import: asyncio's, multiprocessing's,
+``concurrent.futures``' and gevent's primitives are patched once the program
+imports them (``_imports``), which spares every other run their import time
+(about 80 ms of a child's start) and leaves ``sys.modules`` as the program
+would see it. ``uninstall()`` puts every original back. Each module has its
+own ``install``/``uninstall`` pair.
 """
 
 from __future__ import annotations
@@ -19,33 +22,46 @@ from concviz.instrument import (
     greenlets,
     lines,
     locks,
-    mp_futures,
-    mp_manager,
-    mp_pickling,
-    mp_pipe,
-    mp_pool,
-    mp_queues,
-    mp_sync,
     output,
-    processes,
     queues,
     selecting,
     semaphore,
     sleep,
     sockets,
-    thread_futures,
     threads,
 )
 
 _installed: list[object] = []
 
 
+def _install_all(modules: tuple[ModuleType, ...]) -> None:
+    for module in modules:
+        module.install()  # type: ignore[attr-defined]
+        _installed.append(module)
+
+
 def _install_asyncio(_: ModuleType) -> None:
     from concviz.instrument import aio, aio_sync
 
-    for module in (aio, aio_sync):
-        module.install()
-        _installed.append(module)
+    _install_all((aio, aio_sync))
+
+
+def _install_multiprocessing(_: ModuleType) -> None:
+    from concviz.instrument import mp_manager, mp_pickling, mp_pipe, mp_pool, mp_queues, mp_sync, processes
+
+    _install_all((processes, mp_sync, mp_queues, mp_pipe, mp_pool, mp_manager, mp_pickling))
+
+
+def _install_thread_futures(_: ModuleType) -> None:
+    from concviz.instrument import thread_futures
+
+    _install_all((thread_futures,))
+
+
+def _install_process_futures(_: ModuleType) -> None:
+    from concviz.instrument import mp_futures
+
+    _install_all((mp_futures,))
 
 
 def install(max_threads: int = 2000, record_lines: bool = False, native: bool | None = None) -> None:
@@ -53,13 +69,12 @@ def install(max_threads: int = 2000, record_lines: bool = False, native: bool | 
     threads.install(max_threads)
     locks.install(native)
     _installed.append(locks)
-    for module in (semaphore, event, condition, barrier, sleep, output, queues, sockets, selecting,
-                   processes, mp_sync, mp_queues, mp_pipe, mp_pool, mp_manager, mp_pickling, mp_futures, thread_futures,
-                   greenlets, gevent_sync):
-        module.install()
-        _installed.append(module)
-    # asyncio's instrumentation, once the program imports asyncio (most never
-    # do, and importing it costs a child about 40 ms): as gevent's.
+    _install_all((semaphore, event, condition, barrier, sleep, output, queues, sockets, selecting, greenlets,
+                  gevent_sync))
+    # concurrent.futures.process imports multiprocessing: its hook runs first.
+    _imports.when_imported("multiprocessing", _install_multiprocessing)
+    _imports.when_imported("concurrent.futures.thread", _install_thread_futures)
+    _imports.when_imported("concurrent.futures.process", _install_process_futures)
     _imports.when_imported("asyncio", _install_asyncio)
     _installed.insert(0, threads)
     if record_lines:

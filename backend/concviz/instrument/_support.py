@@ -244,6 +244,17 @@ def original_of(module: str, name: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
+class QueueView:
+    """A queue as a worker loop sees it, for a subclass to record some of its
+    calls; everything else goes to the queue itself."""
+
+    def __init__(self, queue: Any) -> None:
+        self._queue = queue
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._queue, name)
+
+
 class Patch:
     """Set attributes on objects and put the originals back later."""
 

@@ -16,8 +16,7 @@ from concurrent.futures import process as cf_process
 from typing import Any
 
 from concviz import recorder
-from concviz.instrument._support import Patch, describe, is_user_file, location, new_object
-from concviz.instrument.mp_pool import QueueView
+from concviz.instrument._support import Patch, QueueView, describe, is_user_file, location, new_object
 
 _append = recorder.append
 _ns = recorder.ns

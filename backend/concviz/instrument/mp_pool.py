@@ -18,7 +18,7 @@ from multiprocessing import pool as mp_pool
 from typing import Any
 
 from concviz import recorder
-from concviz.instrument._support import Patch, describe, is_user_file, location, new_object
+from concviz.instrument._support import Patch, QueueView, describe, is_user_file, location, new_object
 
 _append = recorder.append
 _ns = recorder.ns
@@ -36,17 +36,6 @@ _original_close = _Pool.close
 _original_terminate = _Pool.terminate
 _original_join = _Pool.join
 _CONTEXT_FILE = "multiprocessing/context.py"
-
-
-class QueueView:
-    """A queue as a worker loop sees it, for a subclass to record some of its
-    calls; everything else goes to the queue itself."""
-
-    def __init__(self, queue: Any) -> None:
-        self._queue = queue
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._queue, name)
 
 
 class _Tasks(QueueView):

@@ -386,7 +386,21 @@ _FACTORIES: dict[str, tuple[Any, ValueParam]] = {
 _patch = Patch()
 
 
+def _standard_barrier_base() -> None:
+    """``multiprocessing.synchronize.Barrier`` subclasses ``threading.Barrier``
+    as it is when ``synchronize`` is imported. Imported once concviz has
+    patched ``threading`` (it is imported when the program first uses
+    multiprocessing), it would build on the recorded Barrier, and every wait
+    of a process-shared barrier would be recorded twice: it is put back on
+    the standard library's class, where it would have been without concviz."""
+    from concviz.instrument import barrier
+
+    if synchronize.Barrier.__bases__ == (barrier.Barrier,):
+        synchronize.Barrier.__bases__ = (barrier.Barrier._original,)
+
+
 def install() -> None:
+    _standard_barrier_base()
     for name, (recorded, value_param) in _FACTORIES.items():
         install_factory(_patch, name, recorded, value_param)
     patch_factory(_patch, "Value", _recorded_value)

@@ -33,9 +33,11 @@ import _socket
 import select
 import socket
 import sys
+from types import ModuleType
 from typing import Any
 
 from concviz import recorder
+from concviz.instrument._imports import when_imported
 from concviz.instrument._support import Patch, is_user_file, location, new_object
 
 _append = recorder.append
@@ -291,9 +293,11 @@ _patch = Patch()
 
 def install() -> None:
     _patch.set(socket, "socket", Socket)
-    # multiprocessing sends sockets to other processes by their exact type.
-    from multiprocessing import reduction
+    when_imported("multiprocessing.reduction", _picklable)
 
+
+def _picklable(reduction: ModuleType) -> None:
+    """multiprocessing sends sockets to other processes by their exact type."""
     reduction.register(Socket, reduction._reduce_socket)  # type: ignore[attr-defined]
 
 

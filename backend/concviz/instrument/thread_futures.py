@@ -25,8 +25,7 @@ from concurrent.futures import thread as cf_thread
 from typing import Any
 
 from concviz import recorder
-from concviz.instrument._support import Patch, describe, is_user_file, location, new_object
-from concviz.instrument.mp_pool import QueueView
+from concviz.instrument._support import Patch, QueueView, describe, is_user_file, location, new_object
 
 _append = recorder.append
 _ns = recorder.ns
