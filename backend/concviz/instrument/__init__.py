@@ -36,7 +36,7 @@ _installed: list[object] = []
 
 def _install_all(modules: tuple[ModuleType, ...]) -> None:
     for module in modules:
-        module.install()  # type: ignore[attr-defined]
+        module.install()
         _installed.append(module)
 
 

@@ -298,7 +298,7 @@ def install() -> None:
 
 def _picklable(reduction: ModuleType) -> None:
     """multiprocessing sends sockets to other processes by their exact type."""
-    reduction.register(Socket, reduction._reduce_socket)  # type: ignore[attr-defined]
+    reduction.register(Socket, reduction._reduce_socket)
 
 
 def uninstall() -> None:
