@@ -270,32 +270,71 @@ read_event(const char *p, const char *end, Event *ev)
 
 /* ---- writing lines --------------------------------------------------------- */
 
+static const char DIGITS2[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* v in decimal at w, two digits at a time; returns the end. */
 static inline char *
 put_int(char *w, long long v)
 {
     char tmp[24];
-    int n = 0;
+    char *end = tmp + sizeof(tmp), *p = end;
     unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-    do {
-        tmp[sizeof(tmp) - 1 - n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0) tmp[sizeof(tmp) - 1 - n++] = '-';
-    memcpy(w, tmp + sizeof(tmp) - n, (size_t)n);
-    return w + n;
+    while (u >= 100) {
+        unsigned d = (unsigned)(u % 100) * 2;
+        u /= 100;
+        *--p = DIGITS2[d + 1];
+        *--p = DIGITS2[d];
+    }
+    if (u >= 10) {
+        *--p = DIGITS2[u * 2 + 1];
+        *--p = DIGITS2[u * 2];
+    } else {
+        *--p = (char)('0' + u);
+    }
+    if (v < 0) *--p = '-';
+    memcpy(w, p, (size_t)(end - p));
+    return w + (end - p);
 }
 
 #define PUT(w, lit) (memcpy(w, lit, sizeof(lit) - 1), (w) + sizeof(lit) - 1)
 
-/* The trace line of one event, as msgspec encodes translate.Line. */
-static PyObject *
-trace_line(long long seq, long long t, long long pid, long long tid, Event *ev)
+/* The lines one call translates, each followed by a newline, as a trace file
+ * holds them; handed to Python as one bytes object a call. (Each call has its
+ * own: a fold handler the call makes runs Python code, during which another
+ * thread's run may translate too.) */
+typedef struct {
+    char *data;
+    size_t used, size;
+} Out;
+
+/* Room for n more bytes: 0, or -1 (out of memory). */
+static int
+out_reserve(Out *out, size_t n)
 {
-    char small[1024];
-    Py_ssize_t most = 200 + ev->kind_len + ev->args_len;
-    char *data = most <= (Py_ssize_t)sizeof(small) ? small : PyMem_Malloc((size_t)most);
-    if (data == NULL) return PyErr_NoMemory();
-    char *w = data;
+    if (out->used + n <= out->size) return 0;
+    size_t size = out->size ? out->size : 1 << 16;
+    while (size < out->used + n) size *= 2;
+    char *data = PyMem_Realloc(out->data, size);
+    if (data == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    out->data = data;
+    out->size = size;
+    return 0;
+}
+
+/* The most bytes trace_line writes for ev. */
+#define LINE_MOST(ev) (200 + (size_t)(ev)->kind_len + (size_t)(ev)->args_len)
+
+/* The trace line of one event and its newline at w, as msgspec encodes
+ * translate.Line; returns the end. */
+static char *
+trace_line(char *w, long long seq, long long t, long long pid, long long tid, Event *ev)
+{
     w = PUT(w, "{\"seq\":");
     w = put_int(w, seq);
     w = PUT(w, ",\"t\":");
@@ -317,9 +356,8 @@ trace_line(long long seq, long long t, long long pid, long long tid, Event *ev)
         w += ev->args_len;
     }
     *w++ = '}';
-    PyObject *line = PyBytes_FromStringAndSize(data, w - data);
-    if (data != small) PyMem_Free(data);
-    return line;
+    *w++ = '\n';
+    return w;
 }
 
 /* ---- the fold's lock handlers, for a plain Lock ---------------------------- */
@@ -594,17 +632,18 @@ slow_run(const char *p, const char *end, PyObject *tids, Seen *seen)
 /* translate(line, pos, out, tids, pid, t0, seq, last_t, fold)
  *   -> (pos, seq, last_t, slow, done)
  *
- * Translates the events of the batch line from byte pos on (0, or just past
- * an event) into out, until the line ends (slow -1) or events the Python
- * path must translate: slow is where the first starts and pos just past
- * the last of them (a run of such events, ``slow_run``). done:
- * how many events of the line this call translated. Where the line is not
- * spelled exactly as a writer spells it, the rest of it is the Python path's
- * (which says what is wrong): slow -2. */
+ * Translates the events of the batch line (bytes, or any buffer: a slice of
+ * what was read) from byte pos on (0, or just past an event), until the line
+ * ends (slow -1) or events the Python path must translate: slow is where the
+ * first starts and pos just past the last of them (a run of such events,
+ * ``slow_run``). The trace lines of the done events it translated go to the
+ * list out as one bytes object (each line followed by a newline), if there
+ * are any. Where the line is not spelled exactly as a writer spells it, the
+ * rest of it is the Python path's (which says what is wrong): slow -2. */
 static PyObject *
 translate(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 9 || !PyBytes_Check(args[0]) || !PyList_Check(args[2]) || !PyDict_Check(args[3])) {
+    if (nargs != 9 || !PyObject_CheckBuffer(args[0]) || !PyList_Check(args[2]) || !PyDict_Check(args[3])) {
         PyErr_SetString(PyExc_TypeError, "expected translate(line: bytes, pos, out: list, tids: dict, pid, t0, seq, "
                                          "last_t, fold)");
         return NULL;
@@ -614,25 +653,29 @@ translate(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     PyObject *out = args[2], *tids = args[3], *fold = args[8];
-    const char *line = PyBytes_AS_STRING(args[0]);
-    const char *end = line + PyBytes_GET_SIZE(args[0]);
     Py_ssize_t pos = PyLong_AsSsize_t(args[1]);
     long long pid = PyLong_AsLongLong(args[4]), t0 = PyLong_AsLongLong(args[5]);
     long long seq = PyLong_AsLongLong(args[6]), last_t = PyLong_AsLongLong(args[7]);
     if (PyErr_Occurred()) return NULL;
+    Py_buffer view;
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0) return NULL;
+    const char *line = view.buf;
+    const char *end = line + view.len;
     if (pos < 0 || pos > end - line) {
         PyErr_Format(PyExc_ValueError, "expected a position in the line, got %zd", pos);
+        PyBuffer_Release(&view);
         return NULL;
     }
     PyObject *objects = PyObject_GetAttr(fold, s_objects);
-    if (objects == NULL) return NULL;
-    PyObject *rlocks = PyObject_GetAttr(fold, s_rlocks);
+    PyObject *rlocks = objects == NULL ? NULL : PyObject_GetAttr(fold, s_rlocks);
     if (rlocks == NULL || !PyDict_Check(objects) || !PyAnySet_Check(rlocks)) {
         if (rlocks != NULL) PyErr_SetString(PyExc_TypeError, "fold.objects must be a dict and fold.rlocks a set");
-        Py_DECREF(objects);
+        Py_XDECREF(objects);
         Py_XDECREF(rlocks);
+        PyBuffer_Release(&view);
         return NULL;
     }
+    Out lines = {NULL, 0, 0};
     Seen seen = {.n = 0, .next = 0};
     Objects objs = {.n = 0, .next = 0};
     const char *p = line + pos;
@@ -691,13 +734,11 @@ translate(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             }
         }
         last_t = t;
-        PyObject *text = trace_line(seq, t, pid, tid, &ev);
-        if (text == NULL || PyList_Append(out, text) < 0) {
-            Py_XDECREF(text);
+        if (out_reserve(&lines, LINE_MOST(&ev)) < 0) {
             failed = 1;
             break;
         }
-        Py_DECREF(text);
+        lines.used = (size_t)(trace_line(lines.data + lines.used, seq, t, pid, tid, &ev) - lines.data);
         seq++;
         done++;
         p = ev_end;
@@ -717,6 +758,13 @@ closing:
     if (forget_all(&objs) < 0) failed = 1;
     Py_DECREF(objects);
     Py_DECREF(rlocks);
+    PyBuffer_Release(&view);
+    if (!failed && lines.used) {
+        PyObject *text = PyBytes_FromStringAndSize(lines.data, (Py_ssize_t)lines.used);
+        if (text == NULL || PyList_Append(out, text) < 0) failed = 1;
+        Py_XDECREF(text);
+    }
+    PyMem_Free(lines.data);
     if (failed) return NULL;
     return Py_BuildValue("(nLLnn)", (Py_ssize_t)(p - line), seq, last_t, slow, done);
 }

@@ -19,6 +19,7 @@ from concviz import params as params_mod
 from concviz.analysis.fold_io import QUEUE_TYPES
 from concviz.control import options as control_options
 from concviz.supervisor import RunSpec, Supervisor
+from concviz.translate import Lines
 
 EXIT_USAGE = 2
 
@@ -193,10 +194,8 @@ class FileSink:
     def header(self, line: bytes) -> None:
         self._write(line + b"\n")
 
-    def events(self, lines: list[bytes]) -> None:
-        if self.file is not None:
-            self.file.write(b"\n".join(lines))
-            self._write(b"\n")
+    def events(self, lines: Lines) -> None:
+        self._write(lines.data)
 
     def end(self, line: bytes) -> None:
         self._write(line + b"\n")

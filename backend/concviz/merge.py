@@ -33,7 +33,7 @@ from collections.abc import Callable
 from time import perf_counter_ns
 from typing import Any
 
-from concviz.translate import Resolved, Stream, Translator
+from concviz.translate import Lines, Resolved, Stream, Translator
 
 HOLDBACK_NS = 200_000_000
 # A thread reads the clock, then appends its event; between the two it may
@@ -48,7 +48,7 @@ def _time(event: Resolved) -> int:
 
 
 class Merger:
-    def __init__(self, translator: Translator, deliver: Callable[[list[bytes]], None],
+    def __init__(self, translator: Translator, deliver: Callable[[Lines], None],
                  holdback_ns: int = HOLDBACK_NS, tick_margin_ns: int = TICK_MARGIN_NS) -> None:
         self.translator = translator
         self.deliver = deliver
@@ -71,14 +71,15 @@ class Merger:
     def merging(self) -> bool:
         return len(self.open) > 1 or any(self.pending.values())
 
-    def feed(self, stream: Stream, line: bytes) -> None:
-        """One line of a stream (its hello, or a batch)."""
+    def feed(self, stream: Stream, line: bytes | memoryview) -> None:
+        """One line of a stream (its hello, or a batch): bytes, or a view of
+        what was read, which only a one-process run's batch is kept as."""
         tr = self.translator
         if line[:1] == b"{" and stream.method is not None:
-            tr.tick(stream, line)
+            tr.tick(stream, bytes(line))
             return
         if stream.method is None:
-            events = tr.hello(stream, line)
+            events = tr.hello(stream, bytes(line))
             self.streams_by_pid[stream.pid] = stream
             self._hold(stream, events)
             return
@@ -91,7 +92,7 @@ class Merger:
                 # may be shown up to one batch late; a program's event never is).
                 self._release_side(stream.last_t)
             return
-        self._hold(stream, tr.resolve(stream, tr.decode(line)))
+        self._hold(stream, tr.resolve(stream, tr.decode(bytes(line))))
 
     def add_sample(self, stream: Stream, t: int, tid: int, kind: str, args: dict[str, Any]) -> None:
         """A sample the supervisor took of ``stream``'s process at time ``t`` (absolute)."""

@@ -16,7 +16,8 @@ are translated in C (``concviz._translate``), every other event by
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, overload
 
 import msgspec
 
@@ -45,6 +46,52 @@ RawEvent = tuple[int, int, str, int | None, _Raw]
 """``(t, ident, kind, obj, args)`` as a process's writer sent it; ``t`` absolute."""
 Resolved = tuple[int, int, int, str, int | None, _Raw]
 """``(t, pid, tid, kind, obj, args)``: a raw event with its thread known; ``t`` absolute."""
+
+
+class Lines(Sequence[bytes]):
+    """Trace lines as a trace file holds them: ``data`` is each line followed
+    by a newline, as both paths make them (C, and msgspec's ``encode_lines``).
+    A sink that writes them out takes ``data`` as it is; indexing or
+    iterating splits it, once."""
+
+    __slots__ = ("_count", "_data", "_split")
+
+    def __init__(self, data: bytes = b"", count: int = 0) -> None:
+        self._data = data
+        self._count = count
+        self._split: list[bytes] | None = None
+
+    @property
+    def data(self) -> bytes:
+        return self._data
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._lines())
+
+    @overload
+    def __getitem__(self, i: int) -> bytes: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[bytes]: ...
+    def __getitem__(self, i: int | slice) -> bytes | list[bytes]:
+        return self._lines()[i]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Lines):
+            return self._data == other._data
+        return isinstance(other, list) and self._lines() == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Lines({self._count} lines)"
+
+    def _lines(self) -> list[bytes]:
+        if self._split is None:
+            self._split = self._data.split(b"\n")[:-1] if self._data else []
+        return self._split
 
 
 class Line(msgspec.Struct, gc=False):
@@ -90,16 +137,16 @@ class Translator:
 
     # --- one stream at a time -----------------------------------------------------
 
-    def feed(self, line: bytes) -> list[bytes]:
+    def feed(self, line: bytes) -> Lines:
         """One line of the program's own process → the trace lines it stands for."""
         return self.feed_stream(self.root, line)
 
-    def feed_stream(self, stream: Stream, line: bytes) -> list[bytes]:
+    def feed_stream(self, stream: Stream, line: bytes) -> Lines:
         if stream.method is None:
             return self.sequence(self.hello(stream, line))
         if line[:1] == b"{":
             self.tick(stream, line)
-            return []
+            return Lines()
         return self.translate_line(stream, line)
 
     def tick(self, stream: Stream, line: bytes) -> None:
@@ -158,7 +205,7 @@ class Translator:
         stream.last_t = last_t
         return out
 
-    def sequence(self, events: list[Resolved]) -> list[bytes]:
+    def sequence(self, events: list[Resolved]) -> Lines:
         """Resolved events in time order → trace lines, folded."""
         out: list[Line] = []
         append = out.append
@@ -189,9 +236,7 @@ class Translator:
         self.last_t = last_t
         fold.events = seq
         fold.last_t = last_t
-        if not out:
-            return []
-        return _encode_lines(out).splitlines()
+        return Lines(_encode_lines(out), len(out)) if out else Lines()
 
     def _resolve_thread(self, stream: Stream, who: int, kind: str, raw: _Raw, t: int, out: list[Resolved]) -> int:
         if kind == "thread.begin":
@@ -215,37 +260,47 @@ class Translator:
         return tid, {"thread": tid, "name": f"thread-{tid - stream.main_tid - FOREIGN_TIDS + 1}", "daemon": True,
                      "ident": who, "native": None}
 
-    def translate_line(self, stream: Stream, line: bytes) -> list[bytes]:
+    def translate_line(self, stream: Stream, line: bytes | memoryview) -> Lines:
         """One batch line of one stream → trace lines: ``translate(stream,
         decode(line))``, the busy events in C (see the module)."""
         fold = self.fold
         if fold.running_coroutine:  # actors are not threads: the Python path's
             return self.translate(stream, _decode_batch(line))
-        out: list[bytes] = []
+        parts: list[bytes] = []
+        count = 0
+
+        def python(batch: list[RawEvent]) -> None:
+            nonlocal count
+            lines = self.translate(stream, batch)
+            if lines:
+                parts.append(lines.data)
+                count += len(lines)
+
         native = _translate.translate
         pos, t0, taken = 0, self.t0 or 0, 0
         while True:
-            pos, seq, last_t, slow, done = native(line, pos, out, stream.tids, stream.pid, t0, self.seq, self.last_t,
+            pos, seq, last_t, slow, done = native(line, pos, parts, stream.tids, stream.pid, t0, self.seq, self.last_t,
                                                   fold)
             self.seq, self.last_t = seq, last_t
             taken += done
+            count += done
             if slow == -2:  # not spelled as a writer spells it: the rest is the Python path's
-                out += self.translate(stream, _decode_batch(line)[taken:])
+                python(_decode_batch(line)[taken:])
                 break
             if slow < 0:
                 break
             run = _decode_batch(b"[" + line[slow:pos] + b"]")
-            out += self.translate(stream, run)
+            python(run)
             taken += len(run)
             if fold.running_coroutine:  # a coroutine began to run: so is the rest
-                out += self.translate(stream, _decode_batch(line)[taken:])
+                python(_decode_batch(line)[taken:])
                 break
         stream.last_t = self.last_t + t0
         fold.events = self.seq
         fold.last_t = self.last_t
-        return out
+        return Lines(parts[0] if len(parts) == 1 else b"".join(parts), count)
 
-    def translate(self, stream: Stream, batch: list[RawEvent]) -> list[bytes]:
+    def translate(self, stream: Stream, batch: list[RawEvent]) -> Lines:
         """Raw events of one stream, in order → trace lines.
 
         ``sequence(resolve(...))`` in one pass: the path of a one-process run,
@@ -293,9 +348,7 @@ class Translator:
         stream.last_t = last_t + t0
         fold.events = seq
         fold.last_t = last_t
-        if not out:
-            return []
-        return _encode_lines(out).splitlines()
+        return Lines(_encode_lines(out), len(out)) if out else Lines()
 
     def _thread(self, stream: Stream, who: int, kind: str, raw: _Raw, out: list[Line], t: int) -> int:
         """The thread id of ``who``; a thread met without a ``thread.begin`` gets one now."""

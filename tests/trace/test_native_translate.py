@@ -14,7 +14,7 @@ from tests.control.helpers import run, scenario_spec, script_spec
 from concviz import merge
 from concviz.analysis.fold import Fold
 from concviz.analysis.summary import summarise
-from concviz.translate import Stream, Translator, _decode_batch
+from concviz.translate import Lines, Stream, Translator, _decode_batch
 
 Raw = list[tuple[int, bytes]]
 """A run's raw stream lines as the supervisor read them: (stream number, line)."""
@@ -147,7 +147,7 @@ def test_source_lines_and_watched_variables_translate_the_same(tmp_path: Any,
 def feed_both(*lines: bytes) -> tuple[list[bytes], list[bytes]]:
     hello = b'{"t0": 1000, "pid": 42, "main": 7}'
     native, python = Translator(Fold()), Translator(Fold())
-    out_n, out_p = native.feed(hello), python.feed(hello)
+    out_n, out_p = list(native.feed(hello)), list(python.feed(hello))
     for line in lines:
         out_n += native.feed(line)
         out_p += python.translate(python.root, _decode_batch(line))
@@ -202,3 +202,24 @@ def test_a_broken_line_is_an_error_as_on_the_python_path(line: bytes) -> None:
         tr.feed(line)
     with pytest.raises(msgspec.DecodeError):
         _decode_batch(line)
+
+
+def test_lines_are_the_trace_files_bytes_and_split_on_demand() -> None:
+    lines = Lines(b'{"a":1}\n{"b":2}\n', 2)
+    assert (len(lines), bool(lines), lines.data) == (2, True, b'{"a":1}\n{"b":2}\n')
+    assert list(lines) == [b'{"a":1}', b'{"b":2}'] and lines[1] == b'{"b":2}' and lines[-1:] == [b'{"b":2}']
+    assert lines == [b'{"a":1}', b'{"b":2}'] and lines == Lines(b'{"a":1}\n{"b":2}\n', 2)
+    assert (len(Lines()), bool(Lines()), list(Lines()), Lines().data) == (0, False, [], b"")
+
+
+def test_a_batch_given_as_a_view_of_what_was_read_translates_as_its_bytes() -> None:
+    # The supervisor hands a read chunk's batch lines over as memoryviews.
+    batch = msgspec.json.encode([NEW_LOCK, (1100, 7, "lock.acquire", 4, None), (1101, 7, "lock.release", 4, None),
+                                 (1102, 555, "lock.block", 4, {"file": "p.py", "line": 3})])
+    hello = b'{"t0": 1000, "pid": 42, "main": 7}'
+    chunk = b"xx\n" + batch + b"\nyy"
+    by_bytes, by_view = Translator(Fold()), Translator(Fold())
+    assert by_bytes.feed(hello) == by_view.feed(hello)
+    view = memoryview(chunk)[3:3 + len(batch)]
+    assert by_view.translate_line(by_view.root, view) == by_bytes.translate_line(by_bytes.root, batch)
+    assert summarise(by_view.fold) == summarise(by_bytes.fold)

@@ -22,6 +22,7 @@ from typing import Any
 
 from concviz.control import schedule as schedule_file
 from concviz.supervisor import RunSpec, Supervisor
+from concviz.translate import Lines
 
 DEFAULT_OUT = "concviz-found.schedule.json"
 
@@ -46,7 +47,7 @@ class _Watcher:
     def header(self, line: bytes) -> None:
         pass
 
-    def events(self, lines: list[bytes]) -> None:
+    def events(self, lines: Lines) -> None:
         if self.exception is not None:
             return
         for line in lines:

@@ -12,6 +12,7 @@ import threading
 from typing import Any
 
 from concviz.supervisor import Supervisor
+from concviz.translate import Lines
 
 
 class TerminalStepper:
@@ -30,7 +31,7 @@ class TerminalStepper:
     def header(self, line: bytes) -> None:
         self.sink.header(line)
 
-    def events(self, lines: list[bytes]) -> None:
+    def events(self, lines: Lines) -> None:
         self.sink.events(lines)
         for line in lines:
             if b'"control.pause"' in line:

@@ -27,6 +27,7 @@ import msgspec
 
 from concviz import scenarios
 from concviz.supervisor import RunSpec, Status, Supervisor
+from concviz.translate import Lines
 
 log = logging.getLogger("concviz.experiments")
 
@@ -68,7 +69,7 @@ class _Collect:
     def header(self, line: bytes) -> None:
         self.header_line = line
 
-    def events(self, lines: list[bytes]) -> None:
+    def events(self, lines: Lines) -> None:
         self.lines.extend(lines)
 
     def end(self, line: bytes) -> None:

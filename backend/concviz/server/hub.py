@@ -19,11 +19,11 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 # One pending item: ("header", [line]) | ("events", lines) | ("end", [line]).
-Item = tuple[str, list[bytes]]
+Item = tuple[str, Sequence[bytes]]
 
 
 @dataclass
@@ -130,7 +130,7 @@ class Hub:
 
     # --- run thread side ----------------------------------------------------------------
 
-    def publish(self, kind: str, lines: list[bytes]) -> None:
+    def publish(self, kind: str, lines: Sequence[bytes]) -> None:
         item = (kind, lines)
         size = sum(map(len, lines))
         with self._lock:

@@ -26,6 +26,7 @@ from concviz.server.hub import Hub
 from concviz.server.settings import Settings
 from concviz.server.store import Store
 from concviz.supervisor import RunSpec, Status, Supervisor
+from concviz.translate import Lines
 
 log = logging.getLogger("concviz.server")
 
@@ -94,7 +95,7 @@ class Run:
         self.manager.store.set_running(self.id, line)
         self.hub.publish("header", [line])
 
-    def events(self, lines: list[bytes]) -> None:
+    def events(self, lines: Lines) -> None:
         store = self.manager.store
         # Back-pressure: while the store is far behind, the run waits (and so does its program),
         # so that what memory holds of a live run stays bounded.

@@ -24,7 +24,7 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +34,7 @@ import msgspec
 
 from concviz.analysis.fold import Fold
 from concviz.analysis.summary import summarise
+from concviz.translate import Lines
 
 log = logging.getLogger("concviz.server")
 
@@ -123,7 +124,7 @@ class _Op:
     kind: str
     run_id: str
     args: tuple[Any, ...] = ()
-    lines: list[list[bytes]] = field(default_factory=list)
+    lines: list[Sequence[bytes]] = field(default_factory=list)
     future: Future[None] | None = None
 
 
@@ -218,7 +219,7 @@ class Store:
     def set_running(self, run_id: str, header: bytes) -> None:
         self._queue.put(_Op("running", run_id, (header,)))
 
-    def add_events(self, run_id: str, first_seq: int, lines: list[bytes]) -> None:
+    def add_events(self, run_id: str, first_seq: int, lines: Sequence[bytes]) -> None:
         """Queue a run's events; waits (only) while ``MAX_QUEUED_BYTES`` of events are queued already."""
         size = sum(map(len, lines))
         with self._room:
@@ -319,7 +320,7 @@ class Store:
     def _apply(conn: sqlite3.Connection, op: _Op) -> None:
         if op.kind == "events":
             (first_seq,) = op.args
-            blob = b"".join(b"\n".join(lines) + b"\n" for lines in op.lines)
+            blob = b"".join(lines.data if isinstance(lines, Lines) else b"\n".join(lines) + b"\n" for lines in op.lines)
             count = sum(len(lines) for lines in op.lines)
             conn.execute("INSERT INTO chunks (run_id, first_seq, last_seq, lines) VALUES (?, ?, ?, ?)",
                          (op.run_id, first_seq, first_seq + count - 1, blob))

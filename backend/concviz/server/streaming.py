@@ -13,7 +13,7 @@ never decoded and re-encoded): ``{"type":"events","events":[line,line,...]}``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator, Iterator, Sequence
 
 from concviz.server.hub import Item, Viewer
 from concviz.server.runs import RunManager
@@ -87,7 +87,7 @@ async def _stored(manager: RunManager, run_id: str, seq: int, stop: int | None) 
                 return
 
 
-def event_messages(lines: list[bytes], max_events: int, max_bytes: int) -> Iterator[bytes]:
+def event_messages(lines: Sequence[bytes], max_events: int, max_bytes: int) -> Iterator[bytes]:
     """``events`` messages of at most ``max_events`` lines and about ``max_bytes`` each."""
     i = 0
     n = len(lines)
