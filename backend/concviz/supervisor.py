@@ -282,7 +282,7 @@ class Supervisor:
                         continue
                     try:
                         self._read(fd, readers)
-                    except (msgspec.DecodeError, msgspec.ValidationError, KeyError, TypeError) as error:
+                    except (msgspec.DecodeError, msgspec.ValidationError, KeyError, TypeError, OverflowError) as error:
                         # Not what our recorder writes: something in the run
                         # wrote into a trace stream. End the run; keep what came before.
                         self.protocol_error = f"the run's event stream was corrupted: {error}"

@@ -8,6 +8,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "concviz.cli", "run", *args], capture_output=True, text=True,
@@ -243,6 +245,24 @@ def test_garbage_written_into_the_trace_pipe_ends_the_run_cleanly(tmp_path: Path
     proc = run("-o", "t.jsonl", "--timeout", "30", str(script), cwd=tmp_path)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
+    lines = trace(tmp_path / "t.jsonl")
+    assert lines[-1]["status"] == "crashed"
+    assert lines[-1]["error"].startswith("the run's event stream was corrupted")
+
+
+@pytest.mark.parametrize("forged", [b'[[99999999999999999999,1,"print",null,null]]',
+                                    b'[[1,1,"print",null,null],[9999999999999999999,1,"print",null,null]]'])
+def test_a_time_too_large_for_the_trace_ends_the_run_cleanly(tmp_path: Path, forged: bytes) -> None:
+    script = tmp_path / "vandal.py"
+    script.write_text(textwrap.dedent(f"""
+        import json, os, time
+        config = json.loads(open('/proc/self/cmdline', 'rb').read().split(b'\\0')[3])
+        time.sleep(0.2)  # after the writer's first batches
+        os.write(config["trace_fd"], {forged!r} + b"\\n")
+        time.sleep(30)
+    """))
+    proc = run("-o", "t.jsonl", "--timeout", "30", str(script), cwd=tmp_path)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     lines = trace(tmp_path / "t.jsonl")
     assert lines[-1]["status"] == "crashed"
     assert lines[-1]["error"].startswith("the run's event stream was corrupted")
