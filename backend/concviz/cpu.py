@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from time import perf_counter_ns
 
-from concviz.events import CPU_SAMPLE_MS
+from concviz.limits import CPU_SAMPLE_MS
 from concviz.translate import Stream
 
 PERIOD_NS = CPU_SAMPLE_MS * 1_000_000

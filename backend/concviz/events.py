@@ -25,6 +25,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from concviz.limits import CPU_SAMPLE_MS, PRINT_TEXT_MAX  # noqa: F401 - part of the format, stated once
+
 FORMAT = "concviz-trace"
 VERSION = 1
 
@@ -758,10 +760,6 @@ class Cpu:
     dt: int
 
 
-PRINT_TEXT_MAX = 4096
-"""Most characters of one ``print`` call kept in the trace (``Print.cut`` counts the rest)."""
-
-CPU_SAMPLE_MS = 10
 
 
 @kind("pipe.send")

@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 import msgspec
 
-from concviz import child, events, reaper
+from concviz import child, reaper
 from concviz.analysis.fold import Fold
 from concviz.analysis.summary import summarise
 from concviz.cpu import CpuSampler
@@ -145,6 +145,8 @@ class Supervisor:
     # --- lifecycle -------------------------------------------------------------
 
     def header(self) -> dict[str, Any]:
+        from concviz import events  # after the spawn (see start): its import takes a while
+
         spec = self.spec
         source: dict[str, str] = {}
         try:
@@ -176,7 +178,6 @@ class Supervisor:
             trace_fd=trace_w, trace_socket=socket_path, lifeline_fd=life_r, max_threads=spec.max_threads,
             max_events=spec.max_events, control=control,
         )
-        self.sink.header(_encode(self.header()))
         env = dict(os.environ)
         env.pop("PYTHONSTARTUP", None)
         # Every process of the run records itself (concviz.child), and can be
@@ -193,6 +194,9 @@ class Supervisor:
         if control_r >= 0:
             os.close(control_r)
         self._trace_r = trace_r
+        # Once the child is starting: what the parent does from here on
+        # (the header and its schema's import) is done while the child boots.
+        self.sink.header(_encode(self.header()))
         if spec.max_memory is not None:
             self.memory = MemorySampler(self.proc.pid, socket_path)
         self.status = Status.RUNNING
@@ -473,6 +477,8 @@ class Supervisor:
             error = self.control_message
         elif status is Status.TIMED_OUT:
             error = f"time limit of {self.spec.timeout:g} s exceeded"
+        from concviz import events
+
         record = asdict(events.End(
             type="end", status=status.value, exit_code=exit_code,  # type: ignore[arg-type]
             duration_ns=time.monotonic_ns() - self._started_ns,

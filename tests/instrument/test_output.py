@@ -131,9 +131,3 @@ def test_a_failing_print_hook_is_switched_off_and_the_program_goes_on(
     assert output._enabled is False
     assert reports.getvalue() == (
         "concviz: instrumentation of print failed and was switched off: MemoryError('recorder is full')\n")
-
-
-def test_the_cut_is_the_schemas() -> None:
-    from concviz import events
-
-    assert output.PRINT_TEXT_MAX == events.PRINT_TEXT_MAX

@@ -9,11 +9,7 @@ from typing import Any
 
 from concviz import recorder
 from concviz.instrument._support import Patch, report_once
-
-PRINT_TEXT_MAX = 4096
-"""The schema's ``events.PRINT_TEXT_MAX``, kept here too: importing the
-schema would cost a run's child about 25 ms for one number (a test keeps the
-two equal)."""
+from concviz.limits import PRINT_TEXT_MAX
 
 _append = recorder.append
 _ns = recorder.ns
