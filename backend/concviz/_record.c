@@ -227,7 +227,6 @@ sink_append_nowait(Sink *self, PyObject *event)
 }
 
 static PyObject *s_queue_put_kind, *s_queue_get_kind;
-static PyObject *g_one_record;  /* 1 */
 
 static PyObject *
 entry_tuple(Entry *e, int tsc, Cal from, double ratio)
@@ -1373,86 +1372,168 @@ queue_event(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 }
 
 /* The bookkeeping of a recorded queue (concviz.instrument.queues._Recorded),
- * done under its mutex: each put gets the queue's next item id, kept in
- * q._cv_pending under the item's identity until a get returns that object. */
-static PyObject *s_cv_next, *s_cv_pending, *s_cv_id, *s_cv_lifo, *s_qsize;
+ * done under its mutex: each put gets the queue's next item id, kept in the
+ * queue's book under the item's identity until a get returns that object. */
+static PyObject *s_qsize, *s_queue;
 static PyObject *g_remember, *g_recall;  /* queues._remember, queues._recall: an object queued twice */
+static PyObject *g_plain_qsize;          /* the standard library's own _qsize functions (a tuple) */
 
-/* queue_put(q, item, text): after q._put(item), under the mutex. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *obj;      /* the queue's object id */
+    long long next;     /* the last item id given */
+    PyObject *pending;  /* id(item) → (item id, text, item), or a list of them: an object queued twice */
+    int lifo;
+} QueueBook;
+
+static int
+book_init(QueueBook *self, PyObject *args, PyObject *kwds)
+{
+    PyObject *obj;
+    int lifo;
+    if (!PyArg_ParseTuple(args, "O!p", &PyLong_Type, &obj, &lifo)) return -1;
+    PyObject *pending = PyDict_New();
+    if (pending == NULL) return -1;
+    Py_XSETREF(self->obj, Py_NewRef(obj));
+    Py_XSETREF(self->pending, pending);
+    self->next = 0;
+    self->lifo = lifo;
+    return 0;
+}
+
+static int
+book_traverse(QueueBook *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->pending);
+    return 0;
+}
+
+static int
+book_clear(QueueBook *self)
+{
+    Py_CLEAR(self->pending);
+    return 0;
+}
+
+static void
+book_dealloc(QueueBook *self)
+{
+    PyObject_GC_UnTrack(self);
+    Py_CLEAR(self->obj);
+    book_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyMemberDef book_members[] = {
+    {"pending", T_OBJECT_EX, offsetof(QueueBook, pending), READONLY,
+     "id(item) → (item id, text, item) of the puts not yet got (a list for an object queued twice)."},
+    {NULL},
+};
+
+static PyTypeObject QueueBookType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "concviz._record.QueueBook",
+    .tp_doc = PyDoc_STR("QueueBook(obj_id, lifo): a recorded queue's item ids, for queue_put and queue_got."),
+    .tp_basicsize = sizeof(QueueBook),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)book_init,
+    .tp_traverse = (traverseproc)book_traverse,
+    .tp_clear = (inquiry)book_clear,
+    .tp_dealloc = (destructor)book_dealloc,
+    .tp_members = book_members,
+};
+
+/* q._qsize(), the queue's size as its class counts it; for the standard
+ * library's own _qsize (``len(self.queue)``) that very length, without the
+ * call. A new reference, or NULL. */
+static PyObject *
+queue_size(PyObject *q)
+{
+    PyObject *qsize = _PyType_Lookup(Py_TYPE(q), s_qsize);  /* borrowed */
+    if (qsize != NULL && g_plain_qsize != NULL) {
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(g_plain_qsize); i++) {
+            if (qsize != PyTuple_GET_ITEM(g_plain_qsize, i)) continue;
+            PyObject *items = PyObject_GetAttr(q, s_queue);
+            if (items == NULL) return NULL;
+            Py_ssize_t n = PyObject_Size(items);
+            Py_DECREF(items);
+            return n < 0 ? NULL : PyLong_FromSsize_t(n);
+        }
+    }
+    return call_method0(q, s_qsize);
+}
+
+static int
+book_check(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t expected, const char *usage)
+{
+    if (nargs != expected || !PyObject_TypeCheck(args[0], &QueueBookType) || g_remember == NULL
+            || ((QueueBook *)args[0])->pending == NULL) {
+        PyErr_Format(PyExc_TypeError, "expected %s after configure_queues()", usage);
+        return -1;
+    }
+    return 0;
+}
+
+/* queue_put(book, q, item, text): after q._put(item), under the mutex. */
 static PyObject *
 queue_put(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3 || g_remember == NULL) {
-        PyErr_SetString(PyExc_TypeError, "expected queue_put(queue, item, text) after configure_queues()");
-        return NULL;
-    }
-    PyObject *q = args[0], *item = args[1], *text = args[2];
-    PyObject *result = NULL, *n = NULL, *pending = NULL, *key = NULL, *entry = NULL, *size = NULL, *obj = NULL;
-    PyObject *last = PyObject_GetAttr(q, s_cv_next);
-    if (last == NULL) return NULL;
-    n = PyNumber_Add(last, g_one_record);
-    Py_DECREF(last);
-    if (n == NULL || PyObject_SetAttr(q, s_cv_next, n) < 0) goto done;
-    if ((pending = PyObject_GetAttr(q, s_cv_pending)) == NULL || !PyDict_Check(pending)) {
-        if (pending != NULL) PyErr_SetString(PyExc_TypeError, "queue._cv_pending must be a dict");
-        goto done;
-    }
+    if (book_check(args, nargs, 4, "queue_put(book, queue, item, text)") < 0) return NULL;
+    QueueBook *book = (QueueBook *)args[0];
+    PyObject *q = args[1], *item = args[2], *text = args[3];
+    PyObject *result = NULL, *key = NULL, *entry = NULL, *size = NULL;
+    PyObject *n = PyLong_FromLongLong(book->next + 1);
+    if (n == NULL) return NULL;
+    book->next++;
     if ((key = PyLong_FromVoidPtr(item)) == NULL || (entry = PyTuple_Pack(3, n, text, item)) == NULL) goto done;
-    int known = PyDict_Contains(pending, key);
+    int known = PyDict_Contains(book->pending, key);
     if (known < 0) goto done;
     if (known) {
-        PyObject *r = PyObject_CallFunctionObjArgs(g_remember, pending, item, entry, NULL);
+        PyObject *r = PyObject_CallFunctionObjArgs(g_remember, book->pending, item, entry, NULL);
         if (r == NULL) goto done;
         Py_DECREF(r);
-    } else if (PyDict_SetItem(pending, key, entry) < 0) {
+    } else if (PyDict_SetItem(book->pending, key, entry) < 0) {
         goto done;
     }
-    if ((size = call_method0(q, s_qsize)) == NULL || (obj = PyObject_GetAttr(q, s_cv_id)) == NULL) goto done;
-    result = record_queue(1, obj, n, text, size);
+    if ((size = queue_size(q)) == NULL) goto done;
+    result = record_queue(1, book->obj, n, text, size);
 done:
-    Py_XDECREF(n);
-    Py_XDECREF(pending);
+    Py_DECREF(n);
     Py_XDECREF(key);
     Py_XDECREF(entry);
     Py_XDECREF(size);
-    Py_XDECREF(obj);
     return result;
 }
 
-/* queue_got(q, item, size): after q._get() returned item, under the mutex.
- * Records the get of a put's item and returns True; False (nothing
- * recorded) when no put of this very object is known. */
+/* queue_got(book, q, item): after q._get() returned item, under the mutex.
+ * Records the get of a put's item and returns None; when no put of this very
+ * object is known, records nothing and returns the queue's size (for the
+ * caller to record the get with the item's own text, outside the mutex). */
 static PyObject *
 queue_got(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3 || g_recall == NULL) {
-        PyErr_SetString(PyExc_TypeError, "expected queue_got(queue, item, size) after configure_queues()");
-        return NULL;
-    }
-    PyObject *q = args[0], *item = args[1], *size = args[2];
-    PyObject *result = NULL, *entry = NULL, *obj = NULL;
-    PyObject *pending = PyObject_GetAttr(q, s_cv_pending);
-    if (pending == NULL) return NULL;
+    if (book_check(args, nargs, 3, "queue_got(book, queue, item)") < 0) return NULL;
+    QueueBook *book = (QueueBook *)args[0];
+    PyObject *q = args[1], *item = args[2], *pending = book->pending;
+    PyObject *result = NULL, *entry = NULL;
+    PyObject *size = queue_size(q);
+    if (size == NULL) return NULL;
     PyObject *key = PyLong_FromVoidPtr(item);
-    if (key == NULL || !PyDict_Check(pending)) {
-        if (key != NULL) PyErr_SetString(PyExc_TypeError, "queue._cv_pending must be a dict");
-        goto done;
-    }
+    if (key == NULL) goto done;
     entry = PyDict_GetItemWithError(pending, key);
     if (entry == NULL) {
-        if (!PyErr_Occurred()) result = Py_NewRef(Py_False);
+        if (!PyErr_Occurred()) result = Py_NewRef(size);
         goto done;
     }
     Py_INCREF(entry);
     if (PyList_CheckExact(entry)) {
         /* the same object is in the queue more than once: which put's, by the queue's order */
-        PyObject *lifo = PyObject_GetAttr(q, s_cv_lifo);
-        if (lifo == NULL) goto done;
-        Py_SETREF(entry, PyObject_CallFunctionObjArgs(g_recall, pending, item, lifo, NULL));
-        Py_DECREF(lifo);
+        Py_SETREF(entry, PyObject_CallFunctionObjArgs(g_recall, pending, item, book->lifo ? Py_True : Py_False,
+                                                      NULL));
         if (entry == NULL) goto done;
         if (entry == Py_None) {
-            result = Py_NewRef(Py_False);
+            result = Py_NewRef(size);
             goto done;
         }
     } else if (PyDict_DelItem(pending, key) < 0) {
@@ -1462,26 +1543,22 @@ queue_got(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "a queue's pending entry must be (id, text, item)");
         goto done;
     }
-    if ((obj = PyObject_GetAttr(q, s_cv_id)) == NULL) goto done;
-    PyObject *r = record_queue(0, obj, PyTuple_GET_ITEM(entry, 0), PyTuple_GET_ITEM(entry, 1), size);
-    if (r == NULL) goto done;
-    Py_DECREF(r);
-    result = Py_NewRef(Py_True);
+    result = record_queue(0, book->obj, PyTuple_GET_ITEM(entry, 0), PyTuple_GET_ITEM(entry, 1), size);
 done:
-    Py_DECREF(pending);
+    Py_DECREF(size);
     Py_XDECREF(key);
     Py_XDECREF(entry);
-    Py_XDECREF(obj);
     return result;
 }
 
 static PyObject *
 configure_queues(PyObject *module, PyObject *args)
 {
-    PyObject *remember, *recall;
-    if (!PyArg_ParseTuple(args, "OO", &remember, &recall)) return NULL;
+    PyObject *remember, *recall, *plain_qsize;
+    if (!PyArg_ParseTuple(args, "OOO!", &remember, &recall, &PyTuple_Type, &plain_qsize)) return NULL;
     Py_XSETREF(g_remember, Py_NewRef(remember));
     Py_XSETREF(g_recall, Py_NewRef(recall));
+    Py_XSETREF(g_plain_qsize, Py_NewRef(plain_qsize));
     Py_RETURN_NONE;
 }
 
@@ -1506,10 +1583,11 @@ static PyMethodDef module_methods[] = {
     {"configure_repr", configure_repr, METH_O, "configure_repr(short_repr): the Python short_repr, for the rest."},
     {"after_fork", after_fork, METH_NOARGS, "after_fork(): in a forked child, the parent's writer is not writing."},
     {"queue_put", (PyCFunction)(void (*)(void))queue_put, METH_FASTCALL,
-     "queue_put(queue, item, text): a recorded queue's put, after _put(), under its mutex."},
+     "queue_put(book, queue, item, text): a recorded queue's put, after _put(), under its mutex."},
     {"queue_got", (PyCFunction)(void (*)(void))queue_got, METH_FASTCALL,
-     "queue_got(queue, item, size) -> whether the get of a put's item was recorded."},
-    {"configure_queues", configure_queues, METH_VARARGS, "configure_queues(remember, recall)."},
+     "queue_got(book, queue, item) -> None once the get of a put's item is recorded, else the queue's size."},
+    {"configure_queues", configure_queues, METH_VARARGS,
+     "configure_queues(remember, recall, plain_qsize): the Python bookkeeping, the library's own _qsize functions."},
     {"queue_event", (PyCFunction)(void (*)(void))queue_event, METH_FASTCALL,
      "queue_event(put, obj, id, text, size): record a queue's put or get."},
     {"use_tsc", use_tsc, METH_O, "use_tsc(on): compact events read the time-stamp counter; returns whether they do."},
@@ -1528,16 +1606,13 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC
 PyInit__record(void)
 {
-    if (PyType_Ready(&SinkType) < 0 || PyType_Ready(&BatchType) < 0 || PyType_Ready(&LockBaseType) < 0) return NULL;
+    if (PyType_Ready(&SinkType) < 0 || PyType_Ready(&BatchType) < 0 || PyType_Ready(&LockBaseType) < 0
+            || PyType_Ready(&QueueBookType) < 0) return NULL;
     s_line_kind = PyUnicode_InternFromString("line");
     s_acquire_kind = PyUnicode_InternFromString("lock.acquire");
-    s_cv_next = PyUnicode_InternFromString("_cv_next");
-    s_cv_pending = PyUnicode_InternFromString("_cv_pending");
-    s_cv_id = PyUnicode_InternFromString("_cv_id");
-    s_cv_lifo = PyUnicode_InternFromString("_cv_lifo");
     s_qsize = PyUnicode_InternFromString("_qsize");
-    g_one_record = PyLong_FromLong(1);
-    if (!s_cv_next || !s_cv_pending || !s_cv_id || !s_cv_lifo || !s_qsize || !g_one_record) return NULL;
+    s_queue = PyUnicode_InternFromString("queue");
+    if (!s_qsize || !s_queue) return NULL;
     s_ellipsis = PyUnicode_FromString("\xe2\x80\xa6");
     if (!s_ellipsis) return NULL;
     s_queue_put_kind = PyUnicode_InternFromString("queue.put");
@@ -1553,7 +1628,8 @@ PyInit__record(void)
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;
     if (PyModule_AddObjectRef(m, "Sink", (PyObject *)&SinkType) < 0
-            || PyModule_AddObjectRef(m, "LockBase", (PyObject *)&LockBaseType) < 0) {
+            || PyModule_AddObjectRef(m, "LockBase", (PyObject *)&LockBaseType) < 0
+            || PyModule_AddObjectRef(m, "QueueBook", (PyObject *)&QueueBookType) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -302,6 +302,20 @@ def test_get_of_a_copied_item_has_no_id(instrumented: ModuleType) -> None:
     assert recorded(["queue.get"], object_id(q))[0].args == {"id": None, "item": "[1, 2]", "size": 0}
 
 
+def test_the_size_recorded_is_the_one_the_queues_own_qsize_gives(instrumented: ModuleType) -> None:
+    # The standard library's _qsize is len(self.queue), which the recording
+    # takes directly; a subclass's own _qsize is asked (here: items counted twice).
+    class Doubled(queue.Queue):  # type: ignore[type-arg]
+        def _qsize(self) -> int:
+            return 2 * len(self.queue)
+
+    q = Doubled()
+    q.put("a")
+    q.put("b")
+    q.get()
+    assert [e.args["size"] for e in recorded(["queue.put", "queue.get"], object_id(q))] == [2, 4, 2]
+
+
 def test_item_text_is_cut_short(instrumented: ModuleType) -> None:
     q = queue.Queue()
     q.put("x" * 1000)

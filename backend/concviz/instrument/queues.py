@@ -53,10 +53,12 @@ _append = recorder.append_nowait
 # A put or a get: the event (t, ident, "queue.put"/"queue.get", id, {"id",
 # "item", "size"}) stored in C with no tuple or dict (``_record.c``).
 _queue_event = recorder.queue_event
-# The locked queues' put/get bookkeeping (item ids under the mutex), in C; an
-# object queued twice goes through _remember/_recall below.
+# The locked queues' put/get bookkeeping (item ids under the mutex, in a
+# queue's ``_record.QueueBook``), in C; an object queued twice goes through
+# _remember/_recall below.
 _queue_put = _record.queue_put
 _queue_got = _record.queue_got
+_QueueBook = _record.QueueBook
 _ns = recorder.ns
 _ident = recorder.ident
 
@@ -143,7 +145,10 @@ def _recall(pending: dict[int, Any], item: object, last: bool) -> tuple[int, str
     return entry
 
 
-_record.configure_queues(_remember, _recall)
+# The standard library's own _qsize (``len(self.queue)``): C takes that length
+# itself; a subclass's own _qsize is called.
+_record.configure_queues(_remember, _recall, (_OriginalQueue._qsize, _OriginalLifoQueue._qsize,
+                                              _OriginalPriorityQueue._qsize))
 
 
 class _Meta(type):
@@ -166,8 +171,7 @@ class _Recorded(metaclass=_Meta):
     _cv_kind = "Queue"
     _cv_lifo = False
     _cv_id: int
-    _cv_next: int
-    _cv_pending: dict[int, Any]
+    _cv_book: Any  # _record.QueueBook
     # The original's attributes, for the type checker.
     maxsize: int
     mutex: Any
@@ -185,9 +189,8 @@ class _Recorded(metaclass=_Meta):
 
     def __init__(self, maxsize: int = 0) -> None:
         super().__init__(maxsize)  # type: ignore[call-arg]
-        self._cv_next = 0
-        self._cv_pending = {}
         self._cv_id = new_object(self._cv_kind, value=maxsize if type(maxsize) is int else None, instance=self)
+        self._cv_book = _QueueBook(self._cv_id, self._cv_lifo)
 
     if TYPE_CHECKING:  # the original's storage hooks, called with the mutex held
         def _qsize(self) -> int: ...
@@ -245,7 +248,7 @@ class _Recorded(metaclass=_Meta):
                             raise Full
             self._put(item)
             self.unfinished_tasks += 1
-            _queue_put(self, item, text)  # the item's id, kept under its identity; queue.put
+            _queue_put(self._cv_book, self, item, text)  # the item's id, kept under its identity; queue.put
             self.not_empty.notify()
 
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
@@ -291,22 +294,23 @@ class _Recorded(metaclass=_Meta):
                         _append((_ns(), _ident(), "queue.fail", self._cv_id, {"op": "get", "blocking": True}))
                         raise Empty
             item = self._get()
-            size = self._qsize()
-            linked = _queue_got(self, item, size)  # queue.get of the put that queued this very object
-            if not linked:
+            # queue.get of the put that queued this very object; else the size, for the event below.
+            unlinked = _queue_got(self._cv_book, self, item)
+            if unlinked is not None:
                 self._cv_forget()
             self.not_full.notify()
-        if not linked:
+        if unlinked is not None:
             # Not this put's object (a subclass's _get copies, or the program
             # emptied ``q.queue`` itself): its repr is the program's code, so
             # outside the mutex; the put was recorded long before.
-            _queue_event(False, self._cv_id, None, short_repr(item), size)
+            _queue_event(False, self._cv_id, None, short_repr(item), unlinked)
         return item
 
     def _cv_forget(self) -> None:
         # Items that left the queue unseen would keep their entries forever.
-        if len(self._cv_pending) > 2 * self._qsize() + 64:
-            self._cv_pending.clear()
+        pending = self._cv_book.pending
+        if len(pending) > 2 * self._qsize() + 64:
+            pending.clear()
 
     def task_done(self) -> None:
         with self.all_tasks_done:
