@@ -4,7 +4,8 @@ Runs the race scenario (100 threads, temp = num; sleep(gap); num = temp - 1)
 many times per gap, plain (`python scenarios/race.py`) and under concviz
 (watching num, with and without source-line recording), and prints the
 final-value distributions (runs of the three modes interleaved). Target: the
-medians within 5% of plain Python (10% with --lines).
+medians within 5% of plain Python (10% with --lines). ``RUNS`` (default 15)
+and ``GAPS`` (default "0 0.0001 0.001") select.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RACE = ROOT / "scenarios" / "race.py"
 RUNS = int(__import__("os").environ.get("RUNS", 15))
-GAPS = (0.0, 0.0001, 0.001)
+GAPS = [float(g) for g in __import__("os").environ.get("GAPS", "0 0.0001 0.001").split()]
 FINAL = re.compile(rb"final num: (\d+)")
 
 

@@ -24,6 +24,7 @@
 #include <Python.h>
 #include "structmember.h"
 #include "pythread.h"
+#include "frameobject.h"
 #include <time.h>
 #if defined(__x86_64__) || defined(__i386__)
 #include <x86intrin.h>
@@ -929,6 +930,48 @@ static PyObject *s_line_kind;
 
 /* line(code, line): records ("line", {"file", "line"}) with no Python frame,
  * so that it adds no thread-switch point; never waits (see append_nowait). */
+/* Records that the current thread is at line (an int) of filename: 0, or -1. */
+static int
+record_line(PyObject *filename, PyObject *line)
+{
+    if (g_sink == NULL || g_line_args == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "concviz._record: line() before configure_lines()");
+        return -1;
+    }
+    PyObject *per_file = PyDict_GetItemWithError(g_line_args, filename);
+    if (per_file == NULL) {
+        if (PyErr_Occurred()) return -1;
+        per_file = PyDict_New();
+        if (per_file == NULL) return -1;
+        int failed = PyDict_SetItem(g_line_args, filename, per_file);
+        Py_DECREF(per_file);  /* the cache holds it */
+        if (failed < 0) return -1;
+    }
+    PyObject *line_args = PyDict_GetItemWithError(per_file, line);
+    if (line_args == NULL) {
+        if (PyErr_Occurred()) return -1;
+        line_args = PyObject_CallFunctionObjArgs(g_line_factory, filename, line, NULL);
+        if (line_args == NULL) return -1;
+        int failed = PyDict_SetItem(per_file, line, line_args);
+        Py_DECREF(line_args);
+        if (failed < 0) return -1;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    PyObject *event = Py_BuildValue("(LkOOO)", (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec,
+                                    PyThread_get_thread_ident(), s_line_kind, Py_None, line_args);
+    if (event == NULL) return -1;
+    Entry *e = sink_slot(g_sink);
+    if (e == NULL) {
+        Py_DECREF(event);
+        return -1;
+    }
+    e->kind = PY_EVENT;
+    e->event = event;
+    sink_wait_hard(g_sink);
+    return 0;
+}
+
 static PyObject *
 line_event(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -936,43 +979,97 @@ line_event(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "expected line(code, line_number)");
         return NULL;
     }
-    if (g_sink == NULL || g_line_args == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "concviz._record: line() before configure_lines()");
+    if (record_line(((PyCodeObject *)args[0])->co_filename, args[1]) < 0) return NULL;
+    Py_RETURN_NONE;
+}
+
+/* ---- source lines through a C trace function (before sys.monitoring) -------
+ *
+ * trace_lines() sets, for the thread that calls it, a trace function that is
+ * C: it records the lines of the program's own code objects (the files
+ * is_user_file says are the program's, asked once per file) and turns line
+ * events off in every other frame as it starts. A Python trace function would
+ * be a Python call at every line and every frame's start, each a place where
+ * the interpreter may switch threads, and ten times the cost. */
+static PyObject *g_is_user_file;  /* concviz.instrument._support.is_user_file */
+static PyObject *g_user_files;    /* filename → whether it is the program's */
+static int g_tracing_lines;       /* 0: stop_tracing_lines() was called; threads still traced record nothing */
+static PyObject *s_f_trace_lines;
+
+/* Whether filename is the program's: 1, 0, or -1. */
+static int
+users_file(PyObject *filename)
+{
+    PyObject *known = PyDict_GetItemWithError(g_user_files, filename);
+    if (known != NULL) return known == Py_True;
+    if (PyErr_Occurred()) return -1;
+    PyObject *answer = PyObject_CallOneArg(g_is_user_file, filename);
+    if (answer == NULL) return -1;
+    int user = PyObject_IsTrue(answer);
+    Py_DECREF(answer);
+    if (user < 0 || PyDict_SetItem(g_user_files, filename, user ? Py_True : Py_False) < 0) return -1;
+    return user;
+}
+
+static int
+trace_line_events(PyObject *unused, PyFrameObject *frame, int what, PyObject *arg)
+{
+    if ((what != PyTrace_CALL && what != PyTrace_LINE) || !g_tracing_lines) return 0;
+    PyObject *exc_type, *exc_value, *exc_tb;  /* a frame may start while an exception is being handled */
+    PyErr_Fetch(&exc_type, &exc_value, &exc_tb);
+    PyCodeObject *code = PyFrame_GetCode(frame);
+    int r = 0, user = users_file(code->co_filename);
+    if (user == 0) {
+        r = PyObject_SetAttr((PyObject *)frame, s_f_trace_lines, Py_False);
+    } else if (user < 0) {
+        r = -1;
+    } else if (what == PyTrace_LINE) {
+        PyObject *line = PyLong_FromLong(PyFrame_GetLineNumber(frame));
+        r = line == NULL ? -1 : record_line(code->co_filename, line);
+        Py_XDECREF(line);
+    }
+    Py_DECREF(code);
+    if (r < 0) {
+        /* Never the program's exception: say it once, and record no more lines. */
+        g_tracing_lines = 0;
+        PyErr_WriteUnraisable((PyObject *)frame);
+    }
+    PyErr_Restore(exc_type, exc_value, exc_tb);
+    return 0;
+}
+
+/* trace_lines(is_user_file): record the program's source lines in this thread (and go on doing so). */
+static PyObject *
+trace_lines(PyObject *module, PyObject *is_user_file)
+{
+    if (!PyCallable_Check(is_user_file)) {
+        PyErr_SetString(PyExc_TypeError, "expected trace_lines(is_user_file)");
         return NULL;
     }
-    PyObject *filename = ((PyCodeObject *)args[0])->co_filename;
-    PyObject *line = args[1];
-    PyObject *per_file = PyDict_GetItemWithError(g_line_args, filename);
-    if (per_file == NULL) {
-        if (PyErr_Occurred()) return NULL;
-        per_file = PyDict_New();
-        if (per_file == NULL) return NULL;
-        int failed = PyDict_SetItem(g_line_args, filename, per_file);
-        Py_DECREF(per_file);  /* the cache holds it */
-        if (failed < 0) return NULL;
+    if (g_user_files == NULL && (g_user_files = PyDict_New()) == NULL) return NULL;
+    Py_XSETREF(g_is_user_file, Py_NewRef(is_user_file));
+    /* As with sys.settrace, the frames already running are not traced: only
+     * those that start from now on (a C trace function would get their lines). */
+    PyFrameObject *f = PyEval_GetFrame();
+    Py_XINCREF(f);
+    while (f != NULL) {
+        int r = PyObject_SetAttr((PyObject *)f, s_f_trace_lines, Py_False);
+        PyFrameObject *back = r < 0 ? NULL : PyFrame_GetBack(f);
+        Py_DECREF(f);
+        if (r < 0) return NULL;
+        f = back;
     }
-    PyObject *line_args = PyDict_GetItemWithError(per_file, line);
-    if (line_args == NULL) {
-        if (PyErr_Occurred()) return NULL;
-        line_args = PyObject_CallFunctionObjArgs(g_line_factory, filename, line, NULL);
-        if (line_args == NULL) return NULL;
-        int failed = PyDict_SetItem(per_file, line, line_args);
-        Py_DECREF(line_args);
-        if (failed < 0) return NULL;
-    }
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    PyObject *event = Py_BuildValue("(LkOOO)", (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec,
-                                    PyThread_get_thread_ident(), s_line_kind, Py_None, line_args);
-    if (event == NULL) return NULL;
-    Entry *e = sink_slot(g_sink);
-    if (e == NULL) {
-        Py_DECREF(event);
-        return NULL;
-    }
-    e->kind = PY_EVENT;
-    e->event = event;
-    sink_wait_hard(g_sink);
+    g_tracing_lines = 1;
+    PyEval_SetTrace(trace_line_events, NULL);
+    Py_RETURN_NONE;
+}
+
+/* stop_tracing_lines(): this thread's trace function goes, and other threads' record nothing more. */
+static PyObject *
+stop_tracing_lines(PyObject *module, PyObject *unused)
+{
+    g_tracing_lines = 0;
+    PyEval_SetTrace(NULL, NULL);
     Py_RETURN_NONE;
 }
 
@@ -1579,6 +1676,10 @@ static PyMethodDef module_methods[] = {
     {"configure", configure, METH_VARARGS, "configure(sink, no_depth_args): where LockBase records."},
     {"configure_lines", configure_lines, METH_O, "configure_lines(factory): factory(file, line) makes line args."},
     {"line", (PyCFunction)(void (*)(void))line_event, METH_FASTCALL, "line(code, line): record a source line."},
+    {"trace_lines", trace_lines, METH_O,
+     "trace_lines(is_user_file): this thread records the program's source lines (a C trace function)."},
+    {"stop_tracing_lines", stop_tracing_lines, METH_NOARGS,
+     "stop_tracing_lines(): no thread records source lines any more; this one is traced no more."},
     {"short_repr", short_repr, METH_O, "short_repr(item): an item's text, at most about 60 characters."},
     {"configure_repr", configure_repr, METH_O, "configure_repr(short_repr): the Python short_repr, for the rest."},
     {"after_fork", after_fork, METH_NOARGS, "after_fork(): in a forked child, the parent's writer is not writing."},
@@ -1610,6 +1711,8 @@ PyInit__record(void)
             || PyType_Ready(&QueueBookType) < 0) return NULL;
     s_line_kind = PyUnicode_InternFromString("line");
     s_acquire_kind = PyUnicode_InternFromString("lock.acquire");
+    s_f_trace_lines = PyUnicode_InternFromString("f_trace_lines");
+    if (!s_f_trace_lines) return NULL;
     s_qsize = PyUnicode_InternFromString("_qsize");
     s_queue = PyUnicode_InternFromString("queue");
     if (!s_qsize || !s_queue) return NULL;

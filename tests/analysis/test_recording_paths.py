@@ -157,9 +157,12 @@ def _lines_run(tmp_path: Path, source: str, how: str, *options: str) -> tuple[st
     return done.stdout, [e for e in events if e.get("kind") == "line"]
 
 
-@needs_monitoring
-def test_lines_through_sys_monitoring_add_no_switch_point(tmp_path: Path) -> None:
-    out, lines = _lines_run(tmp_path, TIGHT, "monitoring", "--watch", "x")
+@pytest.mark.parametrize("how", [
+    pytest.param("monitoring", marks=needs_monitoring),
+    "settrace",  # the C trace function
+])
+def test_recorded_lines_add_no_switch_point(tmp_path: Path, how: str) -> None:
+    out, lines = _lines_run(tmp_path, TIGHT, how, "--watch", "x")
     assert out == "200000\n"
     assert len(lines) >= 4 * 50_000 * 2
 

@@ -6,37 +6,23 @@ callback switches ``LINE`` events on for the program's own code objects only
 standard library and installed packages run untraced at full speed; the
 LINE callback is C (``concviz._record.line``), so a recorded line adds no
 thread-switch point. Before 3.12 (or with ``CONCVIZ_LINES=settrace``) it is
-a trace function (``sys.settrace`` and ``threading.settrace``) that traces
-only frames of the program's own code: each line is a Python call, which
-adds thread-switch points. It costs more than the rest, so it is optional
-(``--lines``).
+a trace function in C (``_record.trace_lines``), set in the main thread and
+in every thread the program starts (``threads.on_begin``): it records the
+lines of the program's own files and turns line events off in every other
+frame as it starts; it runs no Python code either. Line events cost more
+than the rest, so they are optional (``--lines``).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import threading
-from types import CodeType, FrameType
+from types import CodeType
 from typing import Any
 
 from concviz import _record, recorder  # type: ignore[attr-defined]  # noqa: F401 (recorder configures _record.line)
+from concviz.instrument import threads
 from concviz.instrument._support import is_user_file
-
-
-def _local(frame: FrameType, event: str, arg: Any) -> Any:
-    if event == "line":
-        # One C call (the same as sys.monitoring's callback): the fewer calls
-        # in here, the fewer places the interpreter may switch threads.
-        _line(frame.f_code, frame.f_lineno)
-    return _local
-
-
-def _global(frame: FrameType, event: str, arg: Any) -> Any:
-    if event == "call" and is_user_file(frame.f_code.co_filename):
-        return _local
-    return None
-
 
 # --- sys.monitoring (3.12+) --------------------------------------------------
 
@@ -46,7 +32,7 @@ _traced: list[CodeType] = []
 
 
 # The LINE callback is C (no Python frame): it adds no thread-switch point.
-_on_line = _line = _record.line
+_on_line = _record.line
 
 
 def _on_start(code: CodeType, offset: int) -> Any:
@@ -77,8 +63,12 @@ def install() -> None:
             _monitoring.register_callback(_tool, _monitoring.events.LINE, _on_line)
             _monitoring.set_events(_tool, _monitoring.events.PY_START)
             return
-    threading.settrace(_global)
-    sys.settrace(_global)
+    _trace_this_thread()
+    threads.on_begin.append(_trace_this_thread)
+
+
+def _trace_this_thread() -> None:
+    _record.trace_lines(is_user_file)
 
 
 def uninstall() -> None:
@@ -93,5 +83,6 @@ def uninstall() -> None:
         _monitoring.free_tool_id(_tool)
         _tool = None
         return
-    sys.settrace(None)
-    threading.settrace(None)
+    if _trace_this_thread in threads.on_begin:
+        threads.on_begin.remove(_trace_this_thread)
+    _record.stop_tracing_lines()
