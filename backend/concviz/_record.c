@@ -115,8 +115,12 @@ first_ratio(void)
 /* ---- Sink: the recorder's buffer -------------------------------------- */
 
 /* One recorded event: a Python tuple (ns, ident, kind, obj, args), or a
- * compact lock event recorded by LockBase with no Python object at all. */
-enum { PY_EVENT = 0, LOCK_ACQUIRE = 1, LOCK_RELEASE = 2, QUEUE_PUT = 3, QUEUE_GET = 4 };
+ * compact event: a lock's (recorded by LockBase with no Python object at
+ * all), a queue's put or get (its item's text kept), a source line (its
+ * pre-encoded args kept). */
+enum { PY_EVENT = 0, LOCK_ACQUIRE = 1, LOCK_RELEASE = 2, QUEUE_PUT = 3, QUEUE_GET = 4, LINE = 5 };
+#define IS_QUEUE(kind) ((kind) == QUEUE_PUT || (kind) == QUEUE_GET)
+#define HOLDS_OBJECT(kind) ((kind) == PY_EVENT || (kind) >= QUEUE_PUT)
 
 /* A queue's put or get (``queue_event``): its item's id (-1: none), text and
  * the queue's size, as the Python event's args {"id", "item", "size"}. */
@@ -130,9 +134,9 @@ typedef struct {
     long long t;
     unsigned long ident;
     long long obj;
-    PyObject *event;  /* PY_EVENT: the tuple; QUEUE_*: the item's text (a str) */
+    PyObject *event;  /* PY_EVENT: the tuple; QUEUE_*: the item's text (a str); LINE: the args (a msgspec.Raw) */
     int kind;
-    QueueArgs q;      /* QUEUE_* only */
+    QueueArgs q;      /* QUEUE_*; LINE: utf8 and utf8_len are the args' JSON, kept by the args */
 } Entry;
 
 struct Sink {
@@ -227,13 +231,16 @@ sink_append_nowait(Sink *self, PyObject *event)
     Py_RETURN_NONE;
 }
 
-static PyObject *s_queue_put_kind, *s_queue_get_kind;
+static PyObject *s_queue_put_kind, *s_queue_get_kind, *s_line_kind;
 
 static PyObject *
 entry_tuple(Entry *e, int tsc, Cal from, double ratio)
 {
     if (e->kind == PY_EVENT) return Py_NewRef(e->event);
-    if (e->kind >= QUEUE_PUT) {
+    if (e->kind == LINE) {
+        return Py_BuildValue("(LkOOO)", stamp_ns(e->t, tsc, from, ratio), e->ident, s_line_kind, Py_None, e->event);
+    }
+    if (IS_QUEUE(e->kind)) {
         PyObject *id = e->q.id < 0 ? Py_NewRef(Py_None) : PyLong_FromLongLong(e->q.id);
         if (id == NULL) return NULL;
         return Py_BuildValue("(LkOL{sNsOsL})", stamp_ns(e->t, tsc, from, ratio), e->ident,
@@ -248,7 +255,7 @@ static void
 entries_free(Entry *items, Py_ssize_t len)
 {
     for (Py_ssize_t i = 0; i < len; i++) {
-        if (items[i].kind == PY_EVENT || items[i].kind >= QUEUE_PUT) Py_DECREF(items[i].event);
+        if (HOLDS_OBJECT(items[i].kind)) Py_DECREF(items[i].event);
     }
 }
 
@@ -521,6 +528,7 @@ put_json_string(char *w, const char *s, Py_ssize_t n)
     return w;
 }
 
+#define LINE_JSON ",\"line\",null,"
 #define QUEUE_PUT_JSON ",\"queue.put\","
 #define QUEUE_GET_JSON ",\"queue.get\","
 
@@ -567,7 +575,8 @@ encode_compact(Out *out, Batch *batch, Py_ssize_t from, Py_ssize_t to, Py_ssize_
     double ratio = batch->ratio;
     size_t need = (size_t)(to - from) * 150 + 4;
     for (Py_ssize_t i = from; i < to; i++) {
-        if (items[i].kind >= QUEUE_PUT) need += 6 * (size_t)items[i].q.utf8_len;  /* \u00XX at worst */
+        if (IS_QUEUE(items[i].kind)) need += 6 * (size_t)items[i].q.utf8_len;  /* \u00XX at worst */
+        else if (items[i].kind == LINE) need += (size_t)items[i].q.utf8_len;
     }
     if (out_reserve(out, need) < 0) return -1;
     char *w = out->data + out->len;
@@ -599,8 +608,16 @@ encode_compact(Out *out, Batch *batch, Py_ssize_t from, Py_ssize_t to, Py_ssize_
         }
         memcpy(w, ident_text, ident_len);
         w += ident_len;
-        if (e->kind >= QUEUE_PUT) {
+        if (IS_QUEUE(e->kind)) {
             w = put_queue_event(w, e);
+            continue;
+        }
+        if (e->kind == LINE) {
+            memcpy(w, LINE_JSON, sizeof(LINE_JSON) - 1);
+            w += sizeof(LINE_JSON) - 1;
+            memcpy(w, e->q.utf8, (size_t)e->q.utf8_len);
+            w += e->q.utf8_len;
+            *w++ = ']';
             continue;
         }
         if (e->kind == LOCK_ACQUIRE) {
@@ -926,7 +943,6 @@ configure(PyObject *module, PyObject *args)
 
 static PyObject *g_line_args;   /* {filename: {line: args}} */
 static PyObject *g_line_factory; /* (filename, line) -> args */
-static PyObject *s_line_kind;
 
 /* line(code, line): records ("line", {"file", "line"}) with no Python frame,
  * so that it adds no thread-switch point; never waits (see append_nowait). */
@@ -956,18 +972,21 @@ record_line(PyObject *filename, PyObject *line)
         Py_DECREF(line_args);
         if (failed < 0) return -1;
     }
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    PyObject *event = Py_BuildValue("(LkOOO)", (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec,
-                                    PyThread_get_thread_ident(), s_line_kind, Py_None, line_args);
-    if (event == NULL) return -1;
+    /* A compact entry: the args' JSON is copied by the writer, without the GIL. */
+    Py_buffer view;
+    if (PyObject_GetBuffer(line_args, &view, PyBUF_SIMPLE) < 0) return -1;
+    const char *json = view.buf;
+    Py_ssize_t json_len = view.len;
+    PyBuffer_Release(&view);  /* the args object keeps its bytes; the entry keeps the object */
     Entry *e = sink_slot(g_sink);
-    if (e == NULL) {
-        Py_DECREF(event);
-        return -1;
-    }
-    e->kind = PY_EVENT;
-    e->event = event;
+    if (e == NULL) return -1;
+    e->t = stamp();
+    e->ident = PyThread_get_thread_ident();
+    e->obj = -1;
+    e->event = Py_NewRef(line_args);
+    e->kind = LINE;
+    e->q.utf8 = json;
+    e->q.utf8_len = json_len;
     sink_wait_hard(g_sink);
     return 0;
 }

@@ -212,6 +212,33 @@ def test_install_with_lines_and_uninstall(pristine: dict[str, Any]) -> None:
     assert threading.gettrace() is None
 
 
+def test_the_writer_encodes_line_events_as_msgspec_would(pristine: dict[str, Any]) -> None:
+    """Source lines are compact entries (their args' JSON copied by the
+    writer in C): the wire must be msgspec's encoding of the events they
+    stand for, as the buffer gives them back."""
+    import msgspec
+
+    def traced(n: int) -> int:
+        total = 0
+        for i in range(n):
+            total += i
+        return total
+
+    recorder._sink.take()  # a batch that begins here
+    instrument.install(record_lines=True)
+    try:
+        assert traced(3) == 3
+    finally:
+        instrument.uninstall()
+    events = list(recorder._buffer)
+    start = traced.__code__.co_firstlineno
+    mine = [e for e in events if e[2] == "line" and msgspec.json.decode(e[4])["file"] == __file__]
+    assert [msgspec.json.decode(e[4])["line"] for e in mine][:3] == [start + 1, start + 2, start + 3]
+    batch = recorder._sink.take()
+    encode = msgspec.json.Encoder().encode
+    assert batch.encode(encode, 2048, len(batch)) == encode(events) + b"\n"
+
+
 @pytest.mark.parametrize("kind", ["Semaphore", "BoundedSemaphore", "Event", "Condition", "Barrier"])
 def test_python_level_primitives_cannot_be_pickled(threading_impl: ModuleType, kind: str) -> None:
     import pickle
