@@ -1428,38 +1428,34 @@ after_fork(PyObject *module, PyObject *unused)
  * recorded as the Python event (t, ident, "queue.put"/"queue.get", obj,
  * {"id": id, "item": text, "size": size}) would be, with no Python object but
  * the text (see ``concviz.instrument.queues``). */
-/* Records a queue's put or get (see queue_event); a new reference to None, or NULL. */
-static PyObject *
-record_queue(int put, PyObject *obj_id, PyObject *item_id, PyObject *text, PyObject *size_obj)
+/* Records a queue's put or get: 0, or -1. The fields as C numbers (id -1:
+ * None); the text a str. Under the queue's own mutex: no wait here but far
+ * beyond the bound (as append_nowait); the thread's next lock acquire or
+ * plain event waits. */
+static int
+record_queue_c(int put, long long obj, long long id, PyObject *text, long long size)
 {
-    if (!PyLong_CheckExact(obj_id) || (item_id != Py_None && !PyLong_CheckExact(item_id))
-            || !PyUnicode_CheckExact(text) || !PyLong_CheckExact(size_obj)) {
-        PyErr_SetString(PyExc_TypeError, "expected queue_event(put: bool, obj: int, id: int | None, text: str, "
-                                         "size: int)");
-        return NULL;
-    }
     if (g_sink == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "concviz._record: queue_event() before configure()");
-        return NULL;
+        return -1;
     }
-    long long obj = PyLong_AsLongLong(obj_id);
-    long long id = item_id == Py_None ? -1 : PyLong_AsLongLong(item_id);
-    long long size = PyLong_AsLongLong(size_obj);
     Py_ssize_t len = 0;
     const char *utf8 = (obj < 0 || id < -1) ? NULL : PyUnicode_AsUTF8AndSize(text, &len);
-    if (utf8 == NULL || PyErr_Occurred()) {
+    if (utf8 == NULL) {
         /* Out of the compact range (or a text with no UTF-8): the Python event itself. */
         PyErr_Clear();
-        PyObject *event = Py_BuildValue("(LkOO{sOsOsO})", monotonic_ns(), PyThread_get_thread_ident(),
-                                        put ? s_queue_put_kind : s_queue_get_kind, obj_id,
-                                        "id", item_id, "item", text, "size", size_obj);
-        if (event == NULL) return NULL;
+        PyObject *event = Py_BuildValue("(LkOL{sNsOsL})", monotonic_ns(), PyThread_get_thread_ident(),
+                                        put ? s_queue_put_kind : s_queue_get_kind, obj,
+                                        "id", id == -1 ? Py_NewRef(Py_None) : PyLong_FromLongLong(id),
+                                        "item", text, "size", size);
+        if (event == NULL) return -1;
         PyObject *r = sink_append_nowait(g_sink, event);
         Py_DECREF(event);
-        return r;
+        Py_XDECREF(r);
+        return r == NULL ? -1 : 0;
     }
     Entry *e = sink_slot(g_sink);
-    if (e == NULL) return NULL;
+    if (e == NULL) return -1;
     e->t = stamp();
     e->ident = PyThread_get_thread_ident();
     e->obj = obj;
@@ -1469,9 +1465,37 @@ record_queue(int put, PyObject *obj_id, PyObject *item_id, PyObject *text, PyObj
     e->q.size = size;
     e->q.utf8 = utf8;
     e->q.utf8_len = len;
-    /* Under the queue's own mutex: no wait here but far beyond the bound (as
-     * append_nowait); the thread's next lock acquire or plain event waits. */
     sink_wait_hard(g_sink);
+    return 0;
+}
+
+/* The same from Python values (queue_event); a new reference to None, or NULL. */
+static PyObject *
+record_queue(int put, PyObject *obj_id, PyObject *item_id, PyObject *text, PyObject *size_obj)
+{
+    if (!PyLong_CheckExact(obj_id) || (item_id != Py_None && !PyLong_CheckExact(item_id))
+            || !PyUnicode_CheckExact(text) || !PyLong_CheckExact(size_obj)) {
+        PyErr_SetString(PyExc_TypeError, "expected queue_event(put: bool, obj: int, id: int | None, text: str, "
+                                         "size: int)");
+        return NULL;
+    }
+    long long obj = PyLong_AsLongLong(obj_id);
+    long long id = item_id == Py_None ? -1 : PyLong_AsLongLong(item_id);
+    long long size = PyLong_AsLongLong(size_obj);
+    if (PyErr_Occurred()) {
+        PyErr_Clear();
+        obj = -1;  /* a number beyond 64 bits: the Python event (its fields kept as they are) */
+    }
+    if (obj < 0) {
+        PyObject *event = Py_BuildValue("(LkOO{sOsOsO})", monotonic_ns(), PyThread_get_thread_ident(),
+                                        put ? s_queue_put_kind : s_queue_get_kind, obj_id,
+                                        "id", item_id, "item", text, "size", size_obj);
+        if (event == NULL) return NULL;
+        PyObject *r = sink_append_nowait(g_sink, event);
+        Py_DECREF(event);
+        return r;
+    }
+    if (record_queue_c(put, obj, id, text, size) < 0) return NULL;
     Py_RETURN_NONE;
 }
 
@@ -1489,29 +1513,122 @@ queue_event(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 
 /* The bookkeeping of a recorded queue (concviz.instrument.queues._Recorded),
  * done under its mutex: each put gets the queue's next item id, kept in the
- * queue's book under the item's identity until a get returns that object. */
+ * queue's book under the item's identity (the book holds the item, so that
+ * its identity cannot be reused meanwhile) until a get returns that object.
+ *
+ * The book is a small open-addressing table keyed by the item's address: a
+ * put and its get cost no Python object but the item's text. An object in
+ * the queue more than once has an entry per put; a get takes the first put's
+ * (the last one's for a LIFO queue). */
 static PyObject *s_qsize, *s_queue;
-static PyObject *g_remember, *g_recall;  /* queues._remember, queues._recall: an object queued twice */
-static PyObject *g_plain_qsize;          /* the standard library's own _qsize functions (a tuple) */
+static PyObject *g_plain_qsize;  /* the standard library's own _qsize functions (a tuple) */
+
+typedef struct {
+    PyObject *item;  /* NULL: never used; GONE: used, then taken (the probe goes on past it) */
+    PyObject *text;
+    long long id;
+} Put;
+
+static PyObject gone_marker;
+#define GONE (&gone_marker)
 
 typedef struct {
     PyObject_HEAD
-    PyObject *obj;      /* the queue's object id */
+    long long obj;      /* the queue's object id */
     long long next;     /* the last item id given */
-    PyObject *pending;  /* id(item) → (item id, text, item), or a list of them: an object queued twice */
+    Put *puts;
+    Py_ssize_t size;    /* slots: a power of two, or 0 */
+    Py_ssize_t len;     /* puts not yet got */
+    Py_ssize_t used;    /* slots not NULL (puts and GONE) */
     int lifo;
 } QueueBook;
+
+static inline size_t
+slot_of(PyObject *item, Py_ssize_t size)
+{
+    uintptr_t p = (uintptr_t)item >> 4;
+    return (size_t)((p * 0x9E3779B97F4A7C15ULL) >> 20) & (size_t)(size - 1);
+}
+
+static void
+book_forget_all(QueueBook *self)
+{
+    Put *puts = self->puts;
+    Py_ssize_t size = self->size;
+    self->puts = NULL;
+    self->size = self->len = self->used = 0;
+    for (Py_ssize_t i = 0; i < size; i++) {
+        if (puts[i].item != NULL && puts[i].item != GONE) {
+            Py_DECREF(puts[i].text);
+            Py_DECREF(puts[i].item);  /* may run the program's finaliser: the book is consistent by now */
+        }
+    }
+    PyMem_Free(puts);
+}
+
+/* Room for one more put: 0, or -1. Grows (or drops the GONE slots) at two thirds full. */
+static int
+book_reserve(QueueBook *self)
+{
+    if ((self->used + 1) * 3 < self->size * 2) return 0;
+    Py_ssize_t size = 16;
+    while (size * 2 <= (self->len + 1) * 3) size *= 2;
+    Put *puts = PyMem_Calloc((size_t)size, sizeof(Put));
+    if (puts == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Put *old = self->puts;
+    Py_ssize_t old_size = self->size;
+    for (Py_ssize_t i = 0; i < old_size; i++) {  /* in slot order: equal items keep their order along a probe */
+        if (old[i].item == NULL || old[i].item == GONE) continue;
+        size_t j = slot_of(old[i].item, size);
+        while (puts[j].item != NULL) j = (j + 1) & (size_t)(size - 1);
+        puts[j] = old[i];
+    }
+    PyMem_Free(old);
+    self->puts = puts;
+    self->size = size;
+    self->used = self->len;
+    return 0;
+}
+
+static int
+book_add(QueueBook *self, PyObject *item, PyObject *text, long long id)
+{
+    if (book_reserve(self) < 0) return -1;
+    size_t j = slot_of(item, self->size);
+    while (self->puts[j].item != NULL) j = (j + 1) & (size_t)(self->size - 1);  /* after any equal item's */
+    self->puts[j] = (Put){Py_NewRef(item), Py_NewRef(text), id};
+    self->len++;
+    self->used++;
+    return 0;
+}
+
+/* The put of this very object a get takes (the first, or for a LIFO queue
+ * the last, by item id), or NULL. */
+static Put *
+book_find(QueueBook *self, PyObject *item)
+{
+    if (self->size == 0) return NULL;
+    Put *found = NULL;
+    for (size_t j = slot_of(item, self->size); self->puts[j].item != NULL; j = (j + 1) & (size_t)(self->size - 1)) {
+        Put *put = &self->puts[j];
+        if (put->item == item && (found == NULL || (self->lifo ? put->id > found->id : put->id < found->id))) {
+            found = put;
+        }
+    }
+    return found;
+}
 
 static int
 book_init(QueueBook *self, PyObject *args, PyObject *kwds)
 {
-    PyObject *obj;
+    long long obj;
     int lifo;
-    if (!PyArg_ParseTuple(args, "O!p", &PyLong_Type, &obj, &lifo)) return -1;
-    PyObject *pending = PyDict_New();
-    if (pending == NULL) return -1;
-    Py_XSETREF(self->obj, Py_NewRef(obj));
-    Py_XSETREF(self->pending, pending);
+    if (!PyArg_ParseTuple(args, "Lp", &obj, &lifo)) return -1;
+    book_forget_all(self);
+    self->obj = obj;
     self->next = 0;
     self->lifo = lifo;
     return 0;
@@ -1520,14 +1637,16 @@ book_init(QueueBook *self, PyObject *args, PyObject *kwds)
 static int
 book_traverse(QueueBook *self, visitproc visit, void *arg)
 {
-    Py_VISIT(self->pending);
+    for (Py_ssize_t i = 0; i < self->size; i++) {
+        if (self->puts[i].item != NULL && self->puts[i].item != GONE) Py_VISIT(self->puts[i].item);
+    }
     return 0;
 }
 
 static int
 book_clear(QueueBook *self)
 {
-    Py_CLEAR(self->pending);
+    book_forget_all(self);
     return 0;
 }
 
@@ -1535,21 +1654,37 @@ static void
 book_dealloc(QueueBook *self)
 {
     PyObject_GC_UnTrack(self);
-    Py_CLEAR(self->obj);
-    book_clear(self);
+    book_forget_all(self);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-static PyMemberDef book_members[] = {
-    {"pending", T_OBJECT_EX, offsetof(QueueBook, pending), READONLY,
-     "id(item) → (item id, text, item) of the puts not yet got (a list for an object queued twice)."},
+static Py_ssize_t
+book_length(QueueBook *self)
+{
+    return self->len;
+}
+
+static PyObject *
+book_forget(QueueBook *self, PyObject *unused)
+{
+    book_forget_all(self);
+    Py_RETURN_NONE;
+}
+
+static PySequenceMethods book_as_sequence = {
+    .sq_length = (lenfunc)book_length,
+};
+
+static PyMethodDef book_methods[] = {
+    {"clear", (PyCFunction)book_forget, METH_NOARGS, "Forget every put not got yet."},
     {NULL},
 };
 
 static PyTypeObject QueueBookType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "concviz._record.QueueBook",
-    .tp_doc = PyDoc_STR("QueueBook(obj_id, lifo): a recorded queue's item ids, for queue_put and queue_got."),
+    .tp_doc = PyDoc_STR("QueueBook(obj_id, lifo): a recorded queue's puts not yet got (len(book)), for queue_put "
+                        "and queue_got."),
     .tp_basicsize = sizeof(QueueBook),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
     .tp_new = PyType_GenericNew,
@@ -1557,13 +1692,14 @@ static PyTypeObject QueueBookType = {
     .tp_traverse = (traverseproc)book_traverse,
     .tp_clear = (inquiry)book_clear,
     .tp_dealloc = (destructor)book_dealloc,
-    .tp_members = book_members,
+    .tp_as_sequence = &book_as_sequence,
+    .tp_methods = book_methods,
 };
 
 /* q._qsize(), the queue's size as its class counts it; for the standard
  * library's own _qsize (``len(self.queue)``) that very length, without the
- * call. A new reference, or NULL. */
-static PyObject *
+ * call. -1 on error. */
+static Py_ssize_t
 queue_size(PyObject *q)
 {
     PyObject *qsize = _PyType_Lookup(Py_TYPE(q), s_qsize);  /* borrowed */
@@ -1571,55 +1707,44 @@ queue_size(PyObject *q)
         for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(g_plain_qsize); i++) {
             if (qsize != PyTuple_GET_ITEM(g_plain_qsize, i)) continue;
             PyObject *items = PyObject_GetAttr(q, s_queue);
-            if (items == NULL) return NULL;
+            if (items == NULL) return -1;
             Py_ssize_t n = PyObject_Size(items);
             Py_DECREF(items);
-            return n < 0 ? NULL : PyLong_FromSsize_t(n);
+            return n;
         }
     }
-    return call_method0(q, s_qsize);
+    PyObject *size = call_method0(q, s_qsize);
+    if (size == NULL) return -1;
+    Py_ssize_t n = PyNumber_AsSsize_t(size, PyExc_OverflowError);
+    Py_DECREF(size);
+    return n;
 }
 
-static int
-book_check(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t expected, const char *usage)
+static QueueBook *
+book_of(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t expected, const char *usage)
 {
-    if (nargs != expected || !PyObject_TypeCheck(args[0], &QueueBookType) || g_remember == NULL
-            || ((QueueBook *)args[0])->pending == NULL) {
-        PyErr_Format(PyExc_TypeError, "expected %s after configure_queues()", usage);
-        return -1;
+    if (nargs != expected || !PyObject_TypeCheck(args[0], &QueueBookType)
+            || (expected == 4 && !PyUnicode_CheckExact(args[3]))) {
+        PyErr_Format(PyExc_TypeError, "expected %s", usage);
+        return NULL;
     }
-    return 0;
+    return (QueueBook *)args[0];
 }
 
 /* queue_put(book, q, item, text): after q._put(item), under the mutex. */
 static PyObject *
 queue_put(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (book_check(args, nargs, 4, "queue_put(book, queue, item, text)") < 0) return NULL;
-    QueueBook *book = (QueueBook *)args[0];
+    QueueBook *book = book_of(args, nargs, 4, "queue_put(book, queue, item, text: str)");
+    if (book == NULL) return NULL;
     PyObject *q = args[1], *item = args[2], *text = args[3];
-    PyObject *result = NULL, *key = NULL, *entry = NULL, *size = NULL;
-    PyObject *n = PyLong_FromLongLong(book->next + 1);
-    if (n == NULL) return NULL;
-    book->next++;
-    if ((key = PyLong_FromVoidPtr(item)) == NULL || (entry = PyTuple_Pack(3, n, text, item)) == NULL) goto done;
-    int known = PyDict_Contains(book->pending, key);
-    if (known < 0) goto done;
-    if (known) {
-        PyObject *r = PyObject_CallFunctionObjArgs(g_remember, book->pending, item, entry, NULL);
-        if (r == NULL) goto done;
-        Py_DECREF(r);
-    } else if (PyDict_SetItem(book->pending, key, entry) < 0) {
-        goto done;
-    }
-    if ((size = queue_size(q)) == NULL) goto done;
-    result = record_queue(1, book->obj, n, text, size);
-done:
-    Py_DECREF(n);
-    Py_XDECREF(key);
-    Py_XDECREF(entry);
-    Py_XDECREF(size);
-    return result;
+    long long id = book->next + 1;
+    if (book_add(book, item, text, id) < 0) return NULL;
+    book->next = id;
+    Py_ssize_t size = queue_size(q);
+    if (size < 0 && PyErr_Occurred()) return NULL;
+    if (record_queue_c(1, book->obj, id, text, size) < 0) return NULL;
+    Py_RETURN_NONE;
 }
 
 /* queue_got(book, q, item): after q._get() returned item, under the mutex.
@@ -1629,51 +1754,30 @@ done:
 static PyObject *
 queue_got(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (book_check(args, nargs, 3, "queue_got(book, queue, item)") < 0) return NULL;
-    QueueBook *book = (QueueBook *)args[0];
-    PyObject *q = args[1], *item = args[2], *pending = book->pending;
-    PyObject *result = NULL, *entry = NULL;
-    PyObject *size = queue_size(q);
-    if (size == NULL) return NULL;
-    PyObject *key = PyLong_FromVoidPtr(item);
-    if (key == NULL) goto done;
-    entry = PyDict_GetItemWithError(pending, key);
-    if (entry == NULL) {
-        if (!PyErr_Occurred()) result = Py_NewRef(size);
-        goto done;
-    }
-    Py_INCREF(entry);
-    if (PyList_CheckExact(entry)) {
-        /* the same object is in the queue more than once: which put's, by the queue's order */
-        Py_SETREF(entry, PyObject_CallFunctionObjArgs(g_recall, pending, item, book->lifo ? Py_True : Py_False,
-                                                      NULL));
-        if (entry == NULL) goto done;
-        if (entry == Py_None) {
-            result = Py_NewRef(size);
-            goto done;
-        }
-    } else if (PyDict_DelItem(pending, key) < 0) {
-        goto done;
-    }
-    if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) < 2) {
-        PyErr_SetString(PyExc_TypeError, "a queue's pending entry must be (id, text, item)");
-        goto done;
-    }
-    result = record_queue(0, book->obj, PyTuple_GET_ITEM(entry, 0), PyTuple_GET_ITEM(entry, 1), size);
-done:
-    Py_DECREF(size);
-    Py_XDECREF(key);
-    Py_XDECREF(entry);
-    return result;
+    QueueBook *book = book_of(args, nargs, 3, "queue_got(book, queue, item)");
+    if (book == NULL) return NULL;
+    PyObject *q = args[1], *item = args[2];
+    Py_ssize_t size = queue_size(q);
+    if (size < 0 && PyErr_Occurred()) return NULL;
+    Put *put = book_find(book, item);
+    if (put == NULL) return PyLong_FromSsize_t(size);
+    PyObject *text = put->text, *its_item = put->item;
+    long long id = put->id;
+    put->item = GONE;
+    put->text = NULL;
+    book->len--;
+    int r = record_queue_c(0, book->obj, id, text, size);
+    Py_DECREF(text);
+    Py_DECREF(its_item);  /* the caller holds the item too: no finaliser runs here */
+    if (r < 0) return NULL;
+    Py_RETURN_NONE;
 }
 
 static PyObject *
 configure_queues(PyObject *module, PyObject *args)
 {
-    PyObject *remember, *recall, *plain_qsize;
-    if (!PyArg_ParseTuple(args, "OOO!", &remember, &recall, &PyTuple_Type, &plain_qsize)) return NULL;
-    Py_XSETREF(g_remember, Py_NewRef(remember));
-    Py_XSETREF(g_recall, Py_NewRef(recall));
+    PyObject *plain_qsize;
+    if (!PyArg_ParseTuple(args, "O!", &PyTuple_Type, &plain_qsize)) return NULL;
     Py_XSETREF(g_plain_qsize, Py_NewRef(plain_qsize));
     Py_RETURN_NONE;
 }
@@ -1707,7 +1811,7 @@ static PyMethodDef module_methods[] = {
     {"queue_got", (PyCFunction)(void (*)(void))queue_got, METH_FASTCALL,
      "queue_got(book, queue, item) -> None once the get of a put's item is recorded, else the queue's size."},
     {"configure_queues", configure_queues, METH_VARARGS,
-     "configure_queues(remember, recall, plain_qsize): the Python bookkeeping, the library's own _qsize functions."},
+     "configure_queues(plain_qsize): the standard library's own _qsize functions (a tuple)."},
     {"queue_event", (PyCFunction)(void (*)(void))queue_event, METH_FASTCALL,
      "queue_event(put, obj, id, text, size): record a queue's put or get."},
     {"use_tsc", use_tsc, METH_O, "use_tsc(on): compact events read the time-stamp counter; returns whether they do."},

@@ -291,6 +291,62 @@ def test_equal_items_keep_their_own_ids(instrumented: ModuleType) -> None:
     assert [e.args["id"] for e in recorded(["queue.get"], object_id(lifo))] == [2, 1]
 
 
+@pytest.mark.parametrize("kind", LOCKED)
+def test_every_get_names_its_put_through_many_puts_gets_and_repeated_objects(instrumented: ModuleType,
+                                                                            kind: str) -> None:
+    # Thousands of puts and gets in a random order, a few objects queued many
+    # times over, against a model of the queue that knows which put each item is.
+    import heapq
+    import random
+
+    rng = random.Random(7)
+    q = getattr(queue, kind)()
+    objects = [(n,) for n in range(40)]  # PriorityQueue orders them; the same object is put many times
+    model: list[Any] = []  # (priority, put id, object) / (put id, object)
+    expected: list[int] = []
+    next_id = 0
+    for _ in range(3000):
+        if model and rng.random() < 0.45:
+            got = q.get()
+            if kind == "Queue":
+                put_id, obj = model.pop(0)
+            elif kind == "LifoQueue":
+                put_id, obj = model.pop()
+            else:  # the smallest object; of its puts, the first (objects differ in value, so ties are one object)
+                _, put_id, obj = heapq.heappop(model)
+            assert got is obj
+            expected.append(put_id)
+        else:
+            obj = rng.choice(objects)
+            next_id += 1
+            q.put(obj)
+            if kind == "PriorityQueue":
+                heapq.heappush(model, (obj, next_id, obj))
+            else:
+                model.append((next_id, obj))
+    assert [e.args["id"] for e in recorded(["queue.get"], object_id(q))] == expected
+    assert len(q._cv_book) == q.qsize()
+
+
+def test_a_queued_item_lives_while_its_put_is_pending_and_cycles_are_collected(instrumented: ModuleType) -> None:
+    import weakref
+
+    class Item:
+        pass
+
+    q = queue.Queue()
+    item = Item()
+    item.queue = q  # a cycle through the queue's book
+    seen = weakref.ref(item)
+    q.put(item)
+    del item
+    gc.collect()
+    assert seen() is not None  # held by the queue (and its book)
+    del q
+    gc.collect()
+    assert seen() is None
+
+
 def test_get_of_a_copied_item_has_no_id(instrumented: ModuleType) -> None:
     class Copying(queue.Queue):  # type: ignore[type-arg]
         def _get(self) -> Any:

@@ -54,8 +54,8 @@ _append = recorder.append_nowait
 # "item", "size"}) stored in C with no tuple or dict (``_record.c``).
 _queue_event = recorder.queue_event
 # The locked queues' put/get bookkeeping (item ids under the mutex, in a
-# queue's ``_record.QueueBook``), in C; an object queued twice goes through
-# _remember/_recall below.
+# queue's ``_record.QueueBook``), in C. (SimpleQueue's, gevent's and asyncio's
+# queues keep theirs in a dict, through _remember/_recall below.)
 _queue_put = _record.queue_put
 _queue_got = _record.queue_got
 _QueueBook = _record.QueueBook
@@ -147,8 +147,7 @@ def _recall(pending: dict[int, Any], item: object, last: bool) -> tuple[int, str
 
 # The standard library's own _qsize (``len(self.queue)``): C takes that length
 # itself; a subclass's own _qsize is called.
-_record.configure_queues(_remember, _recall, (_OriginalQueue._qsize, _OriginalLifoQueue._qsize,
-                                              _OriginalPriorityQueue._qsize))
+_record.configure_queues((_OriginalQueue._qsize, _OriginalLifoQueue._qsize, _OriginalPriorityQueue._qsize))
 
 
 class _Meta(type):
@@ -308,9 +307,9 @@ class _Recorded(metaclass=_Meta):
 
     def _cv_forget(self) -> None:
         # Items that left the queue unseen would keep their entries forever.
-        pending = self._cv_book.pending
-        if len(pending) > 2 * self._qsize() + 64:
-            pending.clear()
+        book = self._cv_book
+        if len(book) > 2 * self._qsize() + 64:
+            book.clear()
 
     def task_done(self) -> None:
         with self.all_tasks_done:
