@@ -57,7 +57,7 @@ test-versions:
 install: $(PY_STAMP) $(NODE_STAMP)
 	@$(BIN)/python -m compileall -q backend/concviz >/dev/null
 
-$(PY_STAMP): pyproject.toml setup.py $(wildcard backend/concviz/*.c)
+$(PY_STAMP): pyproject.toml setup.py $(wildcard backend/concviz/*.c backend/concviz/*.h)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v "is ignored" || true
 	$(BIN)/python -c "import concviz, fastapi, pytest"
