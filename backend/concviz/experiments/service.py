@@ -163,12 +163,15 @@ class SweepService:
             live = self._live.get(sweep_id)
         known = dict(live.outcomes) if live is not None else {}
         running = set(live.batch.running_ids()) if live is not None and live.batch is not None else set()
+        # a run not started is queued only while its sweep is live and not cancelled
+        cancelled = live is None or (live.batch is not None and live.batch.cancelled.is_set())
+        not_started = "cancelled" if cancelled else "queued"
         for run in sweep["runs"]:
             if run["outcome"] is None and run["run_id"] in known:
                 ended = known[run["run_id"]]  # ended, not yet written
                 run.update(outcome=ended, status=ended["status"], exit_code=ended["exit_code"])
             if run["status"] is None:
-                run["status"] = ("running" if run["run_id"] in running else "queued") if live else "cancelled"
+                run["status"] = "running" if run["run_id"] in running else not_started
         done = sum(1 for r in sweep["runs"] if r["outcome"] is not None)
         swept = list(sweep["params"])
         sweep.update(self._progress(sweep_id, done, sweep["total"], sweep["state"]))
