@@ -61,27 +61,31 @@ def _stat(pid: int) -> tuple[int, int] | None:
 class MemorySampler:
     """The resident memory of one run's processes, sampled every ``PERIOD_S``."""
 
-    def __init__(self, session: int, marker: str) -> None:
+    def __init__(self, session: int, marker: str, max_processes: int | None = None) -> None:
         self.session = session
         self.marker = marker
+        self.max_processes = max_processes
         self.escaped: set[int] = set()
         self.peak = 0
         self._next = 0.0
         self._next_escaped = time.monotonic() + ESCAPED_PERIOD_S
         self.processes = 0
+        self._seen: dict[int, int] = {}
 
     def due(self, now: float) -> bool:
         return now >= self._next
 
     def sample(self, now: float) -> int:
         """The run's resident bytes now (also kept in ``peak``); ``processes``
-        is how many processes held them."""
+        is how many processes held them. Past ``max_processes`` it stops
+        counting (a fork bomb: then ``processes`` is over the limit and the
+        bytes are a lower bound), since each process costs a read of its
+        ``stat``, and a bomb that is not stopped in a few tenths of a second
+        has tens of thousands."""
         self._next = now + PERIOD_S
-        if now >= self._next_escaped:
-            self._next_escaped = now + ESCAPED_PERIOD_S
-            self.escaped = set(reaper.processes_of_run(self.marker, besides=self.session))  # the group is the session
         total = 0
         seen: dict[int, int] = {}
+        crowded = False
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue
@@ -90,6 +94,13 @@ class MemorySampler:
             if found is not None and (found[0] == self.session or pid in self.escaped):
                 total += found[1]
                 seen[pid] = found[1]
+                if self.max_processes is not None and len(seen) > self.max_processes:
+                    crowded = True
+                    break
+        if not crowded and now >= self._next_escaped:
+            # reads every other process's environment: seldom, and not for a bomb
+            self._next_escaped = now + ESCAPED_PERIOD_S
+            self.escaped = set(reaper.processes_of_run(self.marker, besides=self.session))  # the group is the session
         self.peak = max(self.peak, total)
         self.processes = len(seen)
         self._seen = seen
@@ -106,7 +117,7 @@ class MemorySampler:
         of those read is a lower bound, and the next period goes on."""
         total = 0
         deadline = time.monotonic() + budget_s
-        seen = getattr(self, "_seen", {})
+        seen = self._seen
         for pid in sorted(seen, key=seen.__getitem__, reverse=True):
             if total > limit or time.monotonic() > deadline:
                 break

@@ -139,6 +139,8 @@ class Supervisor:
         self.protocol_error: str | None = None
         self.control_message: str | None = None
         self._cycle_seen = 0.0
+        self._crowd_mark = spec.max_threads
+        self._count_now = False
         self.memory: MemorySampler | None = None
         self.limit_message: str | None = None
 
@@ -198,7 +200,7 @@ class Supervisor:
         # (the header and its schema's import) is done while the child boots.
         self.sink.header(_encode(self.header()))
         if spec.max_memory is not None:
-            self.memory = MemorySampler(self.proc.pid, socket_path)
+            self.memory = MemorySampler(self.proc.pid, socket_path, max_processes=spec.max_threads)
         self.status = Status.RUNNING
 
     def spawn(self, config: dict[str, Any], pass_fds: tuple[int, ...], env: dict[str, str]) -> Any:
@@ -245,10 +247,12 @@ class Supervisor:
     def _kill_group(self) -> None:
         if self.proc is None:
             return
-        try:
+        with contextlib.suppress(OSError):
+            # Killed processes run again only to die; at the lowest priority
+            # thousands of them (a fork bomb) leave the supervisor its share.
+            os.setpriority(os.PRIO_PGRP, self.proc.pid, 19)
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
     def _kill_escaped(self) -> None:
         """Kill what left the process group (a new session, a daemon)."""
@@ -281,6 +285,8 @@ class Supervisor:
                 wait = 0.05 if not self.merger.merging else 0.01
                 ready, _, _ = select.select([*readers, listener], [], [], min(wait, self.cpu.period_ns / 1e9))
                 for fd in ready:
+                    if ending is None and self._crowded(readers):
+                        break  # check it before reading on (the rest is ready next time)
                     if fd == listener:
                         self._accept(readers)
                         continue
@@ -304,7 +310,7 @@ class Supervisor:
                             self.fold.limit = {"what": "events", "limit": self.spec.max_events}
                         ending = Status.LIMIT_EXCEEDED
                         self._kill_group()
-                    elif self._over_memory():
+                    elif self._over_memory(readers):
                         ending = Status.LIMIT_EXCEEDED
                         self._kill_group()
                         self._kill_escaped()
@@ -337,10 +343,31 @@ class Supervisor:
             reaper.wait_group_gone(self.proc.pid)  # a run has ended once nothing of it runs
         return self._finish(ending, returncode)
 
-    def _over_memory(self) -> bool:
-        memory, limit = self.memory, self.spec.max_memory
-        if memory is None or limit is None or not memory.due(now := time.monotonic()):
+    def _crowded(self, readers: dict[int, tuple[Stream, bytearray]]) -> bool:
+        """More streams open than the thread limit allows processes, and more
+        than at the last count: a fork bomb's first sign. It doubles every
+        few tens of milliseconds, and each thousand processes it has makes a
+        count slower and the supervisor's share of the machine smaller, so
+        the processes are counted at once. (Streams may outlast their
+        processes a moment: then the count says so, and the next sign is a
+        quarter of the limit more.)"""
+        if self.memory is None or len(readers) <= self._crowd_mark:
+            if len(readers) <= self.spec.max_threads:
+                self._crowd_mark = self.spec.max_threads
             return False
+        self._crowd_mark = len(readers) + self.spec.max_threads // 4
+        self._count_now = True
+        return True
+
+    def _over_memory(self, readers: dict[int, tuple[Stream, bytearray]]) -> bool:
+        """Whether the run's processes are too many or hold too much: sampled
+        every period, or at once after a sign of a fork bomb."""
+        self._crowded(readers)
+        memory, limit = self.memory, self.spec.max_memory
+        now = time.monotonic()
+        if memory is None or limit is None or not (self._count_now or memory.due(now)):
+            return False
+        self._count_now = False
         used = memory.sample(now)
         if memory.processes > self.spec.max_threads:
             # Each process runs a thread: the thread limit, whatever the memory (a fork bomb).

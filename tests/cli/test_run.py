@@ -88,6 +88,26 @@ def test_thread_limit_ends_the_run_with_limit_exceeded(tmp_path: Path) -> None:
     assert proc.returncode == 125
 
 
+def test_processes_one_after_another_never_reach_the_thread_limit(tmp_path: Path) -> None:
+    # More processes than the limit, never more than two alive at once: their
+    # streams may outlast them a moment, which must not end the run.
+    script = tmp_path / "forks.py"
+    script.write_text(textwrap.dedent("""\
+        import os
+        for _ in range(100):
+            pid = os.fork()
+            if pid == 0:
+                os._exit(0)
+            os.waitpid(pid, 0)
+        print("forked 100")
+    """))
+    proc = run("--max-threads", "4", "-o", "t.jsonl", str(script), cwd=tmp_path)
+    lines = trace(tmp_path / "t.jsonl")
+    assert lines[-1]["status"] == "finished", lines[-1]
+    assert proc.returncode == 0 and "forked 100" in proc.stdout
+    assert len({e["pid"] for e in lines[1:-1] if e["kind"] == "process.begin"}) == 101
+
+
 def test_event_limit_ends_the_run_with_limit_exceeded(tmp_path: Path) -> None:
     script = tmp_path / "busy.py"
     script.write_text("import threading\nlock = threading.Lock()\nwhile True:\n    with lock:\n        pass\n")
