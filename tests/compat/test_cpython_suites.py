@@ -61,7 +61,9 @@ def test_cpython_suite_passes_under_concviz(suite: str, tmp_path: Path) -> None:
         cwd=tmp_path, capture_output=True, text=True, timeout=400,
     )
     report = proc.stderr
-    assert proc.returncode == 0, report[-4000:]
+    # the tests that failed first (a crash's traceback can be longer than the report's tail)
+    failed = "\n".join(re.findall(r"^.*\.\.\. (?:FAIL|ERROR)$|^(?:FAIL|ERROR): .*$", report, re.MULTILINE))
+    assert proc.returncode == 0, f"{failed}\n…\n{report[-4000:]}"
     assert f"Ran {SUITES[suite]} tests" in report
     outcome = re.search(r"^OK(?: \((.*)\))?$", report, re.MULTILINE)
     assert outcome is not None, report[-4000:]
