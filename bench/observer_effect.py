@@ -3,9 +3,10 @@
 Runs the race scenario (100 threads, temp = num; sleep(gap); num = temp - 1)
 many times per gap, plain (`python scenarios/race.py`) and under concviz
 (watching num, with and without source-line recording), and prints the
-final-value distributions (runs of the three modes interleaved). Target: the
-medians within 5% of plain Python (10% with --lines). ``RUNS`` (default 15)
-and ``GAPS`` (default "0 0.0001 0.001") select.
+final-value distributions (runs of the modes interleaved). Target: the
+medians within 5% of plain Python (10% with --lines). A second plain series
+shows how far two medians of the same program fall apart at this count of
+runs. ``RUNS`` (default 15) and ``GAPS`` (default "0 0.0001 0.001") select.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ def commands(gap: float) -> dict[str, list[str]]:
     concviz = [sys.executable, "-m", "concviz.cli", "run", "-q", "--param", "threads=100", "--param", f"gap={gap!r}"]
     return {
         "plain python": [sys.executable, str(RACE), *params],
+        # the same again: how far two plain series' medians fall apart (the noise floor)
+        "plain again": [sys.executable, str(RACE), *params],
         "concviz": [*concviz, "--no-lines", "race"],
         "concviz --lines": [*concviz, "--lines", "race"],
     }
@@ -46,9 +49,14 @@ def main() -> None:
     for gap in GAPS:
         modes = commands(gap)
         values: dict[str, list[int]] = {mode: [] for mode in modes}
-        for _ in range(RUNS):  # interleaved: a slow spell of the machine hits every mode alike
-            for mode, command in modes.items():
-                values[mode].append(final_value(command))
+        names = list(modes)
+        for run in range(RUNS):
+            # Interleaved, so that a slow spell of the machine hits every mode
+            # alike, and rotated: a run right after a concviz run loses a few
+            # percent fewer updates than one after a plain run (as large as the
+            # target), so each mode follows each other equally often.
+            for mode in names[run % len(names):] + names[:run % len(names)]:
+                values[mode].append(final_value(modes[mode]))
         plain = statistics.median(values["plain python"])
         for mode, got in values.items():
             median = statistics.median(got)
