@@ -28,8 +28,8 @@ from concviz import recorder
 
 PLAIN_START_S = 0.01
 """About the CPU time a plain interpreter's main thread has used when a script starts."""
-SETTLE_MAX_S = 0.2
-_sleep = time.sleep  # the original: taken before the instrumentation replaces it
+SETTLE_S = float(os.environ.get("CONCVIZ_SETTLE_S", "0.03"))
+"""The pause before the program (``_settle``); 0: none."""
 
 
 def _settle() -> None:
@@ -37,13 +37,14 @@ def _settle() -> None:
 
     Linux keeps an account of each thread's recent CPU use, which decays in
     tens of milliseconds and guides where and when the threads it starts
-    run. The child's setup (imports, instrumentation: about 60 ms, against
+    run. The child's setup (imports, instrumentation: 60-100 ms, against
     10 ms for a plain interpreter's start) left the tutorial's race at gap 0
     losing 8-10% fewer updates than under plain Python, and so did a plain
-    Python run that first spins 150 ms; a pause as long as the setup ran
-    beyond a plain start brings both back (``bench/observer_probe.py``,
-    ``bench/observer_effect.py``)."""
-    _sleep(min(SETTLE_MAX_S, max(0.0, time.thread_time() - PLAIN_START_S)))
+    Python run that first spins 150 ms; a pause of 30 ms brings both back
+    (longer ones overshoot: 60 ms +3-6%, 90 ms +10% on 3.12). Measured with
+    ``bench/observer_effect.py`` and ``bench/observer_probe.py``."""
+    if SETTLE_S > 0 and time.thread_time() > PLAIN_START_S:  # not a run forked from a process that set up long ago
+        time.sleep(SETTLE_S)  # not recorded: not the program's code
 
 
 @dataclass
