@@ -25,7 +25,6 @@ import msgspec
 
 from concviz import recorder
 
-
 PLAIN_START_S = 0.01
 """About the CPU time a plain interpreter's main thread has used when a script starts."""
 SETTLE_S = float(os.environ.get("CONCVIZ_SETTLE_S", "0.03"))
