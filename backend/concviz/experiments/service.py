@@ -161,8 +161,9 @@ class SweepService:
             return None
         with self._lock:
             live = self._live.get(sweep_id)
-        known = dict(live.outcomes) if live is not None else {}
+        # running first: a run leaves it only after its outcome is known, so it is in one or the other
         running = set(live.batch.running_ids()) if live is not None and live.batch is not None else set()
+        known = dict(live.outcomes) if live is not None else {}
         # a run not started is queued only while its sweep is live and not cancelled
         cancelled = live is None or (live.batch is not None and live.batch.cancelled.is_set())
         not_started = "cancelled" if cancelled else "queued"
