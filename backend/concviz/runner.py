@@ -32,7 +32,9 @@ SETTLE_S = float(os.environ.get("CONCVIZ_SETTLE_S", "0.03"))
 
 
 def _settle() -> None:
-    """Let the main thread's setup be forgotten before the program starts.
+    """Let the main thread's setup be forgotten before the program starts
+    (what is left after it, the recorder's start and the program's
+    compilation, runs about 2 ms).
 
     Linux keeps an account of each thread's recent CPU use, which decays in
     tens of milliseconds and guides where and when the threads it starts
@@ -127,6 +129,12 @@ def run(config: ChildConfig) -> int:
     _root_pid = os.getpid()
     if config.lifeline_fd >= 0:
         _thread.start_new_thread(_watch_lifeline, (config.lifeline_fd,))
+    from concviz import instrument
+
+    # The last of the setup that costs (the instrumentation's imports) is
+    # done: the pause comes now, before the trace's clock starts, so that a
+    # timeline does not open on it.
+    _settle()
     child_config = None
     if config.trace_socket is not None:
         # The supervisor put it in our environment too, for the processes we start.
@@ -137,8 +145,6 @@ def run(config: ChildConfig) -> int:
 
     path = os.path.abspath(config.path)
     code, helpers = _compile(path, config.watch, config.control is not None)
-
-    from concviz import instrument
 
     main = types.ModuleType("__main__")
     main.__file__ = path
@@ -155,7 +161,6 @@ def run(config: ChildConfig) -> int:
         from concviz import control
 
         control.install(config.control)
-    _settle()
     try:
         exec(code, vars(main))
     except SystemExit as exc:
