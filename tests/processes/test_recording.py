@@ -499,11 +499,15 @@ def test_a_shared_arrays_items_are_watched_variables(tmp_path: Path, method: str
             print(arr[:], len(arr))
     """
     run = run_program(tmp_path, source, method)
-    assert run.proc.stdout == "[0, 10, 20, 3] 4\n", run.proc.stderr
+    # `arr[-1] += 1` is a read and a write, each under the array's lock but
+    # not both: the children may lose an update, and the trace must say so.
+    printed = run.proc.stdout.strip()
+    last = int(printed.split("]")[0].split(",")[-1])
+    assert printed == f"[0, 10, 20, {last}] 4", run.proc.stderr
     watched = run.end["summary"]["watched"]
     assert {name: w["final"] for name, w in watched.items() if name != "arr[0:4]"} == {
-        "arr[0]": 0, "arr[1]": 10, "arr[2]": 20, "arr[3]": 3}
-    assert watched["arr[3]"]["writes"] == 3 and watched["arr[3]"]["lost_updates"] == 0
+        "arr[0]": 0, "arr[1]": 10, "arr[2]": 20, "arr[3]": last}
+    assert watched["arr[3]"]["writes"] == 3 and watched["arr[3]"]["lost_updates"] == 3 - last
     assert {e["pid"] for e in run.kinds("var.write")} - {run.events[0]["pid"]} == {
         e["pid"] for e in run.kinds("var.write")}  # every write came from a child
 
