@@ -305,10 +305,7 @@ read_event(const char *p, const char *end, Event *ev)
 
 /* ---- writing lines --------------------------------------------------------- */
 
-static const char DIGITS2[] =
-    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-    "8081828384858687888990919293949596979899";
+#include "_decimal.h"
 
 /* v in decimal at w, two digits at a time; returns the end. (The digits are
  * counted first and written in place: a memcpy of a variable length is a
@@ -323,19 +320,8 @@ put_int(char *w, long long v)
     }
     int n = 1;
     for (unsigned long long x = u; x >= 10; x /= 10) n++;
-    char *end = w + n, *p = end;
-    while (u >= 100) {
-        unsigned d = (unsigned)(u % 100) * 2;
-        u /= 100;
-        *--p = DIGITS2[d + 1];
-        *--p = DIGITS2[d];
-    }
-    if (u >= 10) {
-        *--p = DIGITS2[u * 2 + 1];
-        *--p = DIGITS2[u * 2];
-    } else {
-        *--p = (char)('0' + u);
-    }
+    char *end = w + n;
+    decimal_before(end, u);
     return end;
 }
 
