@@ -302,7 +302,10 @@ def check_nonblocking_poll(run: Run) -> None:
     served_by_one_thread(run)
     server = server_tid(run)
     would_block = [e for e in run.kinds("sock.would_block") if e["tid"] == server]
-    assert {e["args"]["op"] for e in would_block} == {"accept", "recv"}
+    # recv always finds nothing at times (clients pause between messages);
+    # accept only if the server polls before every client has connected.
+    ops = {e["args"]["op"] for e in would_block}
+    assert "recv" in ops and ops <= {"accept", "recv"}
     assert not [e for e in run.kinds("sock.block") if e["tid"] == server], "the server never waits on a socket"
     assert run.summary["sockets"]["would_block"] == len(would_block)
 
