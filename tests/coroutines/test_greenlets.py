@@ -67,6 +67,39 @@ def test_greenlets_in_another_thread_are_coroutines_of_that_thread(tmp_path: Pat
     assert {by_id[e["obj"]] for e in switches} >= {"ping_gr", "pong_gr"}
 
 
+def test_greenlet_is_traced_from_its_first_import_in_the_importing_thread_and_later_ones(tmp_path: Path) -> None:
+    # Until the program imports greenlet, no thread pays for a greenlet trace
+    # (and greenlet is not loaded for it); from then on, the importing thread
+    # and every thread started later record their switches.
+    _, events = run_both(tmp_path, """
+        import sys
+        import threading
+
+        print("greenlet" in sys.modules)
+
+        def ping_pong():
+            from greenlet import greenlet
+            def pong():
+                while True:
+                    main.switch()
+            main = greenlet.getcurrent()
+            other = greenlet(pong)
+            for _ in range(2):
+                other.switch()
+
+        first = threading.Thread(target=ping_pong, name="first")
+        first.start()
+        first.join()
+        later = threading.Thread(target=ping_pong, name="later")
+        later.start()
+        later.join()
+    """)
+    begun = {e["args"]["name"]: e["args"]["thread"] for e in events if e.get("kind") == "thread.begin"}
+    switches = [e["tid"] for e in events if e.get("kind") == "coro.switch"]
+    # four switches each, and two more as the thread's end kills the greenlet it left suspended
+    assert sorted(switches) == [begun["first"]] * 6 + [begun["later"]] * 6
+
+
 def test_a_throw_into_a_greenlet_is_recorded_as_such(tmp_path: Path) -> None:
     _, events = run_both(tmp_path, """
         from greenlet import greenlet, GreenletExit

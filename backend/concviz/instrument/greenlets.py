@@ -3,8 +3,12 @@
 
 ``greenlet.settrace`` calls a function on every switch and throw, in the
 thread that switches (it is set per thread: here for the main thread and,
-through ``threads.on_begin``, for every thread the program starts). A
-greenlet is introduced (``coro.new``) the first time it is seen; gevent's
+through ``threads.on_begin``, for every thread the program starts). It is
+set once the program imports ``greenlet`` (gevent imports it too), not
+before: a trace on every thread of every run costs each thread's start about
+5 µs, enough to shift the tutorial's race (``bench/observer_effect.py``). A
+thread already running when the program first imports greenlet, other than
+the importing one, is not traced. A greenlet is introduced (``coro.new``) the first time it is seen; gevent's
 are named by gevent (``Greenlet-0``, ``Hub``). A raw greenlet's ``run`` is
 gone by then and no frame says who holds it, and ``greenlet.greenlet`` can
 be neither patched (an immutable type) nor replaced by a subclass (gevent's
@@ -15,12 +19,12 @@ its function (``coro.name``). A switch away from a dead greenlet is its end.
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
-
-import greenlet as greenlet_module
 
 from concviz import recorder
 from concviz.instrument import threads
+from concviz.instrument._imports import when_imported
 from concviz.instrument._support import ObjectIds, is_user_file, report_once
 
 _append = recorder.append
@@ -29,7 +33,9 @@ _ident = recorder.ident
 _ids = ObjectIds()
 _unnamed: set[int] = set()
 """Ids of raw greenlets not named yet (named as they first switch away)."""
-_on = True
+_on = False
+greenlet_module: Any = None
+"""The ``greenlet`` module, once the program has imported it."""
 
 
 def _kind_and_name(g: Any) -> tuple[str, str]:
@@ -116,16 +122,22 @@ def _trace_this_thread() -> None:
     greenlet_module.settrace(_trace)
 
 
-def install() -> None:
-    global _on
+def _start_tracing(module: ModuleType) -> None:
+    global _on, greenlet_module
+    greenlet_module = module
     _on = True
     _trace_this_thread()
     threads.on_begin.append(_trace_this_thread)
 
 
+def install() -> None:
+    when_imported("greenlet", _start_tracing)
+
+
 def uninstall() -> None:
     global _on
     _on = False
-    greenlet_module.settrace(None)
+    if greenlet_module is not None:
+        greenlet_module.settrace(None)
     if _trace_this_thread in threads.on_begin:
         threads.on_begin.remove(_trace_this_thread)
