@@ -2,9 +2,10 @@
 
 ``install()`` patches everything before the program is imported, but for
 the libraries most programs never import: asyncio's, multiprocessing's,
-``concurrent.futures``' and gevent's primitives are patched once the program
-imports them (``_imports``), which spares every other run their import time
-(about 80 ms of a child's start) and leaves ``sys.modules`` as the program
+``concurrent.futures``' and gevent's primitives, and greenlet's switches,
+are recorded once the program imports them (``_imports``). That spares
+every other run their import time (about 80 ms of a child's start) and the
+greenlet trace on every thread, and leaves ``sys.modules`` as the program
 would see it. ``uninstall()`` puts every original back. Each module has its
 own ``install``/``uninstall`` pair.
 """
