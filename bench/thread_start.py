@@ -80,7 +80,7 @@ def main() -> None:
     print(f"race at gap {GAP:g}, 100 threads, medians over {RUNS} interleaved runs per mode")
     print(f"{'mode':>14} " + " ".join(f"{c:>20}" for c in COLUMNS))
     for mode, rows in figures.items():
-        print(f"{mode:>14} " + " ".join(f"{statistics.median(col):>20.1f}" for col in zip(*rows)))
+        print(f"{mode:>14} " + " ".join(f"{statistics.median(col):>20.1f}" for col in zip(*rows, strict=True)))
 
 
 if __name__ == "__main__":
