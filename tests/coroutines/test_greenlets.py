@@ -100,6 +100,36 @@ def test_greenlet_is_traced_from_its_first_import_in_the_importing_thread_and_la
     assert sorted(switches) == [begun["first"]] * 6 + [begun["later"]] * 6
 
 
+def test_a_greenlet_class_that_watches_its_attributes_sees_only_the_programs_reads(tmp_path: Path) -> None:
+    # Naming a greenlet and following its switches reads run, parent,
+    # gr_frame and dead; a class that overrides __getattribute__ must not see
+    # those reads (greenlet's own suite checks exactly this), and its
+    # greenlets are still introduced, named and ended.
+    _, events = run_both(tmp_path, """
+        from greenlet import greenlet
+
+        seen = []
+
+        class Watched(greenlet):
+            def __getattribute__(self, name):
+                if not name.startswith("__"):
+                    seen.append(name)
+                return greenlet.__getattribute__(self, name)
+
+        def work():
+            main.switch(1)
+            return 2
+
+        main = greenlet.getcurrent()
+        g = Watched(work)
+        print(g.switch(), g.switch(), g.dead)
+        print(seen)
+    """)
+    by_id = names(events)
+    assert sorted(by_id.values()) == ["g", "main greenlet"]  # introduced as work, named after its variable
+    assert [by_id[e["obj"]] for e in events if e.get("kind") == "coro.end"] == ["g"]
+
+
 def test_a_throw_into_a_greenlet_is_recorded_as_such(tmp_path: Path) -> None:
     _, events = run_both(tmp_path, """
         from greenlet import greenlet, GreenletExit

@@ -38,17 +38,27 @@ greenlet_module: Any = None
 """The ``greenlet`` module, once the program has imported it."""
 
 
+def _attribute(g: Any, name: str) -> Any:
+    """A greenlet's attribute, looked up as Python's default lookup does it:
+    a greenlet class of the program's may override ``__getattribute__`` (to
+    log what is read, say), and must not see concviz read anything."""
+    try:
+        return object.__getattribute__(g, name)
+    except AttributeError:
+        return None
+
+
 def _kind_and_name(g: Any) -> tuple[str, str]:
     cls = type(g)
     module = getattr(cls, "__module__", "") or ""
     if module.startswith("gevent"):
         if cls.__name__ == "Hub":
             return "gevent", "Hub"
-        name = getattr(g, "name", None)
+        name = _attribute(g, "name")
         return "gevent", str(name) if name else cls.__name__
-    if g.parent is None:
+    if _attribute(g, "parent") is None:
         return "greenlet", "main greenlet"
-    run = getattr(g, "run", None)
+    run = _attribute(g, "run")
     return "greenlet", getattr(run, "__qualname__", None) or cls.__name__
 
 
@@ -59,7 +69,7 @@ def _coro(g: Any) -> int:
     cid = next(recorder.object_ids)
     _ids.set(g, cid)
     kind, name = _kind_and_name(g)
-    if kind == "greenlet" and g.parent is not None:
+    if kind == "greenlet" and _attribute(g, "parent") is not None:
         _unnamed.add(cid)
     _append((_ns(), _ident(), "coro.new", cid, {"name": name, "kind": kind, "file": None, "line": None}))
     return cid
@@ -67,7 +77,7 @@ def _coro(g: Any) -> int:
 
 def _name_from_frame(g: Any, cid: int) -> None:
     """Name a raw greenlet as it switches away, from the frame it leaves."""
-    frame = g.gr_frame
+    frame = _attribute(g, "gr_frame")
     if frame is None:
         return
     _unnamed.discard(cid)
@@ -93,7 +103,7 @@ def _trace(event: str, args: Any) -> None:
         if start in _unnamed:
             _name_from_frame(origin, start)
         _append((_ns(), _ident(), "coro.switch", to, {"origin": start, "throw": event == "throw"}))
-        if origin.dead:
+        if _attribute(origin, "dead"):
             _append((_ns(), _ident(), "coro.end", start, None))
     except Exception as error:  # never break the program's switches
         _on = False
