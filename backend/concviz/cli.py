@@ -278,7 +278,8 @@ def describe_end(spec: RunSpec, end: dict[str, Any], output: str | None) -> str:
     processes = s.get("processes") or {}
     if len(processes) > 1:
         for pid, p in list(processes.items())[:12]:
-            code = "running" if p["exit_code"] is None else f"exit {p['exit_code']}"
+            code = (f"exit {p['exit_code']}" if p["exit_code"] is not None
+                    else "ended, exit code not recorded" if p.get("ended") else "running")
             out.append(f"  process {p['name']} (pid {pid}, parent {p['parent']}): {p['threads']} threads, "
                        f"{p['cpu_s']:.2f} s CPU, {code}")
         if len(processes) > 12:

@@ -252,6 +252,29 @@ def test_a_forked_child_records_as_a_process_of_its_own(tmp_path: Path) -> None:
     assert gone["pid"] == child and gone["seq"] > ends[0]["seq"]
 
 
+def test_a_process_gone_without_an_exit_code_is_not_called_running(tmp_path: Path) -> None:
+    # os._exit and a signal skip everything that would record an exit code:
+    # the summary still knows the process is gone.
+    script = tmp_path / "gone.py"
+    script.write_text(textwrap.dedent("""
+        import os, signal, subprocess, sys
+        pid = os.fork()
+        if pid == 0:
+            os._exit(3)
+        os.waitpid(pid, 0)
+        subprocess.run([sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"])
+    """))
+    proc = run("-o", "t.jsonl", str(script), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    processes = trace(tmp_path / "t.jsonl")[-1]["summary"]["processes"]
+    root = int(next(iter(processes)))
+    children = [p for p in processes.values() if p["parent"] == root]
+    assert len(children) == 2 and all(p["ended"] and p["exit_code"] is None for p in children)
+    summary = proc.stderr.splitlines()
+    assert sum(line.endswith(", ended, exit code not recorded") for line in summary) == 2, proc.stderr
+    assert not any(line.endswith(", running") for line in summary), proc.stderr
+
+
 def test_garbage_written_into_the_trace_pipe_ends_the_run_cleanly(tmp_path: Path) -> None:
     script = tmp_path / "vandal.py"
     script.write_text(textwrap.dedent("""

@@ -193,12 +193,14 @@ def _proxy_call(fold: Fold, seq: int, tid: int, obj_id: int | None, args: dict[s
 
 
 def summary(fold: Fold) -> dict[str, dict[str, Any]]:
-    """``summary["processes"]``: pid → name, parent, exit_code, threads, cpu_s."""
+    """``summary["processes"]``: pid → name, parent, exit_code, ended, threads, cpu_s. A
+    process can have ended with no exit code known: ``os._exit``, a signal, a crash."""
     cpu = fold.processes.cpu_ns
     root_exit = (fold.program_end or {}).get("exit_code")
     return {
         str(p.pid): {"name": p.name, "parent": p.parent,
-                     "exit_code": root_exit if p.method == "root" else p.exit_code, "threads": len(p.tids),
+                     "exit_code": root_exit if p.method == "root" else p.exit_code,
+                     "ended": not p.alive, "threads": len(p.tids),
                      "cpu_s": round(sum(cpu.get(t, 0) for t in p.tids) / 1e9, 6)}
         for p in fold.processes.by_pid.values()
     }
