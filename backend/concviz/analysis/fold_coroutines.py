@@ -158,12 +158,14 @@ def summary(fold: Fold) -> dict[str, dict[str, Any]]:
     it waited on, its longest run without switching away (ms) and how many
     of its runs blocked its hub or loop (``BLOCKING_NS`` or longer)."""
     out: dict[str, dict[str, Any]] = {}
+    suffix: dict[str, int] = {}  # name → the next #n to try (a program can make 100,000 greenlets of one function)
     for coro in fold.coroutines.values():
         name = coro.name
-        n = 2
-        while name in out:
-            name = f"{coro.name}#{n}"
-            n += 1
+        if name in out:
+            n = suffix.get(coro.name, 2)
+            while (name := f"{coro.name}#{n}") in out:
+                n += 1
+            suffix[coro.name] = n + 1
         out[name] = {"kind": coro.kind, "thread": coro.thread, "switches": coro.switches, "waits": coro.waits,
                      "waited_on": coro.waited_on, "longest_run_ms": round(coro.longest_run / 1e6, 3),
                      "blocking_runs": coro.blocking_runs}
