@@ -8,7 +8,9 @@ set once the program imports ``greenlet`` (gevent imports it too), not
 before: a trace on every thread of every run costs each thread's start about
 5 µs, enough to shift the tutorial's race (``bench/observer_effect.py``). A
 thread already running when the program first imports greenlet, other than
-the importing one, is not traced. A greenlet is introduced (``coro.new``) the first time it is seen; gevent's
+the importing one, is not traced.
+
+A greenlet is introduced (``coro.new``) the first time it is seen; gevent's
 are named by gevent (``Greenlet-0``, ``Hub``). A raw greenlet's ``run`` is
 gone by then and no frame says who holds it, and ``greenlet.greenlet`` can
 be neither patched (an immutable type) nor replaced by a subclass (gevent's
@@ -103,7 +105,8 @@ def _trace(event: str, args: Any) -> None:
         if start in _unnamed:
             _name_from_frame(origin, start)
         _append((_ns(), _ident(), "coro.switch", to, {"origin": start, "throw": event == "throw"}))
-        if _attribute(origin, "dead"):
+        # Inline, not _attribute(): this runs at every switch. (dead always exists.)
+        if object.__getattribute__(origin, "dead"):
             _append((_ns(), _ident(), "coro.end", start, None))
     except Exception as error:  # never break the program's switches
         _on = False
